@@ -1,0 +1,169 @@
+// Package catalog holds the mssecure-style security catalog: its model, the
+// XML loader and validator, and the embedded default catalog.
+//
+// The model is what the loader produces after validation: IDs are resolved
+// and checked, versions parsed, regular expressions compiled. Consumers (the
+// detection engine, catalog commands) never see raw XML.
+package catalog
+
+import (
+	"regexp"
+
+	"github.com/patchscan/patchscan/internal/version"
+)
+
+// Catalog is a loaded, validated BulletinDatastore.
+type Catalog struct {
+	Source         string // file name or "<embedded>", for messages
+	DataVersion    string
+	LastDataUpdate string
+
+	ProductFamilies []ProductFamily
+	ServicePacks    []ServicePack
+	Severities      []Severity
+	Products        []Product
+	Bulletins       []Bulletin
+
+	// Warnings collected while loading (unknown elements/attributes, once
+	// each). They never make a catalog invalid.
+	Warnings []string
+}
+
+type ProductFamily struct {
+	ID   int
+	Name string
+}
+
+// ServicePack is a catalog service pack. Level is the number compared with a
+// host's service pack level (0 = no service pack, "Gold"/RTM).
+type ServicePack struct {
+	ID          int
+	Name        string
+	Level       int
+	ReleaseDate string
+}
+
+// Severity is an MSSeverity: 1 Critical, 2 Important, 3 Moderate, 4 Low.
+type Severity struct {
+	ID   int
+	Name string
+}
+
+// Product is something a host can run. It is present on a host when every
+// rule of Detection holds. CurrentServicePackID (0 = none given) names the
+// latest service pack; a host below its level gets a missing-service-pack
+// result.
+type Product struct {
+	ID                   int
+	Name                 string
+	FamilyID             int
+	CurrentServicePackID int
+	Detection            []Rule
+}
+
+// RuleKind says what a Rule inspects.
+type RuleKind int
+
+const (
+	RuleRegValue RuleKind = iota // a registry value: Key + Name
+	RuleRegKey                   // a registry key's existence: Key
+	RuleFile                     // a file: Path (may hold %variables%)
+)
+
+func (k RuleKind) String() string {
+	switch k {
+	case RuleRegValue:
+		return "RegValue"
+	case RuleRegKey:
+		return "RegKey"
+	case RuleFile:
+		return "File"
+	}
+	return "unknown"
+}
+
+// Op is a rule operator.
+type Op string
+
+const (
+	OpExists    Op = "exists"
+	OpAbsent    Op = "absent"
+	OpEquals    Op = "equals"     // case-insensitive string equality
+	OpNotEquals Op = "not-equals" // case-insensitive string inequality
+	OpVersionGE Op = "version-ge" // dotted versions, numerically
+	OpVersionLT Op = "version-lt"
+	OpNumberGE  Op = "number-ge" // DWORD/QWORD or decimal strings
+	OpNumberLE  Op = "number-le"
+	OpMatches   Op = "matches" // Go regexp
+)
+
+// Ops lists every valid operator.
+var Ops = []Op{OpExists, OpAbsent, OpEquals, OpNotEquals, OpVersionGE, OpVersionLT, OpNumberGE, OpNumberLE, OpMatches}
+
+// Rule is one test against a host: a product detection rule or a patch's
+// RegCheck. For files, Value holds the version for version-* operators.
+type Rule struct {
+	Kind  RuleKind
+	Key   string // HKLM\... for registry rules
+	Name  string // value name for RuleRegValue ("" = the default value)
+	Path  string // file path for RuleFile, with %variables% unresolved
+	Op    Op
+	Value string // comparand as written in the catalog
+
+	Version version.Version // parsed Value for version-* operators
+	Regexp  *regexp.Regexp  // compiled Value for OpMatches
+	Line    int             // line in the catalog source, for messages
+}
+
+// Bulletin is a security bulletin with its patches.
+type Bulletin struct {
+	ID         string // BulletinID, e.g. MS17-010 or CVE-2019-0708
+	Title      string
+	DatePosted string
+	Baseline   bool
+	Summary    string
+	QNumbers   []string
+	References []string
+	Patches    []Patch
+	Line       int
+}
+
+// Patch is one installable update of a bulletin for some products.
+type Patch struct {
+	Name         string // PatchName
+	SQNumber     string // KB number, e.g. KB4012212
+	SeverityID   int
+	CVEs         []string
+	NoReboot     bool
+	Affected     []AffectedProduct
+	RegChecks    []Rule
+	FileChecks   []FileCheck
+	SupersededBy []Supersedence
+	Line         int
+}
+
+// AffectedProduct says a patch applies to a product. FixedInSP is the service
+// pack level that includes the fix (0 = no service pack does): hosts at or
+// past it are not affected. ServicePackIDs, when not empty, restricts the
+// patch to hosts at those service packs.
+type AffectedProduct struct {
+	ProductID      int
+	FixedInSP      int
+	ServicePackIDs []int
+}
+
+// FileCheck requires a file at a version (and, when checksums apply, with a
+// SHA-256). Language is the LCID the checksum belongs to ("" = any).
+type FileCheck struct {
+	Path     string
+	Version  version.Version
+	SHA256   string // lower-case hex, "" = none
+	Language string
+	Line     int
+}
+
+// Supersedence names a later patch that replaces this one.
+type Supersedence struct {
+	BulletinID string
+	SQNumber   string
+}

@@ -1,0 +1,109 @@
+package detect
+
+// Status is a verdict for one (bulletin, patch) on one host, with MBSA's
+// semantics (see docs and ../shared/MBSA-NOTES.md).
+type Status string
+
+const (
+	StatusInstalled     Status = "installed"
+	StatusMissing       Status = "missing"        // "Patch NOT Installed"
+	StatusWarning       Status = "warning"        // file newer than expected: cannot be confirmed
+	StatusNote          Status = "note"           // no detection criteria, or patches disagree
+	StatusNotApplicable Status = "not-applicable" // product absent, SP fixed it, SP not affected
+	StatusSuperseded    Status = "superseded"     // missing, but a superseding patch is installed
+	StatusError         Status = "error"          // a fact could not be read
+)
+
+// Statuses lists every Status, in report order.
+var Statuses = []Status{StatusMissing, StatusWarning, StatusNote, StatusError, StatusSuperseded, StatusInstalled, StatusNotApplicable}
+
+// Compliant reports whether a status counts as compliant for exit codes and
+// rollups (superseded counts as compliant, as MBSA users asked).
+func (s Status) Compliant() bool {
+	return s == StatusInstalled || s == StatusSuperseded || s == StatusNotApplicable
+}
+
+// OS is what the engine learned about the host's operating system. Every
+// field is optional: a missing registry value leaves it empty.
+type OS struct {
+	Product      string // ProductName
+	Version      string // CurrentVersion, e.g. "6.1"
+	Build        string // CurrentBuildNumber
+	UBR          string // update build revision, decimal
+	CSDVersion   string // "Service Pack 1"
+	ServicePack  int    // level parsed from CSDVersion; 0 when absent
+	EditionID    string
+	ProductType  string // WinNT, ServerNT, LanmanNT
+	Language     string // install language as a decimal LCID, e.g. "1033"
+	SystemRoot   string // C:\Windows
+	ProgramFiles string
+}
+
+// ProductRef names a catalog product detected on the host.
+type ProductRef struct {
+	ID   int
+	Name string
+}
+
+// Report is the engine's verdict for one host.
+type Report struct {
+	OS       OS
+	Products []ProductRef
+	Results  []Result
+	// Facts is how many distinct facts were requested and Batches in how
+	// many Host.Facts calls, for efficiency figures.
+	Facts   int
+	Batches int
+}
+
+// ResultKind separates patch results from missing-service-pack results.
+type ResultKind string
+
+const (
+	KindPatch       ResultKind = "patch"
+	KindServicePack ResultKind = "service-pack"
+)
+
+// Result is one verdict.
+type Result struct {
+	Kind       ResultKind
+	BulletinID string // "" for service packs
+	KB         string // SQNumber; for service packs the service pack name
+	PatchName  string
+	Title      string
+	Severity   string // Critical, Important, Moderate, Low, or ""
+	ProductID  int
+	Status     Status
+	Reasons    []string // human-readable, MBSA wording
+	Checks     []Check
+	// SupersededBy names the installed patch that made this one
+	// superseded ("MS17-012 KB...").
+	SupersededBy string
+}
+
+// CheckKind says what a Check inspected.
+type CheckKind string
+
+const (
+	CheckRegistry CheckKind = "registry"
+	CheckFile     CheckKind = "file"
+)
+
+// CheckResult is the outcome of one check.
+type CheckResult string
+
+const (
+	CheckPass       CheckResult = "pass"
+	CheckFail       CheckResult = "fail"
+	CheckNewer      CheckResult = "newer"
+	CheckUnreadable CheckResult = "unreadable"
+)
+
+// Check is the evidence behind a verdict: what was looked at, expected, found.
+type Check struct {
+	Kind     CheckKind
+	Path     string // registry key\value or resolved file path
+	Expected string
+	Found    string
+	Result   CheckResult
+}

@@ -1,0 +1,102 @@
+// Package transport is the contract between the scan run and the ways of
+// reaching a host (SMB, WinRM): how to open a session, the credentials it
+// uses, and the classes of failure that become a host's status.
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/patchscan/patchscan/detect"
+)
+
+// Credentials for a scan. String never reveals the secret parts.
+type Credentials struct {
+	Domain   string
+	User     string
+	Password string
+	NTHash   []byte // 16 bytes, instead of Password, where the transport supports it
+}
+
+// String redacts secrets, so credentials can't leak through %v.
+func (c Credentials) String() string {
+	if c.Domain != "" {
+		return c.Domain + `\` + c.User
+	}
+	return c.User
+}
+
+// GoString redacts secrets for %#v too.
+func (c Credentials) GoString() string { return "transport.Credentials{" + c.String() + "}" }
+
+// Endpoint is one host to open: the address to dial and the name it is
+// known by (for SMB's server name and reports).
+type Endpoint struct {
+	Host string // name or IP as given (no port)
+	Addr string // dialable host:port
+}
+
+// Options common to all transports.
+type Options struct {
+	Credentials Credentials
+	// Timeout bounds connect and each exchange; the per-host deadline of
+	// the run is carried by the context.
+	Timeout time.Duration
+}
+
+// Opener opens sessions to hosts. One Opener serves a whole run.
+type Opener interface {
+	Name() string // "smb", "winrm"
+	Open(ctx context.Context, ep Endpoint, opts Options) (Session, error)
+}
+
+// Session is an open connection to one host, reused for every fact.
+// Closing it releases everything on the host (pipes, shells, trees).
+type Session interface {
+	detect.Host
+	Close() error
+}
+
+// Kind classifies a host-level failure into a host status.
+type Kind string
+
+const (
+	Unreachable  Kind = "unreachable"
+	AuthFailed   Kind = "auth-failed"
+	AccessDenied Kind = "access-denied"
+	Failed       Kind = "error"
+)
+
+// Error is a host-level failure with an operator-facing hint.
+type Error struct {
+	Kind Kind
+	Host string
+	Op   string // what was being done: "connect", "session setup", "open winreg"
+	Err  error
+	Hint string // what the operator can do
+}
+
+func (e *Error) Error() string {
+	s := fmt.Sprintf("%s on %s: %v", e.Op, e.Host, e.Err)
+	if e.Hint != "" {
+		s += ": " + e.Hint
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// KindOf classifies any error returned by an Opener or Session; unknown
+// errors are Failed, context deadline errors are Failed with a timeout.
+func KindOf(err error) Kind {
+	var te *Error
+	if errors.As(err, &te) {
+		return te.Kind
+	}
+	if errors.Is(err, detect.ErrAccessDenied) {
+		return AccessDenied
+	}
+	return Failed
+}
