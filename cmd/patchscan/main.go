@@ -1,0 +1,75 @@
+// Command patchscan is an agentless Windows patch and configuration
+// compliance scanner. The commands here only parse flags, build a run and
+// hand off to the packages that do the work.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, stable for scripts and schedulers (documented in README.md).
+const (
+	ExitCompliant  = 0  // every scanned host is compliant
+	ExitMissing    = 1  // missing patches found
+	ExitNotScanned = 2  // some hosts could not be scanned
+	ExitBoth       = 3  // missing patches and unscanned hosts
+	ExitUsage      = 64 // bad command line or target list (EX_USAGE)
+	ExitBadCatalog = 65 // the catalog is invalid (EX_DATAERR)
+	ExitInternal   = 70 // an unexpected failure (EX_SOFTWARE)
+)
+
+// exitError carries an exit code out of a command.
+type exitError struct {
+	code int
+	err  error // nil: exit quietly (the command already said what it had to)
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, a ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, a...)}
+}
+
+var rootCmd = &cobra.Command{
+	Use:   "patchscan",
+	Short: "Agentless Windows patch and configuration compliance scanner",
+	Long: `patchscan loads a security catalog, reads registry values, file versions and
+checksums from Windows hosts over SMB or WinRM, and says which patches each
+host is missing.`,
+	SilenceUsage:  true,
+	SilenceErrors: true,
+}
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+// run executes the command line and returns the process exit code.
+func run(args []string) int {
+	rootCmd.SetArgs(args)
+	err := rootCmd.Execute()
+	if err == nil {
+		return ExitCompliant
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintln(os.Stderr, "patchscan:", ee.err)
+		}
+		return ee.code
+	}
+	// Errors cobra raises itself (unknown flag, bad arguments) are usage errors.
+	fmt.Fprintln(os.Stderr, "patchscan:", err)
+	return ExitUsage
+}
