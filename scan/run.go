@@ -1,0 +1,353 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/scan/targets"
+	"github.com/patchscan/patchscan/scan/transport"
+)
+
+// Engine evaluates one host. *detect.Engine satisfies it; the interface
+// keeps the run testable with a stand-in.
+type Engine interface {
+	Scan(ctx context.Context, h detect.Host) (*detect.Report, error)
+}
+
+// Defaults and limits of a run.
+const (
+	DefaultThreads      = 64
+	MaxThreads          = 1024
+	DefaultTimeout      = 60 * time.Second
+	DefaultProbeTimeout = time.Second
+	// DefaultCancelGrace is how long a host may take to wind down after
+	// its context ends before the run gives up on it, so an interrupted
+	// run ends within 2 s even if a transport ignores cancellation.
+	DefaultCancelGrace = 1500 * time.Millisecond
+)
+
+// Config describes a run. Opener and Engine are required.
+type Config struct {
+	Opener      transport.Opener
+	Engine      Engine
+	Credentials transport.Credentials
+	// Port is the transport's default port, dialled for targets without
+	// one of their own (445 for SMB, 5986 for WinRM over HTTPS).
+	Port int
+
+	Threads      int           // workers; 0 = DefaultThreads, capped at MaxThreads
+	Timeout      time.Duration // per host: resolve, probe, connect, auth, reads; 0 = DefaultTimeout
+	ProbeTimeout time.Duration // TCP probe of Port before a session; 0 = DefaultProbeTimeout, <0 = no probe
+	CancelGrace  time.Duration // 0 = DefaultCancelGrace
+
+	// Resolver resolves host names (nil: the system resolver); the
+	// command builds one that asks --dns-server.
+	Resolver *net.Resolver
+	// Dial is used for the TCP probe (nil: net.Dialer).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+
+	// OnStart, if set, is called as each host starts, from worker
+	// goroutines (concurrently); it must be quick and goroutine-safe.
+	OnStart func(t targets.Target)
+}
+
+// Summary counts what a run did.
+type Summary struct {
+	Hosts    int // results emitted
+	ByStatus map[HostStatus]int
+	// Interrupted is set when ctx ended before every target was scanned.
+	Interrupted bool
+}
+
+// ErrInterrupted is the cause recorded for hosts cut short by the run's
+// cancellation; reports say "scan interrupted".
+var ErrInterrupted = errors.New("scan interrupted before this host finished")
+
+// Run scans every target with a pool of cfg.Threads workers and calls emit
+// once per started host as it finishes, always from the goroutine that
+// called Run, so emit needs no locking and results never pile up: memory
+// is bounded by the pool, not by the number of targets.
+//
+// When ctx ends, Run stops starting hosts, cancels the in-flight ones, emits
+// them (as errors "scan interrupted") once they return or after
+// cfg.CancelGrace, and returns. Targets never started are not emitted.
+func Run(ctx context.Context, cfg Config, ts iter.Seq[targets.Target], emit func(HostResult)) (Summary, error) {
+	if cfg.Opener == nil || cfg.Engine == nil {
+		return Summary{}, errors.New("scan.Run: Opener and Engine are required")
+	}
+	cfg = cfg.withDefaults()
+	sum := Summary{ByStatus: map[HostStatus]int{}}
+
+	jobs := make(chan targets.Target)
+	results := make(chan HostResult, cfg.Threads)
+	var feed, workers sync.WaitGroup
+
+	feed.Add(1)
+	go func() {
+		defer feed.Done()
+		defer close(jobs)
+		for t := range ts {
+			if ctx.Err() != nil {
+				return
+			}
+			select {
+			case jobs <- t:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for range cfg.Threads {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			for t := range jobs {
+				if ctx.Err() != nil {
+					continue // handed over as the run was cancelled: never started
+				}
+				results <- cfg.host(ctx, t)
+			}
+		}()
+	}
+	go func() {
+		workers.Wait()
+		close(results)
+	}()
+
+	for r := range results {
+		sum.Hosts++
+		sum.ByStatus[r.Status]++
+		emit(r)
+	}
+	feed.Wait()
+	sum.Interrupted = ctx.Err() != nil
+	return sum, nil
+}
+
+func (c Config) withDefaults() Config {
+	if c.Threads <= 0 {
+		c.Threads = DefaultThreads
+	}
+	if c.Threads > MaxThreads {
+		c.Threads = MaxThreads
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.ProbeTimeout == 0 {
+		c.ProbeTimeout = DefaultProbeTimeout
+	}
+	if c.CancelGrace <= 0 {
+		c.CancelGrace = DefaultCancelGrace
+	}
+	if c.Dial == nil {
+		var d net.Dialer
+		c.Dial = d.DialContext
+	}
+	if c.Resolver == nil {
+		c.Resolver = net.DefaultResolver
+	}
+	return c
+}
+
+// host scans one target under its own deadline. The work runs in its own
+// goroutine so that a transport that ignores its context can't hold the
+// worker (and the run) past the deadline plus CancelGrace; such a
+// goroutine finishes on its own and still closes its session.
+func (c Config) host(runCtx context.Context, t targets.Target) HostResult {
+	r := HostResult{
+		Target:    t.String(),
+		Domain:    t.Domain,
+		Transport: c.Opener.Name(),
+		Started:   time.Now(),
+	}
+	if _, err := netip.ParseAddr(t.Host); err != nil {
+		r.Name = t.Host
+	}
+	if c.OnStart != nil {
+		c.OnStart(t)
+	}
+	hctx, cancel := context.WithTimeout(runCtx, c.Timeout)
+	defer cancel()
+
+	done := make(chan HostResult, 1) // buffered: an abandoned scan never blocks
+	go func() { done <- c.scan(hctx, runCtx, t, r) }()
+	select {
+	case res := <-done:
+		return res
+	case <-hctx.Done():
+	}
+	grace := time.NewTimer(c.CancelGrace)
+	defer grace.Stop()
+	select {
+	case res := <-done:
+		return res
+	case <-grace.C:
+		return c.fail(r, runCtx, hctx, hctx.Err())
+	}
+}
+
+func (c Config) scan(hctx, runCtx context.Context, t targets.Target, r HostResult) HostResult {
+	ip, err := c.resolve(hctx, t.Host)
+	if err != nil {
+		if hctx.Err() != nil {
+			return c.fail(r, runCtx, hctx, hctx.Err())
+		}
+		r.Status, r.Error = HostUnreachable, c.clean(fmt.Sprintf("cannot resolve host name %q: %v: check the name and DNS (or --dns-server)", t.Host, unwrapDNS(err)))
+		r.Finished = time.Now()
+		return r
+	}
+	r.Address = ip.String()
+	port := t.Port
+	if port == 0 {
+		port = c.Port
+	}
+	addr := net.JoinHostPort(ip.String(), strconv.Itoa(port))
+
+	if c.ProbeTimeout > 0 {
+		if reason := c.probe(hctx, addr, port); reason != "" {
+			if hctx.Err() != nil {
+				return c.fail(r, runCtx, hctx, hctx.Err())
+			}
+			r.Status, r.Error = HostUnreachable, c.clean(reason)
+			r.Finished = time.Now()
+			return r
+		}
+	}
+
+	sess, err := c.Opener.Open(hctx, transport.Endpoint{Host: t.Host, Addr: addr},
+		transport.Options{Credentials: c.Credentials, Timeout: c.Timeout})
+	if err != nil {
+		return c.fail(r, runCtx, hctx, err)
+	}
+	rep, err := c.Engine.Scan(hctx, sess)
+	// Close even after errors: it releases pipes and trees on the host.
+	_ = sess.Close()
+	if err != nil {
+		return c.fail(r, runCtx, hctx, err)
+	}
+	if rep == nil {
+		return c.fail(r, runCtx, hctx, errors.New("the engine returned no report"))
+	}
+	r.Status, r.Report = HostScanned, rep
+	r.Finished = time.Now()
+	return r
+}
+
+func (c Config) resolve(ctx context.Context, host string) (netip.Addr, error) {
+	if a, err := netip.ParseAddr(host); err == nil {
+		return a, nil
+	}
+	addrs, err := c.Resolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	if len(addrs) == 0 {
+		return netip.Addr{}, errors.New("no addresses")
+	}
+	// Prefer IPv4, as most Windows estates are still dual-stacked with
+	// IPv4 as the management path.
+	for _, a := range addrs {
+		if a.Unmap().Is4() {
+			return a.Unmap(), nil
+		}
+	}
+	return addrs[0], nil
+}
+
+func unwrapDNS(err error) error {
+	var de *net.DNSError
+	if errors.As(err, &de) {
+		if de.IsNotFound {
+			return errors.New("no such host")
+		}
+		return errors.New(de.Err)
+	}
+	return err
+}
+
+// probe dials the transport port once; "" means open.
+func (c Config) probe(ctx context.Context, addr string, port int) string {
+	pctx, cancel := context.WithTimeout(ctx, c.ProbeTimeout)
+	defer cancel()
+	conn, err := c.Dial(pctx, "tcp", addr)
+	if err == nil {
+		_ = conn.Close()
+		return ""
+	}
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Sprintf("TCP port %d refused the connection: the %s service is not listening or a firewall rejects it", port, c.Opener.Name())
+	case pctx.Err() != nil || isTimeout(err):
+		return fmt.Sprintf("no answer on TCP port %d within %s: host down or port filtered (raise --probe-timeout for slow links)", port, c.ProbeTimeout)
+	case errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH):
+		return fmt.Sprintf("no route to %s: check the address and routing", addr)
+	}
+	return fmt.Sprintf("cannot connect to TCP port %d: %v", port, err)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// fail turns an error into the host's status and one actionable line.
+func (c Config) fail(r HostResult, runCtx, hctx context.Context, err error) HostResult {
+	r.Finished = time.Now()
+	switch {
+	case runCtx.Err() != nil:
+		r.Status, r.Error = HostError, ErrInterrupted.Error()
+		return r
+	case errors.Is(err, context.DeadlineExceeded) || hctx.Err() == context.DeadlineExceeded:
+		r.Status = HostError
+		r.Error = fmt.Sprintf("no complete answer within the per-host timeout of %s (raise --timeout for slow hosts or links)", c.Timeout)
+		return r
+	}
+	switch transport.KindOf(err) {
+	case transport.Unreachable:
+		r.Status = HostUnreachable
+	case transport.AuthFailed:
+		r.Status = HostAuthFailed
+	case transport.AccessDenied:
+		r.Status = HostAccessDenied
+	default:
+		r.Status = HostError
+	}
+	r.Error = c.clean(err.Error())
+	return r
+}
+
+// maxReason bounds an error line in reports.
+const maxReason = 400
+
+// clean makes a reason one printable line and removes the password should
+// a transport ever echo it (short passwords are left, as replacing a one-
+// or two-letter string would garble the message more than it protects).
+func (c Config) clean(s string) string {
+	if p := c.Credentials.Password; len(p) >= 4 {
+		s = strings.ReplaceAll(s, p, "<redacted>")
+	}
+	s = strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r == '\t' {
+			return ' '
+		}
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "?"))
+	if len(s) > maxReason {
+		s = strings.ToValidUTF8(s[:maxReason], "") + "..."
+	}
+	return s
+}

@@ -1,0 +1,361 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/scan/targets"
+	"github.com/patchscan/patchscan/scan/transport"
+)
+
+// behaviour of a fake host, chosen by its name.
+type behaviour struct {
+	openErr   error
+	factsErr  error
+	hang      bool // Facts ignores its context and blocks until release
+	slow      time.Duration
+	probe     string // "refused", "silent": how the TCP probe fails
+	nilReport bool
+}
+
+// fakeOpener is a transport.Opener double: it records concurrency and
+// closes, and behaves per host as told.
+type fakeOpener struct {
+	hosts   map[string]behaviour
+	release chan struct{} // unblocks hanging hosts
+
+	mu        sync.Mutex
+	opens     map[string]int
+	active    int
+	maxActive int
+	closed    atomic.Int64
+	opened    atomic.Int64
+}
+
+func newFake(hosts map[string]behaviour) *fakeOpener {
+	return &fakeOpener{hosts: hosts, release: make(chan struct{}), opens: map[string]int{}}
+}
+
+func (f *fakeOpener) Name() string { return "smb" }
+
+func (f *fakeOpener) Open(ctx context.Context, ep transport.Endpoint, opts transport.Options) (transport.Session, error) {
+	b := f.hosts[ep.Host]
+	f.mu.Lock()
+	f.opens[ep.Host]++
+	f.mu.Unlock()
+	if b.openErr != nil {
+		return nil, b.openErr
+	}
+	f.opened.Add(1)
+	return &fakeSession{f: f, b: b, host: ep.Host}, nil
+}
+
+type fakeSession struct {
+	f    *fakeOpener
+	b    behaviour
+	host string
+}
+
+func (s *fakeSession) Facts(ctx context.Context, reqs []detect.Request) ([]detect.Answer, error) {
+	s.f.mu.Lock()
+	s.f.active++
+	if s.f.active > s.f.maxActive {
+		s.f.maxActive = s.f.active
+	}
+	s.f.mu.Unlock()
+	defer func() {
+		s.f.mu.Lock()
+		s.f.active--
+		s.f.mu.Unlock()
+	}()
+	if s.b.hang {
+		<-s.f.release
+		return nil, errors.New("released")
+	}
+	if s.b.slow > 0 {
+		select {
+		case <-time.After(s.b.slow):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	if s.b.factsErr != nil {
+		return nil, s.b.factsErr
+	}
+	return make([]detect.Answer, len(reqs)), nil
+}
+
+func (s *fakeSession) Close() error { s.f.closed.Add(1); return nil }
+
+// fakeEngine asks one batch of facts and reports.
+type fakeEngine struct{}
+
+func (e fakeEngine) Scan(ctx context.Context, h detect.Host) (*detect.Report, error) {
+	if _, err := h.Facts(ctx, []detect.Request{{Kind: detect.FactRegKey, Key: `HKLM\SOFTWARE`}}); err != nil {
+		return nil, err
+	}
+	if s, ok := h.(*fakeSession); ok && s.b.nilReport {
+		return nil, nil
+	}
+	return &detect.Report{Facts: 1, Batches: 1}, nil
+}
+
+// fakeDial answers the probe per host without any network.
+func fakeDial(hosts map[string]behaviour) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		h, _, _ := net.SplitHostPort(addr)
+		for name, b := range hosts {
+			// Names are "resolved" to themselves by the test resolver.
+			if name != h {
+				continue
+			}
+			switch b.probe {
+			case "refused":
+				return nil, &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+			case "silent":
+				<-ctx.Done()
+				return nil, &net.OpError{Op: "dial", Net: "tcp", Err: ctx.Err()}
+			}
+		}
+		a, b := net.Pipe()
+		_ = b.Close()
+		return a, nil
+	}
+}
+
+func seq(hosts ...string) func(func(targets.Target) bool) {
+	return func(yield func(targets.Target) bool) {
+		for _, h := range hosts {
+			if !yield(targets.Target{Host: h, Input: h}) {
+				return
+			}
+		}
+	}
+}
+
+// IP-literal hosts skip the resolver, so the tests use addresses as names.
+func ip(i int) string { return fmt.Sprintf("192.0.2.%d", i) }
+
+func TestRunStatuses(t *testing.T) {
+	hosts := map[string]behaviour{
+		ip(1):  {},
+		ip(2):  {probe: "refused"},
+		ip(3):  {probe: "silent"},
+		ip(4):  {openErr: &transport.Error{Kind: transport.AuthFailed, Host: ip(4), Op: "session setup", Err: errors.New("STATUS_LOGON_FAILURE"), Hint: "check --user and the password"}},
+		ip(5):  {openErr: &transport.Error{Kind: transport.AccessDenied, Host: ip(5), Op: "open winreg", Err: errors.New("STATUS_ACCESS_DENIED")}},
+		ip(6):  {openErr: &transport.Error{Kind: transport.Unreachable, Host: ip(6), Op: "open winreg", Err: errors.New("STATUS_OBJECT_NAME_NOT_FOUND"), Hint: "winreg pipe unavailable: is the Remote Registry service running?"}},
+		ip(7):  {factsErr: errors.New("connection reset\nby peer")},
+		ip(8):  {factsErr: fmt.Errorf("read: %w", detect.ErrAccessDenied)},
+		ip(9):  {slow: 5 * time.Second},
+		ip(10): {openErr: errors.New("bad password s3cr3t-Pa55 rejected")},
+		ip(11): {nilReport: true},
+	}
+	want := map[string]struct {
+		status HostStatus
+		reason string
+	}{
+		ip(1):  {HostScanned, ""},
+		ip(2):  {HostUnreachable, "TCP port 445 refused the connection"},
+		ip(3):  {HostUnreachable, "no answer on TCP port 445 within 100ms"},
+		ip(4):  {HostAuthFailed, "session setup on 192.0.2.4: STATUS_LOGON_FAILURE: check --user"},
+		ip(5):  {HostAccessDenied, "STATUS_ACCESS_DENIED"},
+		ip(6):  {HostUnreachable, "is the Remote Registry service running?"},
+		ip(7):  {HostError, "connection reset by peer"},
+		ip(8):  {HostAccessDenied, "access denied"},
+		ip(9):  {HostError, "per-host timeout of 300ms"},
+		ip(10): {HostError, "bad password <redacted> rejected"},
+		ip(11): {HostError, "no report"},
+	}
+	f := newFake(hosts)
+	cfg := Config{
+		Opener: f, Engine: fakeEngine{}, Port: 445, Threads: 4,
+		Timeout: 300 * time.Millisecond, ProbeTimeout: 100 * time.Millisecond,
+		Dial:        fakeDial(hosts),
+		Credentials: transport.Credentials{User: "u", Password: "s3cr3t-Pa55"},
+	}
+	var names []string
+	for h := range hosts {
+		names = append(names, h)
+	}
+	got := map[string]HostResult{}
+	sum, err := Run(context.Background(), cfg, seq(names...), func(r HostResult) {
+		if _, dup := got[r.Target]; dup {
+			t.Errorf("host %s emitted twice", r.Target)
+		}
+		got[r.Target] = r
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Hosts != len(hosts) || sum.Interrupted {
+		t.Errorf("summary %+v", sum)
+	}
+	for h, w := range want {
+		r, ok := got[h]
+		if !ok {
+			t.Errorf("%s: no result", h)
+			continue
+		}
+		if r.Status != w.status || !strings.Contains(r.Error, w.reason) {
+			t.Errorf("%s: status %s %q, want %s containing %q", h, r.Status, r.Error, w.status, w.reason)
+		}
+		if strings.Contains(r.Error, "\n") || strings.Contains(r.Error, "s3cr3t") {
+			t.Errorf("%s: reason %q is multi-line or leaks the password", h, r.Error)
+		}
+		if (r.Report != nil) != (r.Status == HostScanned) {
+			t.Errorf("%s: report %v with status %s", h, r.Report, r.Status)
+		}
+		if r.Address != h || r.Transport != "smb" || r.Started.IsZero() || r.Finished.Before(r.Started) {
+			t.Errorf("%s: bad result metadata %+v", h, r)
+		}
+	}
+	if o, c := f.opened.Load(), f.closed.Load(); o != c {
+		t.Errorf("%d sessions opened, %d closed", o, c)
+	}
+}
+
+// A host that ignores its context must not hold the run past its
+// deadline plus the grace period.
+func TestRunHungHostDoesNotStall(t *testing.T) {
+	hosts := map[string]behaviour{ip(1): {hang: true}, ip(2): {}, ip(3): {}}
+	f := newFake(hosts)
+	defer close(f.release)
+	cfg := Config{Opener: f, Engine: fakeEngine{}, Port: 445, Threads: 1,
+		Timeout: 200 * time.Millisecond, CancelGrace: 100 * time.Millisecond, Dial: fakeDial(hosts)}
+	start := time.Now()
+	var order []string
+	_, err := Run(context.Background(), cfg, seq(ip(1), ip(2), ip(3)), func(r HostResult) {
+		order = append(order, string(r.Status))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("run took %v with one hung host", d)
+	}
+	want := []string{"error", "scanned", "scanned"}
+	if strings.Join(order, ",") != strings.Join(want, ",") {
+		t.Errorf("statuses %v, want %v", order, want)
+	}
+}
+
+// Cancellation stops new hosts, ends in-flight ones within the grace
+// period, and emits every started host exactly once.
+func TestRunCancel(t *testing.T) {
+	hosts := map[string]behaviour{}
+	var names []string
+	for i := 1; i <= 200; i++ {
+		hosts[ip(i)] = behaviour{slow: 50 * time.Millisecond}
+		names = append(names, ip(i))
+	}
+	hosts[ip(7)] = behaviour{hang: true} // ignores cancellation
+	f := newFake(hosts)
+	defer close(f.release)
+	var started atomic.Int64
+	cfg := Config{Opener: f, Engine: fakeEngine{}, Port: 445, Threads: 8, Dial: fakeDial(hosts),
+		Timeout: time.Minute, OnStart: func(targets.Target) { started.Add(1) }}
+	ctx, cancel := context.WithCancel(context.Background())
+	seen := map[string]bool{}
+	var cancelledAt time.Time
+	scanned, interrupted := 0, 0
+	sum, err := Run(ctx, cfg, seq(names...), func(r HostResult) {
+		if seen[r.Target] {
+			t.Errorf("%s emitted twice", r.Target)
+		}
+		seen[r.Target] = true
+		switch {
+		case r.Status == HostScanned:
+			scanned++
+		case r.Error == ErrInterrupted.Error():
+			interrupted++
+		default:
+			t.Errorf("%s: unexpected %s %q", r.Target, r.Status, r.Error)
+		}
+		if scanned == 20 && cancelledAt.IsZero() {
+			cancelledAt = time.Now()
+			cancel()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(cancelledAt); d > 2*time.Second {
+		t.Errorf("run ended %v after cancellation, want < 2s", d)
+	}
+	if !sum.Interrupted {
+		t.Error("summary not marked interrupted")
+	}
+	if int64(len(seen)) != started.Load() {
+		t.Errorf("%d hosts started but %d emitted", started.Load(), len(seen))
+	}
+	if len(seen) >= len(names) {
+		t.Errorf("all %d hosts ran despite cancellation", len(seen))
+	}
+	if interrupted == 0 {
+		t.Error("no in-flight host was reported interrupted")
+	}
+}
+
+// Results stream: with 4 workers and 20,000 targets, at most 4 sessions
+// are active at once and the heap doesn't grow with the target count.
+func TestRunBoundedByPool(t *testing.T) {
+	f := newFake(nil)
+	cfg := Config{Opener: f, Engine: fakeEngine{}, Port: 445, Threads: 4, ProbeTimeout: -1}
+	const n = 20000
+	all := func(yield func(targets.Target) bool) {
+		for i := range n {
+			if !yield(targets.Target{Host: fmt.Sprintf("10.%d.%d.%d", i>>16, (i>>8)&255, i&255)}) {
+				return
+			}
+		}
+	}
+	var peak uint64
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapAlloc
+	count := 0
+	_, err := Run(context.Background(), cfg, all, func(r HostResult) {
+		count++
+		if r.Status != HostScanned {
+			t.Fatalf("%s: %s %s", r.Target, r.Status, r.Error)
+		}
+		if count%2000 == 0 {
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			if ms.HeapAlloc > peak {
+				peak = ms.HeapAlloc
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if count != n {
+		t.Errorf("emitted %d of %d", count, n)
+	}
+	if f.maxActive > 4 {
+		t.Errorf("%d sessions active at once with 4 threads", f.maxActive)
+	}
+	if peak > base+8<<20 {
+		t.Errorf("live heap grew from %d to %d bytes over %d hosts", base, peak, n)
+	}
+	t.Logf("live heap: base %d KiB, peak %d KiB over %d hosts", base>>10, peak>>10, n)
+}
+
+func TestRunConfigErrors(t *testing.T) {
+	if _, err := Run(context.Background(), Config{}, seq(), func(HostResult) {}); err == nil {
+		t.Error("Run without an Opener succeeded")
+	}
+}
