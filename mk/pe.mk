@@ -1,0 +1,2 @@
+# PE version reader (internal/pe) and its fixtures (testdata/pe).
+FUZZ_TARGETS += ./internal/pe:FuzzReadVersion
