@@ -41,25 +41,25 @@ func TestVerdicts(t *testing.T) {
 			name:      "missing: older file, MBSA wording",
 			bulletins: []catalog.Bulletin{bulletin("MS17-010", patch("KB4012212", fc(srvSys, "6.1.7601.23689")))},
 			want:      map[string]detect.Status{"KB4012212": detect.StatusMissing},
-			reasons: map[string]string{"KB4012212": `File C:\Windows\System32\drivers\srv.sys has version 6.1.7601.17514; 6.1.7601.23689 or later is required.`},
+			reasons:   map[string]string{"KB4012212": `File C:\Windows\System32\drivers\srv.sys has version 6.1.7601.17514; 6.1.7601.23689 or later is required.`},
 		},
 		{
 			name:      "warning: newer file",
 			bulletins: []catalog.Bulletin{bulletin("MS03-023", patch("KB823559", fc(srvSys, "6.1.7601.1")))},
 			want:      map[string]detect.Status{"KB823559": detect.StatusWarning},
-			reasons: map[string]string{"KB823559": `File C:\Windows\System32\drivers\srv.sys has a file version [6.1.7601.17514] greater than what is expected [6.1.7601.1].`},
+			reasons:   map[string]string{"KB823559": `File C:\Windows\System32\drivers\srv.sys has a file version [6.1.7601.17514] greater than what is expected [6.1.7601.1].`},
 		},
 		{
 			name:      "missing: file absent",
 			bulletins: []catalog.Bulletin{bulletin("MS1", patch("KB1", fc(`%SystemRoot%\System32\nothere.dll`, "1.0")))},
 			want:      map[string]detect.Status{"KB1": detect.StatusMissing},
-			reasons: map[string]string{"KB1": `File C:\Windows\System32\nothere.dll does not exist; version 1.0 or later is required.`},
+			reasons:   map[string]string{"KB1": `File C:\Windows\System32\nothere.dll does not exist; version 1.0 or later is required.`},
 		},
 		{
 			name:      "missing: registry key absent, MBSA wording",
 			bulletins: []catalog.Bulletin{bulletin("MS03-027", patch("KB821557", regKey(updKey, catalog.OpExists)))},
 			want:      map[string]detect.Status{"KB821557": detect.StatusMissing},
-			reasons: map[string]string{"KB821557": `The registry key ` + updKey + ` does not exist. It is required for this patch to be considered installed.`},
+			reasons:   map[string]string{"KB821557": `The registry key ` + updKey + ` does not exist. It is required for this patch to be considered installed.`},
 		},
 		{
 			name:      "installed: registry key present (different case)",
@@ -72,7 +72,7 @@ func TestVerdicts(t *testing.T) {
 			bulletins: []catalog.Bulletin{bulletin("MS1", patch("KB1", regValue(updKey, "Installed", catalog.OpEquals, "1")))},
 			host:      func(h *memhost.Host) { h.SetValue(updKey, "Installed", detect.DWORD(0)) },
 			want:      map[string]detect.Status{"KB1": detect.StatusMissing},
-			reasons: map[string]string{"KB1": `The registry value ` + updKey + `\Installed has value [0]; [1] is required for this patch to be considered installed.`},
+			reasons:   map[string]string{"KB1": `The registry value ` + updKey + `\Installed has value [0]; [1] is required for this patch to be considered installed.`},
 		},
 		{
 			name: "installed: registry value operators",
@@ -111,7 +111,7 @@ func TestVerdicts(t *testing.T) {
 			bulletins: []catalog.Bulletin{bulletin("MS03-030",
 				patch("KB1", fc(srvSys, "6.1.7601.17514")),
 				patch("KB2", fc(srvSys, "6.1.7601.23689")))},
-			want: map[string]detect.Status{"KB1": detect.StatusInstalled, "KB2": detect.StatusNote},
+			want:    map[string]detect.Status{"KB1": detect.StatusInstalled, "KB2": detect.StatusNote},
 			reasons: map[string]string{"KB2": "The patch cannot be confirmed: several patches of MS03-030 apply to Windows Server 2008 R2 and disagree (KB1 is installed)."},
 		},
 		{
@@ -132,7 +132,7 @@ func TestVerdicts(t *testing.T) {
 			name: "not-applicable: host SP is at FixedInSP",
 			bulletins: []catalog.Bulletin{bulletin("MS1",
 				patch("KB1", fc(srvSys, "9.9"), catalog.AffectedProduct{ProductID: pServer, FixedInSP: 1}))},
-			want: map[string]detect.Status{"KB1": detect.StatusNotApplicable},
+			want:    map[string]detect.Status{"KB1": detect.StatusNotApplicable},
 			reasons: map[string]string{"KB1": "Windows Server 2008 R2 is at service pack level 1, which includes this fix (fixed in service pack level 1)."},
 		},
 		{
@@ -145,7 +145,7 @@ func TestVerdicts(t *testing.T) {
 			name: "not-applicable: host SP not among AffectedServicePack",
 			bulletins: []catalog.Bulletin{bulletin("MS1",
 				patch("KB1", fc(srvSys, "9.9"), catalog.AffectedProduct{ProductID: pServer, ServicePackIDs: []int{spGold, spSP2}}))},
-			want: map[string]detect.Status{"KB1": detect.StatusNotApplicable},
+			want:    map[string]detect.Status{"KB1": detect.StatusNotApplicable},
 			reasons: map[string]string{"KB1": "The patch applies to Windows Server 2008 R2 only at service pack level(s) 0, 2; this host is at level 1."},
 		},
 		{
@@ -226,7 +226,7 @@ func TestVerdicts(t *testing.T) {
 			bulletins: []catalog.Bulletin{bulletin("MS03-037", patch("KB822150", withSum(fc(srvSys, "6.1.7601.17514"), bad, "1031")))},
 			opts:      detect.Options{Checksums: detect.ChecksumOn},
 			want:      map[string]detect.Status{"KB822150": detect.StatusMissing},
-			reasons: map[string]string{"KB822150": `File C:\Windows\System32\drivers\srv.sys has an invalid checksum and its file version [6.1.7601.17514] is equal to what is expected [6.1.7601.17514].`},
+			reasons:   map[string]string{"KB822150": `File C:\Windows\System32\drivers\srv.sys has an invalid checksum and its file version [6.1.7601.17514] is equal to what is expected [6.1.7601.17514].`},
 		},
 		{
 			name:      "checksum on: matching checksum is installed",
@@ -266,7 +266,7 @@ func TestVerdicts(t *testing.T) {
 			bulletins: []catalog.Bulletin{bulletin("MS1", patch("KB1", fc(`%ProgramFiles%\App\a.dll`, "1.0")))},
 			host:      func(h *memhost.Host) { h.DeleteValue(winCV, "ProgramFilesDir") },
 			want:      map[string]detect.Status{"KB1": detect.StatusError},
-			reasons: map[string]string{"KB1": `cannot resolve %ProgramFiles% on this host: ProgramFilesDir (HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion) not readable (the value does not exist).`},
+			reasons:   map[string]string{"KB1": `cannot resolve %ProgramFiles% on this host: ProgramFilesDir (HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion) not readable (the value does not exist).`},
 		},
 		{
 			name:      "path variable: %SystemDrive% from SystemRoot, case-insensitive names",
@@ -291,13 +291,13 @@ func TestVerdicts(t *testing.T) {
 			bulletins: []catalog.Bulletin{bulletin("MS1", patch("KB1", fc(srvSys, "1.0")))},
 			host:      func(h *memhost.Host) { h.SetValue(ntCV, "SystemRoot", detect.SZ(`\\evil\share`)) },
 			want:      map[string]detect.Status{"KB1": detect.StatusError},
-			reasons: map[string]string{"KB1": `cannot resolve %SystemRoot% on this host: SystemRoot (HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion) has an unusable value "\\\\evil\\share" (not an absolute path like C:\Windows).`},
+			reasons:   map[string]string{"KB1": `cannot resolve %SystemRoot% on this host: SystemRoot (HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion) has an unusable value "\\\\evil\\share" (not an absolute path like C:\Windows).`},
 		},
 		{
 			name:      "path variable: unknown variable in the catalog",
 			bulletins: []catalog.Bulletin{bulletin("MS1", patch("KB1", fc(`%Temp%\x.dll`, "1.0")))},
 			want:      map[string]detect.Status{"KB1": detect.StatusError},
-			reasons: map[string]string{"KB1": `path "%Temp%\\x.dll" uses the unknown variable %Temp%.`},
+			reasons:   map[string]string{"KB1": `path "%Temp%\\x.dll" uses the unknown variable %Temp%.`},
 		},
 		{
 			name:      "file-detected product: present (phase b)",
@@ -323,7 +323,7 @@ func TestVerdicts(t *testing.T) {
 			host: func(h *memhost.Host) {
 				h.SetError(detect.Request{Kind: detect.FactRegValue, Key: prodOpt, Name: "ProductType"}, detect.ErrAccessDenied)
 			},
-			want: map[string]detect.Status{"KB1": detect.StatusError},
+			want:    map[string]detect.Status{"KB1": detect.StatusError},
 			reasons: map[string]string{"KB1": `Cannot tell whether Windows Server 2008 R2 is installed: The registry value ` + prodOpt + `\ProductType could not be read: access denied.`},
 		},
 		{
@@ -350,7 +350,7 @@ func TestVerdicts(t *testing.T) {
 			bulletins: nil,
 			host:      func(h *memhost.Host) { h.DeleteValue(ntCV, "CSDVersion") },
 			want:      map[string]detect.Status{"SP:Service Pack 1": detect.StatusMissing},
-			reasons: map[string]string{"SP:Service Pack 1": "Windows Server 2008 R2 is at service pack level 0; Service Pack 1 (level 1) is the current service pack."},
+			reasons:   map[string]string{"SP:Service Pack 1": "Windows Server 2008 R2 is at service pack level 0; Service Pack 1 (level 1) is the current service pack."},
 		},
 		{
 			name:      "baseline: only baseline bulletins",
