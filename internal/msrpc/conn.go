@@ -1,0 +1,220 @@
+package msrpc
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+)
+
+// Defaults for Options.
+const (
+	DefaultMaxFrag     = 4280     // what Windows clients offer over SMB
+	DefaultMaxResponse = 16 << 20 // bound on a reassembled response stub
+	minFrag            = 1024     // C706: must_recv_frag_size is 1432; accept a little lower
+)
+
+// Options tune a connection.
+type Options struct {
+	// MaxFrag is the largest fragment offered for both directions; 0 =
+	// DefaultMaxFrag.
+	MaxFrag int
+	// MaxResponse bounds the reassembled stub of one response; 0 =
+	// DefaultMaxResponse. A server sending more is cut off with an error.
+	MaxResponse int
+}
+
+// Conn is a bound RPC association over a pipe. Calls are serialized: a
+// named pipe carries one call at a time.
+type Conn struct {
+	mu      sync.Mutex
+	rw      io.ReadWriter
+	iface   SyntaxID
+	maxXmit int // largest fragment we may send
+	maxRecv int // largest fragment the server may send us
+	maxResp int
+	callID  uint32
+	rbuf    []byte // read buffer: one fragment plus what a stream read over-delivered
+	rlen    int
+	broken  error
+}
+
+// Bind binds to iface over rw (an open pipe) and negotiates fragment sizes.
+func Bind(rw io.ReadWriter, iface SyntaxID, opts Options) (*Conn, error) {
+	frag := opts.MaxFrag
+	if frag == 0 {
+		frag = DefaultMaxFrag
+	}
+	if frag < minFrag || frag > 65535 {
+		return nil, fmt.Errorf("msrpc: fragment size %d out of range [%d, 65535]", frag, minFrag)
+	}
+	c := &Conn{rw: rw, iface: iface, maxXmit: frag, maxRecv: frag, maxResp: opts.MaxResponse, callID: 1}
+	if c.maxResp <= 0 {
+		c.maxResp = DefaultMaxResponse
+	}
+	// One byte more than a fragment: a message-mode pipe read then always
+	// ends short of the buffer, so the SMB client never waits for more.
+	c.rbuf = make([]byte, frag+1)
+	if _, err := rw.Write(BindPDU(c.callID, iface, uint16(frag), uint16(frag))); err != nil {
+		return nil, fmt.Errorf("sending RPC bind: %w", err)
+	}
+	pdu, err := c.readPDU()
+	if err != nil {
+		return nil, fmt.Errorf("reading RPC bind reply: %w", err)
+	}
+	h, _ := ParseHeader(pdu)
+	switch h.Type {
+	case PTypeBindNak:
+		nak, err := DecodeBindNak(pdu)
+		if err != nil {
+			return nil, err
+		}
+		return nil, nak
+	case PTypeBindAck:
+	default:
+		return nil, protoErr("expected bind_ack, got PDU type %d", h.Type)
+	}
+	if h.CallID != c.callID {
+		return nil, protoErr("bind_ack for call %d, sent %d", h.CallID, c.callID)
+	}
+	ack, err := DecodeBindAck(pdu)
+	if err != nil {
+		return nil, err
+	}
+	if len(ack.Results) == 0 {
+		return nil, protoErr("bind_ack without a context result")
+	}
+	if r := ack.Results[0]; r.Result != 0 {
+		return nil, &ContextRejectedError{Iface: iface, Result: r.Result, Reason: r.Reason}
+	}
+	if ack.Results[0].Transfer != NDR {
+		return nil, protoErr("server chose transfer syntax %s, offered only NDR", ack.Results[0].Transfer)
+	}
+	// The server's max_xmit_frag is what it sends us, its max_recv_frag
+	// what it accepts from us; neither may exceed what we offered.
+	if x := int(ack.MaxRecv); x < c.maxXmit {
+		if x < minFrag {
+			return nil, protoErr("server accepts fragments of only %d bytes", x)
+		}
+		c.maxXmit = x
+	}
+	if r := int(ack.MaxXmit); r < c.maxRecv && r >= HeaderLen+8 {
+		c.maxRecv = r
+	}
+	c.callID++
+	return c, nil
+}
+
+// MaxFrag reports the negotiated fragment sizes (send, receive).
+func (c *Conn) MaxFrag() (xmit, recv int) { return c.maxXmit, c.maxRecv }
+
+// Call performs one request with opnum and NDR stub and returns the
+// response stub. A fault comes back as *FaultError. After a transport or
+// protocol error the connection is unusable and every later call fails.
+func (c *Conn) Call(opnum uint16, stub []byte) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.broken != nil {
+		return nil, c.broken
+	}
+	out, err := c.call(opnum, stub)
+	var fe *FaultError
+	if err != nil && !errors.As(err, &fe) {
+		c.broken = fmt.Errorf("RPC connection unusable after an earlier error: %w", err)
+	}
+	return out, err
+}
+
+func (c *Conn) call(opnum uint16, stub []byte) ([]byte, error) {
+	id := c.callID
+	c.callID++
+	chunk := c.maxXmit - HeaderLen - 8
+	for off := 0; ; off += chunk {
+		end := min(off+chunk, len(stub))
+		var flags uint8
+		if off == 0 {
+			flags |= FlagFirstFrag
+		}
+		if end == len(stub) {
+			flags |= FlagLastFrag
+		}
+		pdu := RequestPDU(id, flags, uint32(len(stub)-off), opnum, stub[off:end])
+		if _, err := c.rw.Write(pdu); err != nil {
+			return nil, fmt.Errorf("sending RPC request (opnum %d): %w", opnum, err)
+		}
+		if end == len(stub) {
+			break
+		}
+	}
+	var out []byte
+	for first := true; ; first = false {
+		pdu, err := c.readPDU()
+		if err != nil {
+			return nil, fmt.Errorf("reading RPC response (opnum %d): %w", opnum, err)
+		}
+		r, err := DecodePDU(pdu)
+		if err != nil {
+			return nil, err
+		}
+		if r.CallID != id {
+			return nil, protoErr("response for call %d while waiting for %d", r.CallID, id)
+		}
+		if first != (r.Flags&FlagFirstFrag != 0) {
+			return nil, protoErr("response fragment with first-fragment flag %v out of order", !first)
+		}
+		if len(out)+len(r.Stub) > c.maxResp {
+			return nil, protoErr("response exceeds %d bytes", c.maxResp)
+		}
+		if first && r.Flags&FlagLastFrag != 0 {
+			return r.Stub, nil
+		}
+		if first {
+			// alloc_hint is only a hint, and hostile: cap the preallocation.
+			out = make([]byte, 0, min(int(r.AllocHint), c.maxResp, 1<<20))
+		}
+		out = append(out, r.Stub...)
+		if r.Flags&FlagLastFrag != 0 {
+			return out, nil
+		}
+	}
+}
+
+// readPDU returns the next whole PDU. It copes with both message pipes
+// (one PDU per read) and byte streams (PDUs split or joined across reads).
+// The returned slice is valid until the next read.
+func (c *Conn) readPDU() ([]byte, error) {
+	for {
+		if c.rlen >= HeaderLen {
+			h, err := ParseHeader(c.rbuf[:c.rlen])
+			if err != nil {
+				return nil, err
+			}
+			n := int(h.FragLen)
+			// Our offer bounds every fragment the server may send.
+			if n > len(c.rbuf)-1 {
+				return nil, protoErr("fragment of %d bytes exceeds the %d offered", n, len(c.rbuf)-1)
+			}
+			if c.rlen >= n {
+				pdu := make([]byte, n)
+				copy(pdu, c.rbuf[:n])
+				copy(c.rbuf, c.rbuf[n:c.rlen])
+				c.rlen -= n
+				return pdu, nil
+			}
+		}
+		m, err := c.rw.Read(c.rbuf[c.rlen:])
+		c.rlen += m
+		if err != nil {
+			if errors.Is(err, io.EOF) && m > 0 {
+				continue
+			}
+			if errors.Is(err, io.EOF) {
+				return nil, fmt.Errorf("%w: pipe closed by the server", ErrProtocol)
+			}
+			return nil, err
+		}
+		if m == 0 {
+			return nil, protoErr("empty read from the pipe")
+		}
+	}
+}

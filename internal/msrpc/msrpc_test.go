@@ -1,0 +1,334 @@
+package msrpc
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+var winreg = SyntaxID{UUID: MustParseUUID("338cd001-2244-31f1-aaaa-900038001003"), Major: 1}
+
+// fakePipe replays server PDUs; in message mode each Read returns one
+// message, in stream mode bytes come in chunks of size chunk.
+type fakePipe struct {
+	replies [][]byte // queued, one per Write that expects a reply
+	written [][]byte
+	chunk   int
+	pending []byte
+}
+
+func (p *fakePipe) Write(b []byte) (int, error) {
+	p.written = append(p.written, append([]byte(nil), b...))
+	return len(b), nil
+}
+
+func (p *fakePipe) Read(b []byte) (int, error) {
+	if len(p.pending) == 0 {
+		if len(p.replies) == 0 {
+			return 0, io.EOF
+		}
+		p.pending, p.replies = p.replies[0], p.replies[1:]
+	}
+	n := len(p.pending)
+	if p.chunk > 0 && n > p.chunk {
+		n = p.chunk
+	}
+	if n > len(b) {
+		if p.chunk == 0 {
+			return 0, errors.New("buffer overflow: message larger than the read")
+		}
+		n = len(b)
+	}
+	copy(b, p.pending[:n])
+	p.pending = p.pending[n:]
+	return n, nil
+}
+
+func bindAck(callID uint32, maxXmit, maxRecv uint16, result uint16, transfer SyntaxID) []byte {
+	sec := []byte("\\PIPE\\winreg\x00")
+	body := make([]byte, 0, 64)
+	body = binary.LittleEndian.AppendUint16(body, maxXmit)
+	body = binary.LittleEndian.AppendUint16(body, maxRecv)
+	body = binary.LittleEndian.AppendUint32(body, 0x1234)
+	body = binary.LittleEndian.AppendUint16(body, uint16(len(sec)))
+	body = append(body, sec...)
+	for (HeaderLen+len(body))%4 != 0 {
+		body = append(body, 0)
+	}
+	body = append(body, 1, 0, 0, 0)
+	body = binary.LittleEndian.AppendUint16(body, result)
+	body = binary.LittleEndian.AppendUint16(body, 0)
+	w := transfer.UUID.wire()
+	body = append(body, w[:]...)
+	body = binary.LittleEndian.AppendUint16(body, transfer.Major)
+	body = binary.LittleEndian.AppendUint16(body, transfer.Minor)
+	b := make([]byte, HeaderLen+len(body))
+	putHeader(b, PTypeBindAck, 3, len(b), callID)
+	copy(b[HeaderLen:], body)
+	return b
+}
+
+func response(callID uint32, flags uint8, stub []byte) []byte {
+	b := make([]byte, HeaderLen+8+len(stub))
+	putHeader(b, PTypeResponse, flags, len(b), callID)
+	binary.LittleEndian.PutUint32(b[16:], uint32(len(stub)))
+	copy(b[24:], stub)
+	return b
+}
+
+func fault(callID, status uint32) []byte {
+	b := make([]byte, HeaderLen+16)
+	putHeader(b, PTypeFault, 3, len(b), callID)
+	binary.LittleEndian.PutUint32(b[24:], status)
+	return b
+}
+
+func TestUUIDRoundTrip(t *testing.T) {
+	u := MustParseUUID("338CD001-2244-31F1-AAAA-900038001003")
+	if got := u.String(); got != "338cd001-2244-31f1-aaaa-900038001003" {
+		t.Fatalf("String = %s", got)
+	}
+	w := u.wire()
+	if !bytes.Equal(w[:8], []byte{0x01, 0xd0, 0x8c, 0x33, 0x44, 0x22, 0xf1, 0x31}) {
+		t.Fatalf("wire = %x", w)
+	}
+	if uuidFromWire(w[:]) != u {
+		t.Fatal("wire round trip")
+	}
+	for _, bad := range []string{"", "338cd001-2244-31f1-aaaa-90003800100", "338cd001x2244-31f1-aaaa-900038001003", "338cd001-2244-31f1-aaaa-90003800100g"} {
+		if _, err := ParseUUID(bad); err == nil {
+			t.Errorf("ParseUUID(%q) accepted", bad)
+		}
+	}
+}
+
+func TestBindPDULayout(t *testing.T) {
+	b := BindPDU(7, winreg, 4280, 4280)
+	h, err := ParseHeader(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Type != PTypeBind || h.CallID != 7 || int(h.FragLen) != len(b) || len(b) != 72 {
+		t.Fatalf("header %+v len %d", h, len(b))
+	}
+	if b[24] != 1 || b[30] != 1 {
+		t.Fatalf("context list %x", b[24:32])
+	}
+	if uuidFromWire(b[32:48]) != winreg.UUID || binary.LittleEndian.Uint16(b[48:]) != 1 {
+		t.Fatal("abstract syntax")
+	}
+	if uuidFromWire(b[52:68]) != NDR.UUID || binary.LittleEndian.Uint16(b[68:]) != 2 {
+		t.Fatal("transfer syntax")
+	}
+}
+
+func TestBind(t *testing.T) {
+	tests := []struct {
+		name    string
+		reply   []byte
+		wantErr string
+		xmit    int
+	}{
+		{"accepted", bindAck(1, 4280, 4280, 0, NDR), "", 4280},
+		{"server shrinks", bindAck(1, 2048, 1600, 0, NDR), "", 1600},
+		{"rejected interface", func() []byte {
+			b := bindAck(1, 4280, 4280, 2, NDR)
+			binary.LittleEndian.PutUint16(b[len(b)-22:], 1)
+			return b
+		}(), "abstract syntax (interface) not supported", 0},
+		{"wrong transfer syntax", bindAck(1, 4280, 4280, 0, winreg), "transfer syntax", 0},
+		{"nak", func() []byte {
+			b := make([]byte, HeaderLen+4)
+			putHeader(b, PTypeBindNak, 3, len(b), 1)
+			b[16] = 4
+			return b
+		}(), "protocol version not supported", 0},
+		{"wrong call id", bindAck(9, 4280, 4280, 0, NDR), "call 9", 0},
+		{"tiny fragments", bindAck(1, 4280, 100, 0, NDR), "only 100 bytes", 0},
+		{"response instead", response(1, 3, nil), "expected bind_ack", 0},
+		{"closed", nil, "pipe closed", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &fakePipe{}
+			if tt.reply != nil {
+				p.replies = [][]byte{tt.reply}
+			}
+			c, err := Bind(p, winreg, Options{})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if x, _ := c.MaxFrag(); x != tt.xmit {
+				t.Fatalf("max xmit %d, want %d", x, tt.xmit)
+			}
+		})
+	}
+}
+
+func bound(t *testing.T, p *fakePipe, opts Options) *Conn {
+	t.Helper()
+	p.replies = append([][]byte{bindAck(1, 4280, 4280, 0, NDR)}, p.replies...)
+	c, err := Bind(p, winreg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestCallReassemblesFragments(t *testing.T) {
+	stub := bytes.Repeat([]byte("0123456789"), 1000)
+	for _, chunk := range []int{0, 7, 5000} {
+		p := &fakePipe{chunk: chunk, replies: [][]byte{
+			response(2, FlagFirstFrag, stub[:4000]),
+			response(2, 0, stub[4000:8000]),
+			response(2, FlagLastFrag, stub[8000:]),
+		}}
+		c := bound(t, p, Options{})
+		got, err := c.Call(17, []byte{1, 2, 3, 4})
+		if err != nil {
+			t.Fatalf("chunk %d: %v", chunk, err)
+		}
+		if !bytes.Equal(got, stub) {
+			t.Fatalf("chunk %d: reassembled %d bytes, want %d", chunk, len(got), len(stub))
+		}
+		req := p.written[1]
+		if binary.LittleEndian.Uint16(req[22:]) != 17 || req[3] != FlagFirstFrag|FlagLastFrag {
+			t.Fatalf("request header %x", req[:24])
+		}
+	}
+}
+
+func TestCallFragmentsLargeRequests(t *testing.T) {
+	p := &fakePipe{replies: [][]byte{response(2, 3, []byte{0, 0, 0, 0})}}
+	c := bound(t, p, Options{MaxFrag: 1024})
+	stub := bytes.Repeat([]byte{0xab}, 3000)
+	if _, err := c.Call(1, stub); err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	for i, w := range p.written[1:] {
+		if len(w) > 1024 {
+			t.Fatalf("fragment %d is %d bytes", i, len(w))
+		}
+		got = append(got, w[24:]...)
+	}
+	if len(p.written) != 4 || !bytes.Equal(got, stub) {
+		t.Fatalf("%d fragments carrying %d bytes", len(p.written)-1, len(got))
+	}
+	if p.written[1][3] != FlagFirstFrag || p.written[3][3] != FlagLastFrag {
+		t.Fatal("fragment flags")
+	}
+}
+
+func TestCallErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		replies [][]byte
+		opts    Options
+		wantErr string
+		fault   uint32
+	}{
+		{"fault", [][]byte{fault(2, 0x1c010002)}, Options{}, "operation number out of range", 0x1c010002},
+		{"unknown fault", [][]byte{fault(2, 0xdead)}, Options{}, "RPC fault 0x0000dead", 0xdead},
+		{"wrong call", [][]byte{response(5, 3, nil)}, Options{}, "call 5", 0},
+		{"missing first", [][]byte{response(2, FlagLastFrag, nil)}, Options{}, "out of order", 0},
+		{"too big", [][]byte{response(2, 1, make([]byte, 3000)), response(2, 2, make([]byte, 3000))}, Options{MaxResponse: 4000}, "exceeds 4000", 0},
+		{"truncated stream", [][]byte{response(2, 1, make([]byte, 100))[:50]}, Options{}, "pipe closed", 0},
+		{"oversized fragment", [][]byte{func() []byte { b := response(2, 3, nil); binary.LittleEndian.PutUint16(b[8:], 60000); return b }()}, Options{}, "exceeds the 4280 offered", 0},
+		{"bad version", [][]byte{func() []byte { b := response(2, 3, nil); b[0] = 4; return b }()}, Options{}, "RPC version 4", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &fakePipe{replies: tt.replies}
+			c := bound(t, p, tt.opts)
+			_, err := c.Call(2, nil)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+			var fe *FaultError
+			if errors.As(err, &fe) != (tt.fault != 0) || (fe != nil && fe.Status != tt.fault) {
+				t.Fatalf("fault = %v, want 0x%x", fe, tt.fault)
+			}
+			// A fault leaves the association usable; anything else breaks it.
+			_, err2 := c.Call(2, nil)
+			if broken := err2 != nil && strings.Contains(err2.Error(), "unusable"); broken == (tt.fault != 0) {
+				t.Fatalf("after %v: second call err %v", err, err2)
+			}
+		})
+	}
+}
+
+func TestDecoderBounds(t *testing.T) {
+	tests := []struct {
+		name string
+		stub []byte
+		read func(d *Decoder)
+		want string
+	}{
+		{"short u32", []byte{1, 2}, func(d *Decoder) { d.Uint32() }, "need 4 bytes"},
+		{"align past end", []byte{1}, func(d *Decoder) { d.Raw(1); d.Uint32() }, "need 3 bytes"},
+		{"actual > max", le32(2, 0, 3), func(d *Decoder) { d.Varying(1, 100) }, "exceeds its maximum"},
+		{"over bound", le32(200, 0, 200), func(d *Decoder) { d.Varying(1, 100) }, "exceeds the bound"},
+		{"overrun", le32(10, 0, 10), func(d *Decoder) { d.Varying(2, 100) }, "overruns"},
+		{"offset", le32(10, 1, 0), func(d *Decoder) { d.Varying(2, 100) }, "offset 1"},
+		{"huge", le32(0xffffffff, 0, 0xffffffff), func(d *Decoder) { d.Varying(2, 1<<30) }, "exceeds the bound"},
+	}
+	for _, tt := range tests {
+		d := NewDecoder(tt.stub)
+		tt.read(d)
+		if d.Err() == nil || !strings.Contains(d.Err().Error(), tt.want) {
+			t.Errorf("%s: err %v, want %q", tt.name, d.Err(), tt.want)
+		}
+	}
+	var e Encoder
+	e.Uint16(1)
+	e.WideArray(4, UTF16("ab"))
+	d := NewDecoder(e.Bytes())
+	if d.Uint16() != 1 || d.Varying(2, 10) != 2 || d.WideChars(2) != "ab" || d.Err() != nil {
+		t.Fatalf("round trip: %v", d.Err())
+	}
+}
+
+func le32(v ...uint32) []byte {
+	var b []byte
+	for _, x := range v {
+		b = binary.LittleEndian.AppendUint32(b, x)
+	}
+	return b
+}
+
+// FuzzDecodePDU feeds hostile bytes to every server-side decoder and to a
+// connection reading them as a stream: errors are fine, panics and
+// unbounded allocation are not.
+func FuzzDecodePDU(f *testing.F) {
+	f.Add(bindAck(1, 4280, 4280, 0, NDR))
+	f.Add(response(2, 3, []byte{1, 2, 3, 4}))
+	f.Add(fault(2, 5))
+	f.Add(append(response(2, 1, []byte("ab")), response(2, 2, []byte("cd"))...))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, _ = DecodePDU(b)
+		_, _ = DecodeBindAck(b)
+		_, _ = DecodeBindNak(b)
+		p := &fakePipe{chunk: 13, replies: [][]byte{bindAck(1, 4280, 4280, 0, NDR), b}}
+		c, err := Bind(p, winreg, Options{MaxResponse: 1 << 16})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := c.Call(1, nil)
+		if len(out) > 1<<16 {
+			t.Fatalf("response of %d bytes past the bound", len(out))
+		}
+		d := NewDecoder(b)
+		n := d.Varying(2, 1<<20)
+		_ = d.WideChars(n)
+	})
+}
