@@ -1,0 +1,189 @@
+package report
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/scan"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden/report")
+
+var (
+	t0       = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	testMeta = Meta{ToolVersion: "1.0.0-test", CatalogVersion: "2026.11.1", Generated: t0}
+)
+
+// fixtureHosts covers every host status and every result status, a
+// missing service pack, reasons and every check result.
+func fixtureHosts() []scan.HostResult {
+	w2008r2 := detect.OS{Product: "Windows Server 2008 R2 Standard", Version: "6.1", Build: "7601", CSDVersion: "Service Pack 1",
+		ServicePack: 1, EditionID: "ServerStandard", ProductType: "ServerNT", Language: "1033", SystemRoot: `C:\Windows`}
+	w7 := detect.OS{Product: "Windows 7 Professional", Version: "6.1", Build: "7600", ServicePack: 0,
+		ProductType: "WinNT", Language: "1031", SystemRoot: `C:\Windows`}
+	srv := `C:\Windows\System32\drivers\srv.sys`
+	ms17010 := detect.Result{Kind: detect.KindPatch, BulletinID: "MS17-010", KB: "KB4012212", PatchName: "Windows6.1-KB4012212-x64.msu",
+		Title: "Security Update for Microsoft Windows SMB Server (4013389)", Severity: "Critical", ProductID: 10, Status: detect.StatusMissing,
+		Reasons: []string{"File " + srv + " has version 6.1.7601.17514; 6.1.7601.23689 or later is required."},
+		Checks:  []detect.Check{{Kind: detect.CheckFile, Path: srv, Expected: "6.1.7601.23689", Found: "6.1.7601.17514", Result: detect.CheckFail}}}
+	return []scan.HostResult{
+		{
+			Target: "ws01.lab.test", Name: "WS01", Address: "127.0.0.21", Domain: "LAB", Transport: "smb",
+			Status: scan.HostScanned, Started: t0.Add(time.Second), Finished: t0.Add(3 * time.Second),
+			Report: &detect.Report{
+				OS:       w2008r2,
+				Products: []detect.ProductRef{{ID: 10, Name: "Windows Server 2008 R2"}},
+				Results: []detect.Result{
+					ms17010,
+					{Kind: detect.KindPatch, BulletinID: "MS15-034", KB: "KB3042553", Title: "Vulnerability in HTTP.sys", Severity: "Critical",
+						ProductID: 10, Status: detect.StatusWarning,
+						Reasons: []string{`File C:\Windows\System32\drivers\http.sys has a file version [6.1.7601.24000] greater than what is expected [6.1.7601.18772].`},
+						Checks:  []detect.Check{{Kind: detect.CheckFile, Path: `C:\Windows\System32\drivers\http.sys`, Expected: "6.1.7601.18772", Found: "6.1.7601.24000", Result: detect.CheckNewer}}},
+					{Kind: detect.KindPatch, BulletinID: "MS09-050", KB: "KB975517", Severity: "Critical", ProductID: 10, Status: detect.StatusNote,
+						Reasons: []string{"The patch has no detection criteria for this product: it cannot be confirmed."}},
+					{Kind: detect.KindPatch, BulletinID: "MS12-020", KB: "KB2621440", Severity: "Critical", ProductID: 10, Status: detect.StatusError,
+						Reasons: []string{`File C:\Windows\System32\drivers\rdpwd.sys could not be read: access denied.`},
+						Checks:  []detect.Check{{Kind: detect.CheckFile, Path: `C:\Windows\System32\drivers\rdpwd.sys`, Expected: "6.1.7601.17779", Result: detect.CheckUnreadable}}},
+					{Kind: detect.KindPatch, BulletinID: "MS08-067", KB: "KB958644", Severity: "Critical", ProductID: 10, Status: detect.StatusSuperseded,
+						SupersededBy: "MS17-010 KB4012212"},
+					{Kind: detect.KindPatch, BulletinID: "MS10-061", KB: "KB2347290", Severity: "Critical", ProductID: 10, Status: detect.StatusInstalled,
+						Checks: []detect.Check{{Kind: detect.CheckRegistry, Path: `HKLM\SOFTWARE\Microsoft\Updates\KB2347290\Installed`, Expected: "1", Found: "1", Result: detect.CheckPass}}},
+					{Kind: detect.KindPatch, BulletinID: "CVE-2020-0796", KB: "KB4551762", Severity: "Critical", ProductID: 0, Status: detect.StatusNotApplicable},
+				},
+				Facts: 12, Batches: 2,
+			},
+		},
+		{
+			Target: "127.0.0.22", Name: "PC02", Address: "127.0.0.22", Domain: "LAB", Transport: "smb",
+			Status: scan.HostScanned, Started: t0.Add(time.Second), Finished: t0.Add(4 * time.Second),
+			Report: &detect.Report{
+				OS:       w7,
+				Products: []detect.ProductRef{{ID: 20, Name: "Windows 7"}},
+				Results: []detect.Result{
+					{Kind: detect.KindServicePack, KB: "Service Pack 1", Title: "Windows 7 Service Pack 1", ProductID: 20, Status: detect.StatusMissing,
+						Reasons: []string{"Windows 7 is at service pack level 0; Service Pack 1 is current."}},
+					func() detect.Result { r := ms17010; r.ProductID = 20; r.KB = "KB4012212"; return r }(),
+					{Kind: detect.KindPatch, BulletinID: "MS14-068", KB: "KB3011780", Severity: "Critical", ProductID: 20, Status: detect.StatusNotApplicable},
+				},
+			},
+		},
+		{
+			Target: "srv03", Name: "SRV03", Address: "127.0.0.23", Transport: "winrm",
+			Status: scan.HostScanned, Started: t0.Add(time.Second), Finished: t0.Add(2 * time.Second),
+			Report: &detect.Report{
+				OS:       w2008r2,
+				Products: []detect.ProductRef{{ID: 10, Name: "Windows Server 2008 R2"}},
+				Results: []detect.Result{
+					{Kind: detect.KindPatch, BulletinID: "MS17-010", KB: "KB4012212", Severity: "Critical", ProductID: 10, Status: detect.StatusInstalled},
+				},
+			},
+		},
+		{Target: "127.0.0.24", Address: "127.0.0.24", Transport: "smb", Status: scan.HostUnreachable,
+			Error: "dial tcp 127.0.0.24:445: connection refused; check that the host is up and TCP 445 is open", Started: t0, Finished: t0.Add(5 * time.Second)},
+		{Target: "ws05", Name: "WS05", Address: "127.0.0.25", Transport: "smb", Status: scan.HostAuthFailed,
+			Error: "logon failure for LAB\\scanner: check the user name and password", Started: t0, Finished: t0.Add(time.Second)},
+		{Target: "ws06", Name: "WS06", Address: "127.0.0.26", Transport: "smb", Status: scan.HostAccessDenied,
+			Error: "access denied to the remote registry: the account must be a local administrator", Started: t0, Finished: t0.Add(time.Second)},
+		{Target: "ws07", Name: "WS07", Address: "127.0.0.27", Transport: "winrm", Status: scan.HostError,
+			Error: "", Started: t0, Finished: t0.Add(time.Second)},
+	}
+}
+
+// hostile is a host whose every string is hostile: control characters,
+// terminal escapes, invalid UTF-8, "]]>", markup, bidi overrides, and very
+// long values.
+func hostile() scan.HostResult {
+	bad := "a\x00b\x01c\x1b[31mred\x1b[0m\x7f\u009b2J\xff\xfe<x>&amp;]]>\"'\t\n\r\u202eevil\ufffe\U0001F600"
+	long := strings.Repeat("<&\x00é", 100_000)
+	return scan.HostResult{
+		Target: bad, Name: "../../etc/passwd\x00" + bad, Address: "127.0.0.99", Domain: bad, Transport: bad,
+		Status: scan.HostScanned, Error: bad, Started: t0, Finished: t0.Add(time.Second),
+		Report: &detect.Report{
+			OS:       detect.OS{Product: bad, Version: bad, Build: long, UBR: bad, CSDVersion: bad, EditionID: bad, ProductType: bad, Language: bad, SystemRoot: bad},
+			Products: []detect.ProductRef{{ID: 1, Name: bad}},
+			Results: []detect.Result{
+				{Kind: detect.KindPatch, BulletinID: bad, KB: bad, PatchName: bad, Title: long, Severity: bad, ProductID: 1, Status: detect.StatusMissing,
+					Reasons: []string{bad, long, "]]>", "<![CDATA[x]]>"}, SupersededBy: bad,
+					Checks: []detect.Check{{Kind: detect.CheckRegistry, Path: bad, Expected: bad, Found: long, Result: detect.CheckFail}}},
+				{Kind: detect.KindServicePack, KB: bad, ProductID: 1, Status: detect.StatusMissing},
+			},
+		},
+	}
+}
+
+// golden compares got with testdata/golden/report/name, or rewrites it
+// with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("..", "testdata", "golden", "report", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test ./report -update rewrites it after review)\n--- got ---\n%s\n--- want ---\n%s", name, got, want)
+	}
+}
+
+// wellFormed parses doc with a strict XML parser.
+func wellFormed(t *testing.T, doc []byte) {
+	t.Helper()
+	d := xml.NewDecoder(bytes.NewReader(doc))
+	d.Strict = true
+	for {
+		_, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			t.Fatalf("not well-formed XML: %v\n%s", err, shorten(string(doc), 2000))
+		}
+	}
+}
+
+// validate checks doc against an XSD with xmllint. Without xmllint it
+// skips (the subtest only) locally and fails under CI=true.
+func validate(t *testing.T, xsd string, doc []byte) {
+	t.Helper()
+	t.Run("xsd", func(t *testing.T) {
+		xmllint, err := exec.LookPath("xmllint")
+		if err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatal("xmllint not found (Debian package libxml2-utils, installed by make deps)")
+			}
+			t.Skip("xmllint not found; install libxml2-utils")
+		}
+		f := filepath.Join(t.TempDir(), "doc.xml")
+		if err := os.WriteFile(f, doc, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(xmllint, "--noout", "--nonet", "--schema", xsd, f).CombinedOutput()
+		if err != nil {
+			t.Fatalf("xmllint --schema %s: %v\n%s", xsd, err, out)
+		}
+	})
+}
+
+const (
+	reportXSD = "report.xsd"
+	rollupXSD = "rollup.xsd"
+)

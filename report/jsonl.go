@@ -1,0 +1,168 @@
+package report
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/patchscan/patchscan/scan"
+)
+
+// JSON Lines objects carry the same fields as the XML, named as the XML
+// attributes are (docs/report-format.md, "JSON Lines"). Strings are cleaned
+// exactly as in XML so both formats say the same thing.
+
+type jsonHost struct {
+	Schema         string        `json:"schema"`
+	Tool           string        `json:"tool"`
+	ToolVersion    string        `json:"toolVersion,omitempty"`
+	CatalogVersion string        `json:"catalogVersion,omitempty"`
+	Generated      string        `json:"generated"`
+	Name           string        `json:"name"`
+	Address        string        `json:"address,omitempty"`
+	Target         string        `json:"target,omitempty"`
+	Domain         string        `json:"domain,omitempty"`
+	Transport      string        `json:"transport,omitempty"`
+	Status         string        `json:"status"`
+	Error          string        `json:"error,omitempty"`
+	Started        string        `json:"started,omitempty"`
+	Finished       string        `json:"finished,omitempty"`
+	OS             *jsonOS       `json:"os,omitempty"`
+	Products       []jsonProduct `json:"products"`
+	Results        []jsonResult  `json:"results"`
+}
+
+type jsonOS struct {
+	Product     string `json:"product,omitempty"`
+	Version     string `json:"version,omitempty"`
+	Build       string `json:"build,omitempty"`
+	UBR         string `json:"ubr,omitempty"`
+	ServicePack int    `json:"servicePack"`
+	CSDVersion  string `json:"csdVersion,omitempty"`
+	Edition     string `json:"edition,omitempty"`
+	ProductType string `json:"productType,omitempty"`
+	Language    string `json:"language,omitempty"`
+	SystemRoot  string `json:"systemRoot,omitempty"`
+}
+
+type jsonProduct struct {
+	ID   int    `json:"id"`
+	Name string `json:"name"`
+}
+
+type jsonResult struct {
+	Kind         string      `json:"kind"`
+	Bulletin     string      `json:"bulletin,omitempty"`
+	KB           string      `json:"kb"`
+	Patch        string      `json:"patch,omitempty"`
+	Title        string      `json:"title,omitempty"`
+	Severity     string      `json:"severity,omitempty"`
+	Product      int         `json:"product,omitempty"`
+	Status       string      `json:"status"`
+	SupersededBy string      `json:"supersededBy,omitempty"`
+	Reasons      []string    `json:"reasons"`
+	Checks       []jsonCheck `json:"checks"`
+}
+
+type jsonCheck struct {
+	Kind     string `json:"kind"`
+	Path     string `json:"path"`
+	Expected string `json:"expected,omitempty"`
+	Found    string `json:"found,omitempty"`
+	Result   string `json:"result"`
+}
+
+func toJSON(meta Meta, h scan.HostResult) jsonHost {
+	j := jsonHost{
+		Schema: NamespaceReport, Tool: "patchscan",
+		ToolVersion: clean(meta.ToolVersion), CatalogVersion: clean(meta.CatalogVersion),
+		Generated: fmtTime(meta.Generated),
+		Name:      clean(h.Name), Address: clean(h.Address), Target: clean(h.Target),
+		Domain: clean(h.Domain), Transport: clean(h.Transport),
+		Status: clean(string(h.Status)), Error: errorText(h),
+		Started: fmtTime(h.Started), Finished: fmtTime(h.Finished),
+		Products: []jsonProduct{}, Results: []jsonResult{},
+	}
+	r := h.Report
+	if r == nil {
+		return j
+	}
+	o := r.OS
+	j.OS = &jsonOS{
+		Product: clean(o.Product), Version: clean(o.Version), Build: clean(o.Build), UBR: clean(o.UBR),
+		ServicePack: o.ServicePack, CSDVersion: clean(o.CSDVersion), Edition: clean(o.EditionID),
+		ProductType: clean(o.ProductType), Language: clean(o.Language), SystemRoot: clean(o.SystemRoot),
+	}
+	for _, p := range r.Products {
+		j.Products = append(j.Products, jsonProduct{ID: p.ID, Name: clean(p.Name)})
+	}
+	for _, res := range r.Results {
+		jr := jsonResult{
+			Kind: string(resultKind(res.Kind)), Bulletin: clean(res.BulletinID), KB: clean(res.KB),
+			Patch: clean(res.PatchName), Title: clean(res.Title), Severity: clean(res.Severity),
+			Product: res.ProductID, Status: clean(string(res.Status)), SupersededBy: clean(res.SupersededBy),
+			Reasons: []string{}, Checks: []jsonCheck{},
+		}
+		for _, reason := range res.Reasons {
+			jr.Reasons = append(jr.Reasons, clean(reason))
+		}
+		for _, c := range res.Checks {
+			jr.Checks = append(jr.Checks, jsonCheck{
+				Kind: clean(string(c.Kind)), Path: clean(c.Path), Expected: clean(c.Expected),
+				Found: clean(c.Found), Result: clean(string(c.Result)),
+			})
+		}
+		j.Results = append(j.Results, jr)
+	}
+	return j
+}
+
+type jsonLines struct {
+	guard
+	w    *bufio.Writer
+	enc  *json.Encoder
+	meta Meta
+	err  error
+}
+
+// NewJSONLines returns a Sink writing one JSON object per host, one per
+// line, flushed as each host finishes. There is nothing to close: every
+// line is complete on its own, so an interrupted run leaves valid JSON
+// Lines.
+func NewJSONLines(w io.Writer, meta Meta) Sink {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	// Readable paths and titles: HTML escaping is for embedding in HTML.
+	enc.SetEscapeHTML(false)
+	return &jsonLines{w: bw, enc: enc, meta: meta.withDefaults()}
+}
+
+func (s *jsonLines) Write(h scan.HostResult) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if s.err != nil {
+		return s.err
+	}
+	if err := s.enc.Encode(toJSON(s.meta, h)); err != nil {
+		s.err = fmt.Errorf("writing JSON report: %w", err)
+		return s.err
+	}
+	if err := s.w.Flush(); err != nil {
+		s.err = fmt.Errorf("writing JSON report: %w", err)
+	}
+	return s.err
+}
+
+func (s *jsonLines) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	return s.err
+}

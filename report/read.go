@@ -1,0 +1,304 @@
+package report
+
+import (
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/scan"
+)
+
+// MaxReportSize bounds a report file `rollup` reads. A per-host report is
+// a few hundred kilobytes at most (every string is cut at MaxValueLen); a
+// saved `--format xml` stream of a large run can be bigger, hence the room.
+const MaxReportSize = 64 << 20
+
+// maxReportSize is MaxReportSize, lowered by tests.
+var maxReportSize int64 = MaxReportSize
+
+// ErrNotHostReport is returned for a well-formed XML document that is not
+// a ScanReport, such as a rollup.xml found next to the host files.
+var ErrNotHostReport = errors.New("not a patchscan ScanReport")
+
+// ReadHostFile reads a per-host (or streamed) ScanReport file. Errors name
+// the file.
+func ReadHostFile(path string) ([]HostSummary, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > maxReportSize {
+		return nil, fmt.Errorf("%s: %d bytes is more than the %d bytes a report may have; not a patchscan report?", path, st.Size(), maxReportSize)
+	}
+	return ReadHostXML(f, path)
+}
+
+// ReadHostXML reads the host summaries of a ScanReport document from r.
+// source names the input in errors. The input is untrusted: it is read at
+// most MaxReportSize bytes, the XML must be well-formed UTF-8, and every
+// value the rollup uses is checked. Elements and attributes this version
+// does not know are ignored (additions within a namespace version are
+// compatible, see docs/report-format.md).
+func ReadHostXML(r io.Reader, source string) ([]HostSummary, error) {
+	lr := &io.LimitedReader{R: r, N: maxReportSize + 1}
+	d := xml.NewDecoder(lr)
+	d.Strict = true
+	rd := &reader{d: d, source: source}
+	hosts, err := rd.read()
+	if lr.N <= 0 {
+		return nil, fmt.Errorf("%s: more than %d bytes; not a patchscan report?", source, maxReportSize)
+	}
+	return hosts, err
+}
+
+type reader struct {
+	d      *xml.Decoder
+	source string
+}
+
+func (rd *reader) errorf(format string, a ...any) error {
+	line, col := rd.d.InputPos()
+	return fmt.Errorf("%s:%d:%d: %s", rd.source, line, col, fmt.Sprintf(format, a...))
+}
+
+func (rd *reader) token() (xml.Token, error) {
+	t, err := rd.d.Token()
+	if err == io.EOF {
+		return nil, rd.errorf("unexpected end of file (a truncated report?)")
+	}
+	if err != nil {
+		var se *xml.SyntaxError
+		if errors.As(err, &se) {
+			return nil, fmt.Errorf("%s:%d: malformed XML: %s", rd.source, se.Line, se.Msg)
+		}
+		return nil, fmt.Errorf("%s: %w", rd.source, err)
+	}
+	return t, nil
+}
+
+func attrs(se xml.StartElement) map[string]string {
+	m := make(map[string]string, len(se.Attr))
+	for _, a := range se.Attr {
+		if a.Name.Space == "" {
+			m[a.Name.Local] = a.Value
+		}
+	}
+	return m
+}
+
+func (rd *reader) read() ([]HostSummary, error) {
+	// Find the root element.
+	var root xml.StartElement
+	for {
+		t, err := rd.d.Token()
+		if err == io.EOF {
+			return nil, fmt.Errorf("%s: no XML element found (an empty or non-XML file)", rd.source)
+		}
+		if err != nil {
+			return nil, rd.wrap(err)
+		}
+		if se, ok := t.(xml.StartElement); ok {
+			root = se
+			break
+		}
+	}
+	switch {
+	case root.Name.Space == NamespaceReport && root.Name.Local == "ScanReport":
+	case root.Name.Space == NamespaceRollup:
+		return nil, ErrNotHostReport
+	case root.Name.Local == "ScanReport":
+		return nil, rd.errorf("ScanReport in namespace %q; this patchscan reads %q (a report from a newer or foreign tool?)", root.Name.Space, NamespaceReport)
+	default:
+		return nil, fmt.Errorf("%s: %w (root element {%s}%s)", rd.source, ErrNotHostReport, root.Name.Space, root.Name.Local)
+	}
+	ra := attrs(root)
+	generated, err := rd.time(ra, "generated", true)
+	if err != nil {
+		return nil, err
+	}
+	catalogVersion := clean(ra["catalogVersion"])
+
+	var hosts []HostSummary
+	for {
+		t, err := rd.token()
+		if err != nil {
+			return nil, err
+		}
+		switch t := t.(type) {
+		case xml.EndElement:
+			// The root closed: the rest may only be comments and space.
+			if err := rd.trailer(); err != nil {
+				return nil, err
+			}
+			return hosts, nil
+		case xml.StartElement:
+			if t.Name.Space == NamespaceReport && t.Name.Local == "Host" {
+				h, err := rd.host(t)
+				if err != nil {
+					return nil, err
+				}
+				h.Generated, h.CatalogVersion = generated, catalogVersion
+				hosts = append(hosts, h)
+				continue
+			}
+			if err := rd.d.Skip(); err != nil {
+				return nil, rd.wrap(err)
+			}
+		}
+	}
+}
+
+func (rd *reader) wrap(err error) error {
+	var se *xml.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Errorf("%s:%d: malformed XML: %s", rd.source, se.Line, se.Msg)
+	}
+	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+		return rd.errorf("unexpected end of file (a truncated report?)")
+	}
+	return fmt.Errorf("%s: %w", rd.source, err)
+}
+
+func (rd *reader) trailer() error {
+	for {
+		t, err := rd.d.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return rd.wrap(err)
+		}
+		switch t := t.(type) {
+		case xml.StartElement:
+			return rd.errorf("element <%s> after the end of the document", t.Name.Local)
+		case xml.CharData:
+			for _, c := range t {
+				if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+					return rd.errorf("text after the end of the document")
+				}
+			}
+		}
+	}
+}
+
+func (rd *reader) time(a map[string]string, name string, required bool) (time.Time, error) {
+	v, ok := a[name]
+	if !ok || v == "" {
+		if required {
+			return time.Time{}, rd.errorf("attribute %s is missing", name)
+		}
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}, rd.errorf("attribute %s=%q is not an RFC 3339 time", name, shorten(clean(v), 64))
+	}
+	return t.UTC(), nil
+}
+
+func (rd *reader) host(se xml.StartElement) (HostSummary, error) {
+	a := attrs(se)
+	h := HostSummary{
+		Name: clean(a["name"]), Address: clean(a["address"]), Target: clean(a["target"]),
+		Domain: clean(a["domain"]), Transport: clean(a["transport"]),
+		Status: scan.HostStatus(a["status"]), Error: clean(a["error"]),
+	}
+	if _, ok := a["name"]; !ok {
+		return h, rd.errorf("Host without a name attribute")
+	}
+	if !validHostStatus(h.Status) {
+		return h, rd.errorf("Host %q has status %q; expected scanned, unreachable, auth-failed, access-denied or error", shorten(h.Name, 64), shorten(clean(string(h.Status)), 64))
+	}
+	var err error
+	if h.Started, err = rd.time(a, "started", false); err != nil {
+		return h, err
+	}
+	if h.Finished, err = rd.time(a, "finished", false); err != nil {
+		return h, err
+	}
+	products := map[int]string{}
+	var pendingSP []int // Missing entries whose product name may come later
+	var spProduct []int
+	for {
+		t, err := rd.token()
+		if err != nil {
+			return h, err
+		}
+		switch t := t.(type) {
+		case xml.EndElement:
+			for i, mi := range pendingSP {
+				h.Missing[mi].Product = products[spProduct[i]]
+			}
+			return h, nil
+		case xml.StartElement:
+			if t.Name.Space != NamespaceReport {
+				if err := rd.d.Skip(); err != nil {
+					return h, rd.wrap(err)
+				}
+				continue
+			}
+			switch t.Name.Local {
+			case "Products":
+				if err := rd.products(products); err != nil {
+					return h, err
+				}
+			case "Result":
+				ra := attrs(t)
+				st := detect.Status(ra["status"])
+				if !validStatus(st) {
+					return h, rd.errorf("Result %q has status %q; expected %s", shorten(clean(ra["kb"]), 64), shorten(clean(string(st)), 64), statusList())
+				}
+				h.Counts.add(st)
+				if st == detect.StatusMissing {
+					m := MissingRef{Kind: detect.KindPatch, Bulletin: clean(ra["bulletin"]), KB: clean(ra["kb"]), Severity: clean(ra["severity"])}
+					if ra["kind"] == string(detect.KindServicePack) {
+						m.Kind = detect.KindServicePack
+						if id, err := strconv.Atoi(ra["product"]); err == nil {
+							pendingSP = append(pendingSP, len(h.Missing))
+							spProduct = append(spProduct, id)
+						}
+					}
+					h.Missing = append(h.Missing, m)
+				}
+				if err := rd.d.Skip(); err != nil {
+					return h, rd.wrap(err)
+				}
+			default:
+				if err := rd.d.Skip(); err != nil {
+					return h, rd.wrap(err)
+				}
+			}
+		}
+	}
+}
+
+func (rd *reader) products(products map[int]string) error {
+	for {
+		t, err := rd.token()
+		if err != nil {
+			return err
+		}
+		switch t := t.(type) {
+		case xml.EndElement:
+			return nil
+		case xml.StartElement:
+			if t.Name.Space == NamespaceReport && t.Name.Local == "Product" {
+				a := attrs(t)
+				id, err := strconv.Atoi(a["id"])
+				if err != nil {
+					return rd.errorf("Product id %q is not a number", shorten(clean(a["id"]), 64))
+				}
+				products[id] = clean(a["name"])
+			}
+			if err := rd.d.Skip(); err != nil {
+				return rd.wrap(err)
+			}
+		}
+	}
+}

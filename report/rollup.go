@@ -1,0 +1,194 @@
+package report
+
+import (
+	"io"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/patchscan/patchscan/detect"
+)
+
+// Rollup compiles many hosts into one summary, as MBSA's rollup.js did. It
+// keeps per host a few counters and per missing bulletin the indexes of
+// the hosts missing it: memory is hosts×counters + bulletins×host refs.
+type Rollup struct {
+	catalogVersion string
+	generated      time.Time
+	hosts          []rollupHost
+	bulletins      map[MissingRef]*rollupBulletin
+}
+
+type rollupHost struct {
+	name, address, domain, status, err, catalogVersion string
+	finished                                           time.Time
+	counts                                             Counts
+	compliant                                          bool
+}
+
+type rollupBulletin struct {
+	hosts []int32
+}
+
+// NewRollup returns an empty rollup. catalogVersion may be empty when the
+// hosts come from runs with different catalogs.
+func NewRollup(catalogVersion string, generated time.Time) *Rollup {
+	if generated.IsZero() {
+		generated = time.Now()
+	}
+	return &Rollup{catalogVersion: catalogVersion, generated: generated.UTC(), bulletins: map[MissingRef]*rollupBulletin{}}
+}
+
+// Add counts one host. Adding the same host twice counts it twice: callers
+// that merge runs pick the newest summary per host first (see Merge).
+func (r *Rollup) Add(s HostSummary) {
+	idx := int32(len(r.hosts))
+	r.hosts = append(r.hosts, rollupHost{
+		name: s.Name, address: s.Address, domain: s.Domain, status: string(s.Status), err: s.Error,
+		catalogVersion: s.CatalogVersion, finished: s.Finished, counts: s.Counts, compliant: s.Compliant(),
+	})
+	for _, m := range s.Missing {
+		b := r.bulletins[m]
+		if b == nil {
+			b = &rollupBulletin{}
+			r.bulletins[m] = b
+		}
+		// A host missing one patch twice (two products) is listed once.
+		if n := len(b.hosts); n == 0 || b.hosts[n-1] != idx {
+			b.hosts = append(b.hosts, idx)
+		}
+	}
+}
+
+// Merge picks, per host (HostSummary.Key), the newest summary (by When;
+// on a tie the later one in the slice wins) and returns them in input
+// order of their first appearance.
+func Merge(summaries []HostSummary) []HostSummary {
+	pos := map[string]int{}
+	var out []HostSummary
+	for _, s := range summaries {
+		k := s.Key()
+		i, ok := pos[k]
+		if !ok {
+			pos[k] = len(out)
+			out = append(out, s)
+			continue
+		}
+		if !s.When().Before(out[i].When()) {
+			out[i] = s
+		}
+	}
+	return out
+}
+
+// WriteXML writes the Rollup document.
+func (r *Rollup) WriteXML(w io.Writer) error {
+	order := make([]int, len(r.hosts))
+	for i := range order {
+		order[i] = i
+	}
+	less := func(a, b int) bool {
+		ha, hb := r.hosts[a], r.hosts[b]
+		if ha.name != hb.name {
+			return ha.name < hb.name
+		}
+		return ha.address < hb.address
+	}
+	sort.SliceStable(order, func(i, j int) bool { return less(order[i], order[j]) })
+
+	var scanned, failed, compliant, missing, warning int
+	for _, h := range r.hosts {
+		if h.status == "scanned" {
+			scanned++
+		} else {
+			failed++
+		}
+		if h.compliant {
+			compliant++
+		}
+		if h.counts.Missing > 0 {
+			missing++
+		}
+		if h.counts.Warning > 0 {
+			warning++
+		}
+	}
+
+	var x xw
+	x.b.WriteString(xmlHeader)
+	x.open(0, "Rollup", false,
+		req("xmlns", NamespaceRollup),
+		req("generated", fmtTime(r.generated)),
+		opt("catalogVersion", r.catalogVersion))
+	x.open(1, "Summary", true,
+		req("hosts", strconv.Itoa(len(r.hosts))), req("scanned", strconv.Itoa(scanned)),
+		req("failed", strconv.Itoa(failed)), req("compliant", strconv.Itoa(compliant)),
+		req("missing", strconv.Itoa(missing)), req("warning", strconv.Itoa(warning)))
+	x.open(1, "Hosts", len(r.hosts) == 0)
+	for _, i := range order {
+		h := r.hosts[i]
+		x.open(2, "Host", true,
+			req("name", h.name), opt("address", h.address), opt("domain", h.domain),
+			req("status", h.status),
+			req("missing", strconv.Itoa(h.counts.Missing)), req("warning", strconv.Itoa(h.counts.Warning)),
+			req("note", strconv.Itoa(h.counts.Note)), req("error", strconv.Itoa(h.counts.Error)),
+			opt("compliant", boolAttr(h.status == "scanned", h.compliant)),
+			opt("finished", fmtTime(h.finished)), opt("catalogVersion", h.catalogVersion),
+			opt("message", h.err))
+	}
+	if len(r.hosts) > 0 {
+		x.close(1, "Hosts")
+	}
+
+	keys := make([]MissingRef, 0, len(r.bulletins))
+	for k := range r.bulletins {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if ra, rb := severityRank(a.Severity), severityRank(b.Severity); ra != rb {
+			return ra < rb
+		}
+		if a.Bulletin != b.Bulletin {
+			return a.Bulletin < b.Bulletin
+		}
+		if a.KB != b.KB {
+			return a.KB < b.KB
+		}
+		if a.Product != b.Product {
+			return a.Product < b.Product
+		}
+		return a.Kind < b.Kind
+	})
+	x.open(1, "Bulletins", len(keys) == 0)
+	for _, k := range keys {
+		b := r.bulletins[k]
+		kind := ""
+		if k.Kind == detect.KindServicePack {
+			kind = string(k.Kind)
+		}
+		x.open(2, "Bulletin", false,
+			opt("kind", kind), opt("id", k.Bulletin), req("kb", k.KB), opt("severity", k.Severity),
+			opt("product", k.Product), req("missing", strconv.Itoa(len(b.hosts))))
+		refs := append([]int32(nil), b.hosts...)
+		sort.SliceStable(refs, func(i, j int) bool { return less(int(refs[i]), int(refs[j])) })
+		for _, i := range refs {
+			h := r.hosts[i]
+			x.open(3, "Host", true, req("name", h.name), opt("address", h.address))
+		}
+		x.close(2, "Bulletin")
+	}
+	if len(keys) > 0 {
+		x.close(1, "Bulletins")
+	}
+	x.close(0, "Rollup")
+	_, err := w.Write(x.b.Bytes())
+	return err
+}
+
+func boolAttr(known, v bool) string {
+	if !known {
+		return ""
+	}
+	return strconv.FormatBool(v)
+}

@@ -1,0 +1,212 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/scan"
+)
+
+// The table needs every host before it can be drawn, so it is written at
+// Close. To keep memory small on large scans it keeps, per host, a row of
+// display strings and counters, plus one row per shown result (the few
+// statuses --show selects, missing by default), never whole reports.
+
+const titleWidth = 48
+
+type tableHost struct {
+	host, address, os string
+	status            string
+	err               string
+	missing           [5]int // by severityRank: Critical, Important, Moderate, Low, other
+	warnings          int
+	key               string
+}
+
+type tableRow struct {
+	key                                         string // host sort key
+	host, status, bulletin, kb, severity, title string
+	sev, rank                                   int
+}
+
+type tableSink struct {
+	guard
+	w     io.Writer
+	show  Show
+	hosts []tableHost
+	rows  []tableRow
+}
+
+// NewTable returns a Sink that draws, at Close, a summary table (one row
+// per host: OS, missing patches by severity, warnings, status), a table of
+// the results --show selects, and a table of hosts that were not scanned.
+func NewTable(w io.Writer, show Show) Sink {
+	return &tableSink{w: w, show: show}
+}
+
+func (s *tableSink) Write(h scan.HostResult) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	th := tableHost{
+		host: term(h.Name), address: term(h.Address), status: term(string(h.Status)),
+		key: term(h.Name) + "\x00" + term(h.Address) + "\x00" + term(h.Target),
+	}
+	if th.host == "" {
+		th.host = term(h.Target)
+	}
+	if h.Status != scan.HostScanned {
+		th.err = term(errorText(h))
+		s.hosts = append(s.hosts, th)
+		return nil
+	}
+	var rep detect.Report
+	if h.Report != nil {
+		rep = *h.Report
+	}
+	th.os = osLine(rep.OS)
+	for _, r := range rep.Results {
+		switch r.Status {
+		case detect.StatusMissing:
+			th.missing[severityRank(r.Severity)]++
+		case detect.StatusWarning:
+			th.warnings++
+		}
+		if !s.show[r.Status] {
+			continue
+		}
+		id := term(r.BulletinID)
+		if id == "" {
+			id = "-"
+		}
+		sev := term(r.Severity)
+		if sev == "" {
+			sev = "-"
+		}
+		s.rows = append(s.rows, tableRow{
+			key: th.key, host: th.host, status: textLabel(r), bulletin: id, kb: term(r.KB),
+			severity: sev, title: shorten(term(r.Title), titleWidth), sev: severityRank(r.Severity),
+			rank: statusRank(r.Status),
+		})
+	}
+	s.hosts = append(s.hosts, th)
+	return nil
+}
+
+func newTable(w io.Writer) *tablewriter.Table {
+	return tablewriter.NewTable(w,
+		// Plain ASCII: the output is also pasted into tickets and mail.
+		tablewriter.WithRendition(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)}),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+	)
+}
+
+func (s *tableSink) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	bw := bufio.NewWriter(s.w)
+	if err := s.render(bw); err != nil {
+		return fmt.Errorf("writing table report: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("writing table report: %w", err)
+	}
+	return nil
+}
+
+func (s *tableSink) render(w io.Writer) error {
+	sort.SliceStable(s.hosts, func(i, j int) bool { return s.hosts[i].key < s.hosts[j].key })
+	sort.SliceStable(s.rows, func(i, j int) bool {
+		a, b := s.rows[i], s.rows[j]
+		if a.key != b.key {
+			return a.key < b.key
+		}
+		if a.rank != b.rank {
+			return a.rank < b.rank
+		}
+		if a.sev != b.sev {
+			return a.sev < b.sev
+		}
+		if a.bulletin != b.bulletin {
+			return a.bulletin < b.bulletin
+		}
+		return a.kb < b.kb
+	})
+	if len(s.hosts) == 0 {
+		_, err := io.WriteString(w, "No hosts scanned.\n")
+		return err
+	}
+	t := newTable(w)
+	t.Header([]string{"HOST", "ADDRESS", "OS", "CRITICAL", "IMPORTANT", "MODERATE", "LOW", "OTHER", "WARNINGS", "STATUS"})
+	var failed []tableHost
+	for _, h := range s.hosts {
+		row := []string{h.host, h.address, shorten(h.os, titleWidth)}
+		for _, n := range h.missing {
+			row = append(row, count(h, n))
+		}
+		row = append(row, count(h, h.warnings), h.status)
+		if err := t.Append(row); err != nil {
+			return err
+		}
+		if h.err != "" {
+			failed = append(failed, h)
+		}
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	if len(s.rows) > 0 {
+		if _, err := io.WriteString(w, "\n"); err != nil {
+			return err
+		}
+		t = newTable(w)
+		t.Header([]string{"HOST", "RESULT", "BULLETIN", "KB", "SEVERITY", "TITLE"})
+		for _, r := range s.rows {
+			if err := t.Append([]string{r.host, r.status, r.bulletin, r.kb, r.severity, r.title}); err != nil {
+				return err
+			}
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+	}
+	if len(failed) > 0 {
+		if _, err := io.WriteString(w, "\n"); err != nil {
+			return err
+		}
+		t = newTable(w)
+		t.Header([]string{"HOST", "ADDRESS", "STATUS", "ERROR"})
+		for _, h := range failed {
+			if err := t.Append([]string{h.host, h.address, h.status, shorten(h.err, 2*titleWidth)}); err != nil {
+				return err
+			}
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// count prints a counter, or "-" for hosts that were not scanned (zero
+// would claim they are clean).
+func count(h tableHost, n int) string {
+	if h.err != "" {
+		return "-"
+	}
+	return strconv.Itoa(n)
+}
