@@ -7,3 +7,4 @@ FUZZ_TARGETS += ./internal/pe:FuzzReadVersion
 # shows a change only when the sources changed.
 pe-fixtures:
 	testdata/pe/src/build.sh
+FUZZ_TARGETS += ./internal/pe:FuzzParseVersionInfo

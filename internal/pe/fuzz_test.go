@@ -37,7 +37,7 @@ func FuzzReadVersion(f *testing.F) {
 		if cr.bytes > fuzzMaxBytes {
 			t.Fatalf("read %d bytes, more than %d", cr.bytes, fuzzMaxBytes)
 		}
-		if cr.reads > 8 {
+		if cr.reads > maxReads {
 			t.Fatalf("%d ReadAt calls", cr.reads)
 		}
 		if err != nil {
@@ -66,4 +66,25 @@ func fixturePaths() []string {
 		out = append(out, m...)
 	}
 	return out
+}
+
+// FuzzParseVersionInfo goes straight at the VS_VERSIONINFO decoder, which
+// FuzzReadVersion reaches only through a valid resource tree.
+func FuzzParseVersionInfo(f *testing.F) {
+	f.Add(versionResource(v23689, v17514, "6.1.7601.23689 (win7sp1_ldr.170209-0600)"))
+	f.Add(versionResource(v17514, v17514, ""))
+	f.Add(verNode("VS_VERSION_INFO", nil, false))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var info Info
+		err := parseVersionInfo(data, 0, &info)
+		if err == nil && (!info.HasVersion || info.FileVersion == "") {
+			t.Fatalf("success without a version: %+v", info)
+		}
+		if err != nil && !errors.Is(err, ErrNoVersion) && !errors.Is(err, ErrMalformed) {
+			t.Fatalf("error outside the package's kinds: %v", err)
+		}
+		if len(info.StringFileVersion) > 3*len(data) {
+			t.Fatalf("string of %d bytes from %d bytes of input", len(info.StringFileVersion), len(data))
+		}
+	})
 }

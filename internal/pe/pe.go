@@ -123,6 +123,9 @@ const (
 	maxVersionBlock = 0xffff
 	// maxCached windows kept; one for the headers, a few for resources.
 	maxCached = 4
+	// maxReads bounds ReadAt calls per file. Ordinary files need 1 to 4;
+	// only a file whose structures are scattered on purpose gets near it.
+	maxReads = 12
 )
 
 // ReadVersion reads the version resource of the PE file r of the given
@@ -161,6 +164,7 @@ func ReadVersion(r io.ReaderAt, size int64) (*Info, error) {
 type reader struct {
 	r      io.ReaderAt
 	size   int64
+	reads  int
 	cached [][]byte // window contents
 	starts []int64  // window file offsets
 }
@@ -195,6 +199,11 @@ func (rd *reader) get(off int64, n, want int, limit int64, what string) ([]byte,
 	if m > limit-off {
 		m = limit - off
 	}
+	if rd.reads == maxReads {
+		return nil, formatErr(ErrMalformed, off,
+			"reading %s would take more than %d reads: the file's structures are scattered implausibly", what, maxReads)
+	}
+	rd.reads++
 	buf := make([]byte, m)
 	if err := rd.readFull(buf, off, what); err != nil {
 		return nil, err
