@@ -30,7 +30,10 @@ func parseNode(b []byte, off, limit int) (node, error) {
 		return node{}, fmt.Errorf("block at offset %d: header runs past its parent (ends at %d)", off, limit)
 	}
 	length := int(u16(b, off))
-	if length < nodeHeaderSize+2 || off+length > limit {
+	if length < nodeHeaderSize+2 {
+		return node{}, fmt.Errorf("block at offset %d: length %d is too short for a header and key (does not fit a block)", off, length)
+	}
+	if off+length > limit {
 		return node{}, fmt.Errorf("block at offset %d: length %d does not fit in its parent (%d bytes left)", off, length, limit-off)
 	}
 	n := node{valueLen: int(u16(b, off+2)), end: off + length}
