@@ -98,7 +98,7 @@ func ParseReg(r io.Reader) ([]RegOp, error) {
 		start := i
 		line := strings.TrimRight(lines[i], " \t\r")
 		i++
-		trimmed := strings.TrimLeft(line, " \t")
+		trimmed := strings.TrimSpace(line)
 		if trimmed == "" || trimmed[0] == ';' {
 			continue
 		}
@@ -123,7 +123,10 @@ func ParseReg(r io.Reader) ([]RegOp, error) {
 				line = b.String()
 			}
 		}
-		if err := p.line(strings.TrimSpace(line), start+1); err != nil {
+		if line = strings.TrimSpace(line); line == "" {
+			continue // a continuation that joined to nothing
+		}
+		if err := p.line(line, start+1); err != nil {
 			return nil, err
 		}
 	}
