@@ -1,0 +1,603 @@
+package winrm
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/masterzen/winrm"
+	"github.com/masterzen/winrm/soap"
+
+	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/scan/transport"
+)
+
+// Config configures the WinRM transport. Use DefaultConfig and change what
+// the operator asked for: its zero value is plain HTTP.
+type Config struct {
+	// Port to connect to; 0 means 5986 with HTTPS and 5985 without.
+	Port int
+	// HTTPS selects the TLS listener (the default; see DefaultConfig).
+	HTTPS bool
+	// Insecure skips TLS certificate verification. Never the default.
+	Insecure bool
+	// CAFile is a PEM file of CA certificates trusted for the WinRM
+	// listener's certificate, instead of the system roots.
+	CAFile string
+	// Basic uses HTTP Basic authentication instead of NTLM. Allowed only
+	// with HTTPS, since Basic sends the password as is.
+	Basic bool
+	// MaxOutput bounds the collector's output per batch (bytes);
+	// 0 means DefaultMaxOutput.
+	MaxOutput int
+	// OperationTimeout is the WS-Management OperationTimeout: how long
+	// the service may hold a Receive open waiting for output before it
+	// answers "no output yet" (the client then asks again). 0 means 20s.
+	OperationTimeout time.Duration
+}
+
+// DefaultConfig is the configuration patchscan uses unless told otherwise:
+// HTTPS on 5986, certificates verified, NTLM.
+func DefaultConfig() Config { return Config{HTTPS: true} }
+
+// Validate reports configuration mistakes the operator must fix before a
+// scan can start (so the command line can reject them up front).
+func (c Config) Validate() error {
+	if c.Basic && !c.HTTPS {
+		return errors.New("WinRM Basic authentication sends the password in clear text and is only allowed over HTTPS; drop --winrm-https=false or use NTLM")
+	}
+	if c.Insecure && !c.HTTPS {
+		return errors.New("--winrm-insecure only applies to HTTPS")
+	}
+	if c.CAFile != "" && !c.HTTPS {
+		return errors.New("--winrm-ca only applies to HTTPS")
+	}
+	if c.Port < 0 || c.Port > 65535 {
+		return fmt.Errorf("WinRM port %d is out of range", c.Port)
+	}
+	if c.CAFile != "" {
+		if _, err := loadCA(c.CAFile); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c Config) port() int {
+	switch {
+	case c.Port != 0:
+		return c.Port
+	case c.HTTPS:
+		return 5986
+	}
+	return 5985
+}
+
+func (c Config) opTimeout() time.Duration {
+	if c.OperationTimeout > 0 {
+		return c.OperationTimeout
+	}
+	return 20 * time.Second
+}
+
+func loadCA(file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("reading the WinRM CA file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("WinRM CA file %s holds no PEM certificate", file)
+	}
+	return pool, nil
+}
+
+// Limits on what one HTTP exchange may return; WinRM's own envelope limit
+// is 150 KiB (MaxEnvelopeSize, which we announce), so 4 MiB is generous.
+const (
+	envelopeSize    = 153600
+	maxResponseBody = 4 << 20
+	maxStderr       = 64 << 10
+	stdinChunk      = 32 << 10 // raw bytes per Send; base64 keeps it under the envelope
+	defaultTimeout  = 30 * time.Second
+	cleanupTimeout  = 10 * time.Second
+)
+
+// NewOpener returns the WinRM transport. Configuration errors are reported
+// by every Open (call Config.Validate first to catch them once).
+func NewOpener(cfg Config) transport.Opener { return &opener{cfg: cfg} }
+
+type opener struct{ cfg Config }
+
+func (o *opener) Name() string { return "winrm" }
+
+// Open connects, authenticates and creates the remote shell: Open is eager,
+// so an unreachable host, a refused login or a bad certificate is known
+// (and classified) before the engine asks for anything. The shell lives
+// until Close, or until an error or cancellation, which delete it at once.
+func (o *opener) Open(ctx context.Context, ep transport.Endpoint, opts transport.Options) (transport.Session, error) {
+	name := ep.Host
+	if name == "" {
+		name = ep.Addr
+	}
+	fail := func(kind transport.Kind, op string, err error, hint string) error {
+		return &transport.Error{Kind: kind, Host: name, Op: op, Err: err, Hint: hint}
+	}
+	if err := o.cfg.Validate(); err != nil {
+		return nil, fail(transport.Failed, "configure winrm", err, "")
+	}
+	creds := opts.Credentials
+	if o.cfg.Basic && creds.Password == "" {
+		return nil, fail(transport.Failed, "configure winrm", errors.New("Basic authentication needs a password (an NT hash only works with NTLM)"), "")
+	}
+	host := ep.Host
+	if ep.Addr != "" {
+		if h, _, err := net.SplitHostPort(ep.Addr); err == nil {
+			host = h
+		} else {
+			host = ep.Addr
+		}
+	}
+	if host == "" {
+		return nil, fail(transport.Failed, "configure winrm", errors.New("endpoint has no address"), "")
+	}
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = defaultTimeout
+	}
+	scheme := "http"
+	if o.cfg.HTTPS {
+		scheme = "https"
+	}
+	port := o.cfg.port()
+	url := scheme + "://" + net.JoinHostPort(host, strconv.Itoa(port)) + "/wsman"
+
+	ht := &http.Transport{
+		// No proxy: credentials and host facts go straight to the host.
+		Proxy:               nil,
+		DialContext:         (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout: timeout,
+		// NTLM authenticates the connection: keep exactly one.
+		MaxConnsPerHost:     1,
+		MaxIdleConnsPerHost: 1,
+		DisableCompression:  true,
+	}
+	if o.cfg.HTTPS {
+		tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: o.cfg.Insecure} //nolint:gosec // operator's explicit choice
+		if ep.Host != "" && net.ParseIP(ep.Host) == nil {
+			tc.ServerName = ep.Host // verify the name the operator gave, even when dialing an IP
+		}
+		if o.cfg.CAFile != "" {
+			pool, err := loadCA(o.cfg.CAFile)
+			if err != nil {
+				return nil, fail(transport.Failed, "configure winrm", err, "")
+			}
+			tc.RootCAs = pool
+		}
+		ht.TLSClientConfig = tc
+	}
+	var rt http.RoundTripper = ht
+	if !o.cfg.Basic {
+		user := creds.User
+		if creds.Domain != "" {
+			user = creds.Domain + `\` + creds.User
+		}
+		rt = &ntlmTransport{rt: ht, user: user, password: creds.Password, ntHash: creds.NTHash}
+	}
+	params := *winrm.DefaultParameters
+	params.Timeout = fmt.Sprintf("PT%.3fS", o.cfg.opTimeout().Seconds())
+	params.EnvelopeSize = envelopeSize
+	s := &session{
+		cfg:      o.cfg,
+		name:     name,
+		url:      url,
+		port:     port,
+		creds:    creds,
+		client:   &http.Client{Transport: rt},
+		ht:       ht,
+		params:   &params,
+		exchange: o.cfg.opTimeout() + timeout,
+	}
+	if err := s.createShell(ctx); err != nil {
+		ht.CloseIdleConnections()
+		return nil, err
+	}
+	return s, nil
+}
+
+// session is one host's WinRM shell.
+type session struct {
+	cfg      Config
+	name     string
+	url      string
+	port     int
+	creds    transport.Credentials
+	client   *http.Client
+	ht       *http.Transport
+	params   *winrm.Parameters
+	exchange time.Duration // bound on one HTTP exchange
+
+	mu      sync.Mutex
+	shellID string // "" once deleted
+	err     error  // sticky host-level failure
+}
+
+// TransportName says which transport answered (see transport.Named).
+func (s *session) TransportName() string { return "winrm" }
+
+func (s *session) hostErr(kind transport.Kind, op string, err error, hint string) error {
+	return &transport.Error{Kind: kind, Host: s.name, Op: op, Err: err, Hint: hint}
+}
+
+func (s *session) createShell(ctx context.Context) error {
+	resp, err := s.post(ctx, winrm.NewOpenShellRequest(s.url, s.params), "create shell")
+	if err != nil {
+		return err
+	}
+	id, err := safeParse(func() (string, error) { return winrm.ParseOpenShellResponse(resp) })
+	if err != nil || id == "" {
+		return s.hostErr(transport.Failed, "create shell", fmt.Errorf("no shell id in the service's answer: %v", orNone(err)), "")
+	}
+	s.shellID = id
+	return nil
+}
+
+// Close deletes the remote shell (if an error has not already) and drops
+// the connection. A failed delete is reported: the shell then lingers on
+// the host until its idle timeout.
+func (s *session) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	err := s.deleteShell(context.Background())
+	if s.err == nil {
+		s.err = errors.New("session closed")
+	}
+	s.ht.CloseIdleConnections()
+	return err
+}
+
+// deleteShell runs on a context of its own: it must happen even when the
+// scan's context is what ended the session.
+func (s *session) deleteShell(parent context.Context) error {
+	if s.shellID == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), cleanupTimeout)
+	defer cancel()
+	_, err := s.post(ctx, winrm.NewDeleteShellRequest(s.url, s.shellID, s.params), "delete shell")
+	s.shellID = ""
+	return err
+}
+
+// Facts sends the batch as one command and parses its output. A host-level
+// failure deletes the shell immediately and sticks: later calls return it.
+func (s *session) Facts(ctx context.Context, reqs []detect.Request) ([]detect.Answer, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return nil, s.err
+	}
+	data, sent, answers := EncodeRequests(reqs)
+	if len(sent) == 0 {
+		return answers, nil
+	}
+	sentReqs := make([]detect.Request, len(sent))
+	for i, j := range sent {
+		sentReqs[i] = reqs[j]
+	}
+	got, err := s.collect(ctx, data, sentReqs)
+	if err != nil {
+		s.err = err
+		_ = s.deleteShell(ctx) // the host-level error is what matters
+		s.ht.CloseIdleConnections()
+		return nil, err
+	}
+	for i, j := range sent {
+		answers[j] = got[i]
+	}
+	return answers, nil
+}
+
+func (s *session) collect(ctx context.Context, stdin []byte, reqs []detect.Request) ([]detect.Answer, error) {
+	resp, err := s.post(ctx, winrm.NewExecuteCommandRequest(s.url, s.shellID, CommandLine(), nil, s.params), "run collector")
+	if err != nil {
+		return nil, err
+	}
+	cmdID, err := safeParse(func() (string, error) { return winrm.ParseExecuteCommandResponse(resp) })
+	if err != nil || cmdID == "" {
+		return nil, s.hostErr(transport.Failed, "run collector", fmt.Errorf("no command id in the service's answer: %v", orNone(err)), "")
+	}
+	// Terminate the command whatever happens; after it finished this is
+	// the usual clean-up, before that it stops the remote process.
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+		defer cancel()
+		_, _ = s.post(sctx, winrm.NewSignalRequest(s.url, s.shellID, cmdID, s.params), "signal command")
+	}()
+	for off := 0; ; off += stdinChunk {
+		end := min(off+stdinChunk, len(stdin))
+		last := end == len(stdin)
+		if _, err := s.post(ctx, winrm.NewSendInputRequest(s.url, s.shellID, cmdID, stdin[off:end], last, s.params), "send requests"); err != nil {
+			return nil, err
+		}
+		if last {
+			break
+		}
+	}
+	maxOut := s.cfg.MaxOutput
+	if maxOut <= 0 {
+		maxOut = DefaultMaxOutput
+	}
+	stdout := &limitBuffer{max: maxOut}
+	stderr := &limitBuffer{max: maxStderr}
+	exit := 0
+	for {
+		resp, err := s.post(ctx, winrm.NewGetOutputRequest(s.url, s.shellID, cmdID, "stdout stderr", s.params), "receive output")
+		if errors.Is(err, errOperationTimeout) {
+			continue // no output within OperationTimeout: ask again (ctx bounds the wait)
+		}
+		if err != nil {
+			return nil, err
+		}
+		var done bool
+		_, err = safeParse(func() (string, error) {
+			var perr error
+			done, exit, perr = winrm.ParseSlurpOutputErrResponse(resp, stdout, stderr)
+			return "", perr
+		})
+		if err != nil {
+			return nil, s.hostErr(transport.Failed, "receive output", fmt.Errorf("unreadable Receive response: %v", err), "")
+		}
+		if stdout.over {
+			return nil, s.hostErr(transport.Failed, "receive output",
+				fmt.Errorf("%w: more than %d bytes of output", ErrBadOutput, maxOut),
+				"the host answered far more than the collector prints; check what runs as powershell.exe there")
+		}
+		if done {
+			break
+		}
+	}
+	answers, err := ParseOutput(stdout.Bytes(), reqs, maxOut)
+	if err != nil {
+		if exit != 0 || stderr.Len() > 0 {
+			err = fmt.Errorf("%w (powershell exit code %d, stderr: %q)", err, exit, clip(stderr.String()))
+		}
+		return nil, s.hostErr(transport.Failed, "read collector output", err,
+			"the collector needs Windows PowerShell 2.0 or later on the host")
+	}
+	return answers, nil
+}
+
+// errOperationTimeout is the WS-Management "w:TimedOut" fault: the command
+// produced no output within OperationTimeout. Not an error for Receive.
+var errOperationTimeout = errors.New("WS-Management operation timeout")
+
+// post sends one SOAP message and returns the response envelope, mapping
+// failures to transport errors.
+func (s *session) post(ctx context.Context, msg *soap.SoapMessage, op string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", s.ctxErr(op, err)
+	}
+	xctx, cancel := context.WithTimeout(ctx, s.exchange)
+	defer cancel()
+	req, err := http.NewRequestWithContext(xctx, http.MethodPost, s.url, strings.NewReader(msg.String()))
+	if err != nil {
+		return "", s.hostErr(transport.Failed, op, err, "")
+	}
+	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
+	if s.cfg.Basic {
+		req.SetBasicAuth(basicUser(s.creds), s.creds.Password)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", s.ctxErr(op, ctx.Err())
+		}
+		return "", s.netErr(op, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", s.ctxErr(op, ctx.Err())
+		}
+		return "", s.hostErr(transport.Failed, op, fmt.Errorf("reading the response: %w", err), "")
+	}
+	if len(body) > maxResponseBody {
+		return "", s.hostErr(transport.Failed, op, fmt.Errorf("response larger than %d bytes", maxResponseBody), "")
+	}
+	switch {
+	case resp.StatusCode == http.StatusOK:
+		return string(body), nil
+	case resp.StatusCode == http.StatusUnauthorized:
+		return "", s.hostErr(transport.AuthFailed, op, errAuthRejected, s.authHint())
+	}
+	if f, ok := parseFault(body); ok {
+		if f.timedOut() {
+			return "", errOperationTimeout
+		}
+		kind := transport.Failed
+		if f.code == "5" || strings.Contains(strings.ToLower(f.text), "access is denied") {
+			kind = transport.AccessDenied
+		}
+		return "", s.hostErr(kind, op, fmt.Errorf("HTTP %d, WS-Management fault: %s", resp.StatusCode, f), "")
+	}
+	return "", s.hostErr(transport.Failed, op, fmt.Errorf("HTTP %d %s", resp.StatusCode, http.StatusText(resp.StatusCode)), "is this a WinRM listener?")
+}
+
+func basicUser(c transport.Credentials) string {
+	if c.Domain != "" {
+		return c.Domain + `\` + c.User
+	}
+	return c.User
+}
+
+func (s *session) authHint() string {
+	if s.cfg.Basic {
+		return "check the user and password; Basic needs a local account and Basic enabled on the WinRM service"
+	}
+	return "check the user, domain and password (NTLM); the account must be an administrator of the host"
+}
+
+func (s *session) ctxErr(op string, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return s.hostErr(transport.Failed, op, fmt.Errorf("timed out: %w", err), "raise the per-host timeout if the host is slow")
+	}
+	return s.hostErr(transport.Failed, op, err, "")
+}
+
+func (s *session) netErr(op string, err error) error {
+	var cve *tls.CertificateVerificationError
+	var rhe tls.RecordHeaderError
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	switch {
+	case errors.Is(err, errAuthRejected):
+		return s.hostErr(transport.AuthFailed, op, err, s.authHint())
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return s.hostErr(transport.Unreachable, op, errors.New("connection refused"),
+			fmt.Sprintf("is a WinRM %s listener on port %d? (winrm quickconfig%s)", s.scheme(), s.port, map[bool]string{true: " -transport:https", false: ""}[s.cfg.HTTPS]))
+	case errors.As(err, &dnsErr):
+		return s.hostErr(transport.Unreachable, op, fmt.Errorf("name lookup failed: %v", dnsErr.Err), "")
+	case errors.As(err, &cve):
+		return s.hostErr(transport.Failed, op, fmt.Errorf("TLS certificate not trusted: %v", cve.Err),
+			"give the CA with --winrm-ca FILE (or, knowing the risk, --winrm-insecure)")
+	case errors.As(err, &rhe):
+		return s.hostErr(transport.Failed, op, errors.New("the port does not speak TLS"), "use --winrm-https=false for an HTTP listener (5985)")
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		return s.hostErr(transport.Unreachable, op, fmt.Errorf("connecting to port %d: %v", s.port, opErr.Err), "")
+	}
+	return s.hostErr(transport.Failed, op, err, "")
+}
+
+func (s *session) scheme() string {
+	if s.cfg.HTTPS {
+		return "HTTPS"
+	}
+	return "HTTP"
+}
+
+// fault is the part of a SOAP fault worth reporting.
+type fault struct {
+	subcode string // e.g. "w:TimedOut"
+	code    string // WSManFault Code attribute (a Win32 or WSMan error number)
+	text    string
+}
+
+func (f fault) timedOut() bool {
+	return strings.HasSuffix(f.subcode, ":TimedOut") || f.subcode == "TimedOut" || f.code == "2150858793"
+}
+
+func (f fault) String() string {
+	s := f.text
+	if s == "" {
+		s = "(no reason given)"
+	}
+	if f.code != "" {
+		s += " (code " + f.code + ")"
+	}
+	return s
+}
+
+// parseFault extracts a SOAP 1.2 fault; the text is bounded and cleaned
+// because it ends up in reports.
+func parseFault(body []byte) (fault, bool) {
+	var env struct {
+		Body struct {
+			Fault *struct {
+				Code struct {
+					Subcode struct {
+						Value string `xml:"Value"`
+					} `xml:"Subcode"`
+				} `xml:"Code"`
+				Reason struct {
+					Text []string `xml:"Text"`
+				} `xml:"Reason"`
+				Detail struct {
+					WSManFault struct {
+						Code    string `xml:"Code,attr"`
+						Message string `xml:",innerxml"`
+					} `xml:"WSManFault"`
+				} `xml:"Detail"`
+			} `xml:"Fault"`
+		} `xml:"Body"`
+	}
+	if err := xml.Unmarshal(body, &env); err != nil || env.Body.Fault == nil {
+		return fault{}, false
+	}
+	fl := env.Body.Fault
+	f := fault{subcode: strings.TrimSpace(fl.Code.Subcode.Value), code: strings.TrimSpace(fl.Detail.WSManFault.Code)}
+	if len(fl.Reason.Text) > 0 {
+		f.text = fl.Reason.Text[0]
+	}
+	if f.text == "" {
+		f.text = stripTags(fl.Detail.WSManFault.Message)
+	}
+	f.text = clip(strings.Join(strings.Fields(f.text), " "))
+	return f, true
+}
+
+func stripTags(s string) string {
+	var b strings.Builder
+	in := false
+	for _, r := range s {
+		switch {
+		case r == '<':
+			in = true
+		case r == '>':
+			in = false
+		case !in:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// safeParse runs one of the library's response parsers, turning a panic on
+// a hostile document into an error.
+func safeParse(f func() (string, error)) (s string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = "", fmt.Errorf("malformed SOAP response (%v)", r)
+		}
+	}()
+	return f()
+}
+
+func orNone(err error) string {
+	if err == nil {
+		return "none found"
+	}
+	return err.Error()
+}
+
+// limitBuffer keeps at most max bytes and notes that more arrived.
+type limitBuffer struct {
+	bytes.Buffer
+	max  int
+	over bool
+}
+
+func (b *limitBuffer) Write(p []byte) (int, error) {
+	if room := b.max - b.Len(); len(p) > room {
+		b.over = true
+		if room > 0 {
+			b.Buffer.Write(p[:room])
+		}
+		return len(p), nil
+	}
+	return b.Buffer.Write(p)
+}
