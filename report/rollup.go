@@ -40,7 +40,7 @@ func NewRollup(catalogVersion string, generated time.Time) *Rollup {
 }
 
 // Add counts one host. Adding the same host twice counts it twice: callers
-// that merge runs pick the newest summary per host first (see Merge).
+// that merge runs pick the newest summary per host first (see Latest).
 func (r *Rollup) Add(s HostSummary) {
 	idx := int32(len(r.hosts))
 	r.hosts = append(r.hosts, rollupHost{
@@ -60,25 +60,42 @@ func (r *Rollup) Add(s HostSummary) {
 	}
 }
 
-// Merge picks, per host (HostSummary.Key), the newest summary (by When;
-// on a tie the later one in the slice wins) and returns them in input
-// order of their first appearance.
-func Merge(summaries []HostSummary) []HostSummary {
-	pos := map[string]int{}
-	var out []HostSummary
-	for _, s := range summaries {
-		k := s.Key()
-		i, ok := pos[k]
-		if !ok {
-			pos[k] = len(out)
-			out = append(out, s)
-			continue
-		}
-		if !s.When().Before(out[i].When()) {
-			out[i] = s
-		}
+// Latest keeps the newest summary per host (HostSummary.Key, compared by
+// When; on a tie the one added later wins), so merging many runs costs
+// memory per distinct host, not per file.
+type Latest struct {
+	pos   map[string]int
+	hosts []HostSummary
+}
+
+// Add offers one summary.
+func (l *Latest) Add(s HostSummary) {
+	if l.pos == nil {
+		l.pos = map[string]int{}
 	}
-	return out
+	k := s.Key()
+	i, ok := l.pos[k]
+	if !ok {
+		l.pos[k] = len(l.hosts)
+		l.hosts = append(l.hosts, s)
+		return
+	}
+	if !s.When().Before(l.hosts[i].When()) {
+		l.hosts[i] = s
+	}
+}
+
+// Hosts returns the kept summaries in order of each host's first
+// appearance.
+func (l *Latest) Hosts() []HostSummary { return l.hosts }
+
+// Merge returns the newest summary per host, as Latest does.
+func Merge(summaries []HostSummary) []HostSummary {
+	var l Latest
+	for _, s := range summaries {
+		l.Add(s)
+	}
+	return l.Hosts()
 }
 
 // WriteXML writes the Rollup document.

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"io"
+	"strings"
+
+	"github.com/patchscan/patchscan/report"
+	"github.com/spf13/pflag"
+)
+
+// outputFlags are the report options of `patchscan scan`: where the
+// per-host files go and what stdout shows. The scan command registers them
+// on its flags and opens the sink once the catalog is loaded.
+type outputFlags struct {
+	fs      *pflag.FlagSet
+	out     string
+	noFiles bool
+	format  string
+	show    string
+}
+
+const defaultOutDir = "./SecurityScans"
+
+// Output formats of --format.
+const (
+	formatTable = "table"
+	formatText  = "text"
+	formatXML   = "xml"
+	formatJSON  = "json"
+)
+
+func (o *outputFlags) register(fs *pflag.FlagSet) {
+	o.fs = fs
+	fs.StringVar(&o.out, "out", defaultOutDir, "directory for the per-host XML reports and rollup.xml (created if missing)")
+	fs.BoolVar(&o.noFiles, "no-files", false, "write no report files, only stdout")
+	fs.StringVar(&o.format, "format", "", "stdout format: table, text, xml or json (default table on a terminal, xml when piped)")
+	fs.StringVar(&o.show, "show", report.DefaultShow, "results the table and text formats list: comma-separated missing,warning,note,error,superseded,installed,not-applicable, or all (xml and json carry everything)")
+}
+
+// open checks the flags and returns the sink the scan writes every host
+// to: the per-host files and rollup (unless --no-files) and the chosen
+// stdout format. Bad flags are usage errors (exit 64). The caller must
+// Close the sink on every path, interrupted runs included.
+func (o *outputFlags) open(stdout io.Writer, stdoutIsTTY bool, verbose bool, meta report.Meta) (report.Sink, error) {
+	format := strings.ToLower(strings.TrimSpace(o.format))
+	if format == "" {
+		// Humans get a table; pipes and files get the documented XML.
+		format = formatXML
+		if stdoutIsTTY {
+			format = formatTable
+		}
+	}
+	show, err := report.ParseShow(o.show)
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	if o.noFiles && o.fs != nil && o.fs.Changed("out") {
+		return nil, usageErrorf("--out and --no-files contradict each other: give one of them")
+	}
+	if !o.noFiles && strings.TrimSpace(o.out) == "" {
+		return nil, usageErrorf("--out is empty: give a directory, or --no-files")
+	}
+
+	var out report.Sink
+	switch format {
+	case formatTable:
+		out = report.NewTable(stdout, show)
+	case formatText:
+		out = report.NewText(stdout, show, verbose)
+	case formatXML:
+		out = report.NewXMLStream(stdout, meta)
+	case formatJSON:
+		out = report.NewJSONLines(stdout, meta)
+	default:
+		return nil, usageErrorf("unknown --format %q: use table, text, xml or json", o.format)
+	}
+	if o.noFiles {
+		return out, nil
+	}
+	files, err := report.NewDir(o.out, meta)
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	// Files first: if stdout breaks (a closed pipe), the files are still
+	// written.
+	return report.Multi(files, out), nil
+}

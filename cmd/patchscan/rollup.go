@@ -1,0 +1,134 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/patchscan/patchscan/report"
+	"github.com/spf13/cobra"
+)
+
+func init() {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "rollup DIR|FILE... [--out FILE|-]",
+		Short: "Compile per-host XML reports from one or many runs into one rollup",
+		Long: `rollup reads the per-host ScanReport files that 'patchscan scan' writes (every
+*.xml in each DIR, or the FILEs given, including saved '--format xml' output),
+keeps the newest report of each host (by its finished time, else the report's
+generated time; hosts are matched by name, else address), and writes a Rollup
+document (urn:patchscan:rollup:1, see docs/report-format.md).
+
+Files that are not valid reports are listed on stderr and left out; the rollup
+is still written and the exit status is 65. rollup.xml files are skipped.`,
+		Example: `  # one run
+  patchscan rollup SecurityScans
+  # scanners at two sites, newest report per host wins
+  patchscan rollup site-a/SecurityScans site-b/SecurityScans --out all.xml`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRollup(cmd.OutOrStdout(), cmd.ErrOrStderr(), args, out, time.Now())
+		},
+	}
+	cmd.Flags().StringVarP(&out, "out", "o", "-", "where to write the rollup: a file (written atomically) or - for stdout")
+	rootCmd.AddCommand(cmd)
+}
+
+// rollupInputs lists the files to read: every *.xml directly in each
+// directory (sorted, skipping rollup.xml and hidden temp files), and files
+// named directly.
+func rollupInputs(args []string) ([]string, error) {
+	var files []string
+	for _, arg := range args {
+		st, err := os.Stat(arg)
+		if err != nil {
+			return nil, usageErrorf("rollup: %v", err)
+		}
+		if !st.IsDir() {
+			files = append(files, arg)
+			continue
+		}
+		entries, err := os.ReadDir(arg)
+		if err != nil {
+			return nil, usageErrorf("rollup: %v", err)
+		}
+		var names []string
+		for _, e := range entries {
+			n := e.Name()
+			if !e.Type().IsRegular() || strings.HasPrefix(n, ".") || !strings.EqualFold(filepath.Ext(n), ".xml") || strings.EqualFold(n, report.RollupFile) {
+				continue
+			}
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			files = append(files, filepath.Join(arg, n))
+		}
+	}
+	return files, nil
+}
+
+func runRollup(stdout, stderr io.Writer, args []string, out string, now time.Time) error {
+	files, err := rollupInputs(args)
+	if err != nil {
+		return err
+	}
+	var latest report.Latest
+	bad, reports := 0, 0
+	for _, f := range files {
+		hosts, err := report.ReadHostFile(f)
+		switch {
+		case errors.Is(err, report.ErrNotHostReport):
+			fmt.Fprintf(stderr, "patchscan: rollup: skipping %s: not a patchscan ScanReport\n", f)
+			continue
+		case err != nil:
+			fmt.Fprintf(stderr, "patchscan: rollup: %v\n", err)
+			bad++
+			continue
+		}
+		reports++
+		for _, h := range hosts {
+			latest.Add(h)
+		}
+	}
+	if reports == 0 && bad == 0 {
+		return usageErrorf("rollup: no ScanReport files (*.xml) in %s", strings.Join(args, ", "))
+	}
+
+	hosts := latest.Hosts()
+	r := report.NewRollup(commonCatalogVersion(hosts), now)
+	for _, h := range hosts {
+		r.Add(h)
+	}
+	if out == "-" {
+		if err := r.WriteXML(stdout); err != nil {
+			return fmt.Errorf("rollup: writing to stdout: %w", err)
+		}
+	} else if err := report.WriteFileAtomic(out, r.WriteXML); err != nil {
+		return &exitError{code: ExitUsage, err: fmt.Errorf("rollup: %w (choose another --out)", err)}
+	}
+	if bad > 0 {
+		return &exitError{code: ExitBadCatalog, err: fmt.Errorf("rollup: %d of %d files could not be read (listed above) and were left out", bad, len(files))}
+	}
+	return nil
+}
+
+// commonCatalogVersion is the catalog version every host was scanned with,
+// or "" when they differ (each Host then carries its own).
+func commonCatalogVersion(hosts []report.HostSummary) string {
+	v := ""
+	for i, h := range hosts {
+		if i == 0 {
+			v = h.CatalogVersion
+		} else if h.CatalogVersion != v {
+			return ""
+		}
+	}
+	return v
+}
