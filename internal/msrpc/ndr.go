@@ -164,14 +164,19 @@ func (d *Decoder) Varying(elem, bound int) int {
 	return int(actual)
 }
 
-// WideChars reads n WCHARs and returns them as a string without a
-// trailing NUL.
-func (d *Decoder) WideChars(n int) string {
+// WideChars reads n WCHARs and returns them as a string without
+// trailing NULs.
+func (d *Decoder) WideChars(n int) string { return d.WideCharsN(n, n) }
+
+// WideCharsN reads n WCHARs but keeps at most keep of them (a string's
+// Length may be shorter than its array), without trailing NULs.
+func (d *Decoder) WideCharsN(n, keep int) string {
 	raw := d.Raw(2 * n)
 	if raw == nil {
 		return ""
 	}
-	u := make([]uint16, n)
+	keep = max(0, min(keep, n))
+	u := make([]uint16, keep)
 	for i := range u {
 		u[i] = binary.LittleEndian.Uint16(raw[2*i:])
 	}

@@ -1,0 +1,310 @@
+package smb
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"unicode/utf16"
+
+	smb2 "github.com/cloudsoda/go-smb2"
+
+	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/internal/pe"
+	"github.com/patchscan/patchscan/internal/rrp"
+	"github.com/patchscan/patchscan/scan/transport"
+)
+
+// Facts answers a batch: registry facts one after another over the winreg
+// pipe (one RPC call at a time is all a pipe carries) while file facts run
+// concurrently, at most FileConcurrency at once, on the same SMB session.
+func (s *session) Facts(ctx context.Context, reqs []detect.Request) ([]detect.Answer, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// Cancellation closes the connection: every outstanding request fails
+	// at once instead of waiting for a reply.
+	stop := context.AfterFunc(ctx, func() { s.conn.Close() })
+	defer stop()
+	w := newWatchdog(s.timeout, func() { s.conn.Close() })
+	defer w.stop()
+
+	answers := make([]detect.Answer, len(reqs))
+	var wg sync.WaitGroup
+	for i, r := range reqs {
+		if r.Kind != detect.FactFile {
+			continue
+		}
+		wg.Go(func() {
+			s.sem <- struct{}{}
+			defer func() { <-s.sem }()
+			if ctx.Err() != nil {
+				answers[i].Err = ctx.Err()
+				return
+			}
+			answers[i] = s.file(r, w)
+		})
+	}
+	for i, r := range reqs {
+		switch r.Kind {
+		case detect.FactRegKey:
+			_, err := s.openKey(r.Key, w)
+			answers[i] = regAnswer(err)
+		case detect.FactRegValue:
+			typ, data, err := s.queryValue(r.Key, r.Name, w)
+			answers[i] = regAnswer(err)
+			if err == nil {
+				answers[i].Value = detect.RegValue{Type: detect.ValueType(typ), Data: data}
+			}
+		case detect.FactFile:
+		default:
+			answers[i].Err = fmt.Errorf("unsupported fact kind %v", r.Kind)
+		}
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// A broken connection is the host's failure, not the facts'.
+	for _, a := range answers {
+		if a.Err != nil && connectionLost(a.Err) {
+			return nil, &transport.Error{Kind: transport.Unreachable, Host: s.host, Op: "read facts", Err: a.Err,
+				Hint: "the connection to the host broke or timed out: raise --timeout or check the network"}
+		}
+	}
+	return answers, nil
+}
+
+func connectionLost(err error) bool {
+	var te *smb2.TransportError
+	return errors.As(err, &te) || errors.Is(err, errConnLost)
+}
+
+var errConnLost = errors.New("SMB connection lost")
+
+func regAnswer(err error) detect.Answer {
+	switch {
+	case err == nil:
+		return detect.Answer{Found: true}
+	case errors.Is(err, rrp.ErrNotFound):
+		return detect.Answer{}
+	}
+	return detect.Answer{Err: err}
+}
+
+// splitHKLM turns "HKLM\SOFTWARE\X" into "SOFTWARE\X".
+func splitHKLM(key string) (string, error) {
+	k := strings.Trim(key, `\`)
+	upper := strings.ToUpper(k)
+	for _, p := range []string{"HKLM", "HKEY_LOCAL_MACHINE"} {
+		if upper == p {
+			return "", nil
+		}
+		if strings.HasPrefix(upper, p+`\`) {
+			return strings.Trim(k[len(p)+1:], `\`), nil
+		}
+	}
+	return "", fmt.Errorf("registry key %q: only HKLM is read remotely", key)
+}
+
+// openKey opens a key once per session; the handle (or its absence) is
+// cached under the key's case-folded path.
+func (s *session) openKey(key string, w *watchdog) (rrp.Handle, error) {
+	sub, err := splitHKLM(key)
+	if err != nil {
+		return rrp.Handle{}, err
+	}
+	if sub == "" {
+		return s.hklm, nil
+	}
+	s.regMu.Lock()
+	defer s.regMu.Unlock()
+	id := strings.ToLower(sub)
+	if e, ok := s.keys[id]; ok {
+		return e.h, e.err
+	}
+	h, err := s.reg.OpenKey(s.hklm, sub)
+	w.kick()
+	if err != nil && !errors.Is(err, rrp.ErrNotFound) {
+		err = regErr(err, "open key HKLM\\"+sub)
+		if isConnErr(err) {
+			return h, err // not cached: the session is over anyway
+		}
+	}
+	s.keys[id] = keyEntry{h: h, err: err}
+	return h, err
+}
+
+func (s *session) queryValue(key, name string, w *watchdog) (uint32, []byte, error) {
+	h, err := s.openKey(key, w)
+	if err != nil {
+		return 0, nil, err
+	}
+	s.regMu.Lock()
+	defer s.regMu.Unlock()
+	id := strings.ToLower(key) + "\x00" + strings.ToLower(name)
+	if v, ok := s.values[id]; ok {
+		return v.typ, v.data, v.err
+	}
+	typ, data, err := s.reg.QueryValue(h, name)
+	w.kick()
+	if err != nil && !errors.Is(err, rrp.ErrNotFound) {
+		err = regErr(err, fmt.Sprintf("read value %q of %s", name, key))
+	}
+	s.values[id] = valueEntry{typ: typ, data: data, err: err}
+	return typ, data, err
+}
+
+// regErr says what failed; access denied keeps matching
+// detect.ErrAccessDenied through rrp.Win32Error.Is.
+func regErr(err error, what string) error {
+	if isConnErr(err) {
+		return fmt.Errorf("%s: %w: %v", what, errConnLost, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+func isConnErr(err error) bool {
+	var te *smb2.TransportError
+	return errors.As(err, &te) || errors.Is(err, errConnLost) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, os.ErrClosed)
+}
+
+// systemRoot is the host's %SystemRoot% from its registry (cached like any
+// value), used to serve files under it from ADMIN$.
+func (s *session) systemRoot(w *watchdog) string {
+	typ, data, err := s.queryValue(`HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`, "SystemRoot", w)
+	if err != nil || (typ != uint32(detect.RegSZ) && typ != uint32(detect.RegExpandSZ)) {
+		return ""
+	}
+	return strings.TrimRight(utf16String(data), `\`)
+}
+
+func utf16String(b []byte) string {
+	u := make([]uint16, len(b)/2)
+	for i := range u {
+		u[i] = uint16(b[2*i]) | uint16(b[2*i+1])<<8
+	}
+	for len(u) > 0 && u[len(u)-1] == 0 {
+		u = u[:len(u)-1]
+	}
+	return string(utf16.Decode(u))
+}
+
+// sharePath maps a resolved Windows path to an admin share and a path in
+// it: under %SystemRoot% to ADMIN$, else X:\... to X$.
+func sharePath(path, systemRoot string) (share, rel string, err error) {
+	p := strings.ReplaceAll(path, "/", `\`)
+	if systemRoot != "" && len(p) > len(systemRoot) && strings.EqualFold(p[:len(systemRoot)], systemRoot) && p[len(systemRoot)] == '\\' {
+		return "ADMIN$", strings.TrimLeft(p[len(systemRoot):], `\`), nil
+	}
+	if len(p) >= 3 && p[1] == ':' && p[2] == '\\' && isLetter(p[0]) {
+		rel := strings.TrimLeft(p[3:], `\`)
+		if rel == "" {
+			return "", "", fmt.Errorf("file path %q names a drive, not a file", path)
+		}
+		return strings.ToUpper(p[:1]) + "$", rel, nil
+	}
+	return "", "", fmt.Errorf("file path %q is not an absolute drive path (C:\\...)", path)
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+func (s *session) mount(name string) (*smb2.Share, error) {
+	s.shareMu.Lock()
+	e, ok := s.shares[name]
+	if !ok {
+		e = &shareEntry{}
+		s.shares[name] = e
+	}
+	s.shareMu.Unlock()
+	e.once.Do(func() {
+		e.share, e.err = s.sess.Mount(name)
+		if e.err != nil {
+			if errors.Is(e.err, os.ErrPermission) {
+				e.err = fmt.Errorf("connect to share %s: %w (%v): the account must be an administrator of the host", name, detect.ErrAccessDenied, e.err)
+			} else {
+				e.err = fmt.Errorf("connect to share %s: %w", name, e.err)
+			}
+		}
+	})
+	return e.share, e.err
+}
+
+// file reads one file's size and PE version (and SHA-256 when asked).
+func (s *session) file(r detect.Request, w *watchdog) detect.Answer {
+	root := s.systemRoot(w)
+	shareName, rel, err := sharePath(r.Path, root)
+	if err != nil {
+		return detect.Answer{Err: err}
+	}
+	share, err := s.mount(shareName)
+	w.kick()
+	if err != nil {
+		return detect.Answer{Err: err}
+	}
+	where := `\\` + s.host + `\` + shareName + `\` + rel
+	f, err := share.Open(rel)
+	w.kick()
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return detect.Answer{}
+		}
+		return detect.Answer{Err: fileErr(where, "open", err)}
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	w.kick()
+	if err != nil {
+		return detect.Answer{Err: fileErr(where, "stat", err)}
+	}
+	if st.IsDir() {
+		return detect.Answer{Err: fmt.Errorf("%s is a directory, not a file", where)}
+	}
+	info := detect.FileInfo{Size: st.Size()}
+	v, err := pe.ReadVersion(kicker{f, w}, st.Size())
+	switch {
+	case err == nil:
+		info.Version, info.StringVersion = v.FileVersion, v.StringFileVersion
+	case errors.Is(err, pe.ErrNoVersion), errors.Is(err, pe.ErrNotPE):
+		// Found, without a version: the engine decides what that means.
+	case errors.Is(err, pe.ErrMalformed):
+		return detect.Answer{Err: fmt.Errorf("%s: %w", where, err)}
+	default:
+		return detect.Answer{Err: fileErr(where, "read", err)}
+	}
+	if r.SHA256 {
+		h := sha256.New()
+		if _, err := io.Copy(h, io.NewSectionReader(kicker{f, w}, 0, st.Size())); err != nil {
+			return detect.Answer{Err: fileErr(where, "hash", err)}
+		}
+		info.SHA256 = hex.EncodeToString(h.Sum(nil))
+	}
+	return detect.Answer{Found: true, File: info}
+}
+
+func fileErr(where, op string, err error) error {
+	switch {
+	case errors.Is(err, os.ErrPermission):
+		return fmt.Errorf("%s %s: %w", op, where, detect.ErrAccessDenied)
+	case isConnErr(err):
+		return fmt.Errorf("%s %s: %w: %v", op, where, errConnLost, err)
+	}
+	return fmt.Errorf("%s %s: %w", op, where, err)
+}
+
+// kicker resets the watchdog after every read that completes.
+type kicker struct {
+	r io.ReaderAt
+	w *watchdog
+}
+
+func (k kicker) ReadAt(p []byte, off int64) (int, error) {
+	n, err := k.r.ReadAt(p, off)
+	k.w.kick()
+	return n, err
+}

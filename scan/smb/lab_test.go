@@ -1,0 +1,231 @@
+package smb
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/internal/lab"
+	"github.com/patchscan/patchscan/scan/transport"
+)
+
+// The standard lab is started once for the package's tests: smbd start-up
+// is the slow part.
+var (
+	labOnce sync.Once
+	theLab  *lab.Lab
+	labErr  error
+	labDir  string
+)
+
+func standardLab(t *testing.T) *lab.Lab {
+	t.Helper()
+	labOnce.Do(func() {
+		labDir, labErr = osMkdirTemp()
+		if labErr == nil {
+			theLab, labErr = lab.Run(labDir, lab.Config{}, lab.StandardHosts()...)
+		}
+	})
+	if labErr != nil {
+		if ciMode() {
+			t.Fatalf("samba lab: %v", labErr)
+		}
+		t.Skipf("samba lab cannot start (set CI=true to make this fatal): %v", labErr)
+	}
+	return theLab
+}
+
+func open(t *testing.T, l *lab.Lab, name string, cfg Config) (transport.Session, error) {
+	t.Helper()
+	h := l.Host(name)
+	if h == nil {
+		t.Fatalf("no lab host %s", name)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return NewOpener(cfg).Open(ctx, transport.Endpoint{Host: h.IP, Addr: h.Addr()}, transport.Options{
+		Credentials: transport.Credentials{Domain: l.Domain, User: l.User, Password: l.Password},
+		Timeout:     20 * time.Second,
+	})
+}
+
+func utf16z(s string) []byte {
+	var b []byte
+	for _, r := range s {
+		b = append(b, byte(r), byte(r>>8))
+	}
+	return append(b, 0, 0)
+}
+
+const (
+	cv     = `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`
+	kbKey  = `HKLM\SOFTWARE\Microsoft\Updates\Windows 7\SP1\KB4012212`
+	srvWin = `C:\Windows\System32\drivers\srv.sys`
+)
+
+func TestLabPatchedHostFacts(t *testing.T) {
+	l := standardLab(t)
+	s, err := open(t, l, lab.Patched, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	reqs := []detect.Request{
+		{Kind: detect.FactRegValue, Key: cv, Name: "CurrentVersion"},
+		{Kind: detect.FactRegValue, Key: cv, Name: "SystemRoot"},
+		{Kind: detect.FactRegValue, Key: cv, Name: "ProductName"}, // hidden by Samba
+		{Kind: detect.FactRegValue, Key: `HKLM\SYSTEM\CurrentControlSet\Control\ProductOptions`, Name: "ProductType"},
+		{Kind: detect.FactRegKey, Key: kbKey},
+		{Kind: detect.FactRegValue, Key: kbKey, Name: "Installed"},
+		{Kind: detect.FactRegKey, Key: `HKLM\SOFTWARE\Microsoft\Updates\Windows 7\SP1\KB9999999`},
+		{Kind: detect.FactRegValue, Key: `HKLM\SOFTWARE\NoSuchKey`, Name: "X"},
+		{Kind: detect.FactRegValue, Key: `HKLM\SOFTWARE\PatchscanLab`, Name: ""},
+		{Kind: detect.FactRegValue, Key: `HKLM\SOFTWARE\PatchscanLab\Big`, Name: "Long"},
+		{Kind: detect.FactRegValue, Key: `HKCU\Software\X`, Name: "Y"},
+		{Kind: detect.FactFile, Path: srvWin, SHA256: true},
+		{Kind: detect.FactFile, Path: `C:\Program Files\PatchscanLab\tool.exe`},
+		{Kind: detect.FactFile, Path: `C:\Windows\System32\drivers\nosuch.sys`},
+		{Kind: detect.FactFile, Path: `C:\Windows\System32\drivers`},
+	}
+	answers, err := s.Facts(context.Background(), reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(answers) != len(reqs) {
+		t.Fatalf("%d answers for %d requests", len(answers), len(reqs))
+	}
+	big := strings.Repeat("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 9000/26+1)[:9000]
+	type want struct {
+		found   bool
+		errLike string
+		typ     detect.ValueType
+		data    []byte
+		version string
+		sha     string
+	}
+	wants := []want{
+		{found: true, typ: detect.RegSZ, data: utf16z("6.1")},
+		{found: true, typ: detect.RegSZ, data: utf16z(`c:\Windows`)},
+		{found: false},
+		{found: true, typ: detect.RegSZ, data: utf16z("ServerNT")},
+		{found: true},
+		{found: true, typ: detect.RegDWORD, data: []byte{1, 0, 0, 0}},
+		{found: false},
+		{found: false},
+		{found: true, typ: detect.RegSZ, data: utf16z("default value")},
+		{found: true, typ: detect.RegSZ, data: utf16z(big)},
+		{errLike: "only HKLM"},
+		{found: true, version: "6.1.7601.23689", sha: lab.SrvSHA256},
+		{found: true, version: "6.1.7601.17514"},
+		{found: false},
+		{errLike: "directory"},
+	}
+	for i, w := range wants {
+		a := answers[i]
+		r := reqs[i]
+		name := r.Key + `\` + r.Name + r.Path
+		if w.errLike != "" {
+			if a.Err == nil || !strings.Contains(a.Err.Error(), w.errLike) {
+				t.Errorf("%s: err %v, want %q", name, a.Err, w.errLike)
+			}
+			continue
+		}
+		if a.Err != nil {
+			t.Errorf("%s: %v", name, a.Err)
+			continue
+		}
+		if a.Found != w.found {
+			t.Errorf("%s: found %v, want %v", name, a.Found, w.found)
+			continue
+		}
+		if r.Kind == detect.FactRegValue && w.found {
+			if a.Value.Type != w.typ || hex.EncodeToString(a.Value.Data) != hex.EncodeToString(w.data) {
+				t.Errorf("%s: type %d data %x, want %d %x", name, a.Value.Type, a.Value.Data, w.typ, w.data)
+			}
+		}
+		if r.Kind == detect.FactFile && w.found {
+			if a.File.Version != w.version || a.File.SHA256 != w.sha || a.File.Size == 0 {
+				t.Errorf("%s: %+v, want version %s sha %q", name, a.File, w.version, w.sha)
+			}
+			if !strings.HasPrefix(a.File.StringVersion, w.version+" (") {
+				t.Errorf("%s: string version %q", name, a.File.StringVersion)
+			}
+		}
+	}
+}
+
+func TestLabHostErrors(t *testing.T) {
+	l := standardLab(t)
+	tests := []struct {
+		host string
+		kind transport.Kind
+		hint string
+	}{
+		{lab.NoWinreg, transport.Failed, "Remote Registry service running"},
+		{lab.WrongPassword, transport.AuthFailed, "check --user and the password"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.host, func(t *testing.T) {
+			s, err := open(t, l, tt.host, Config{})
+			if err == nil {
+				s.Close()
+				t.Fatal("opened")
+			}
+			var te *transport.Error
+			if !errors.As(err, &te) || te.Kind != tt.kind || !strings.Contains(err.Error(), tt.hint) {
+				t.Fatalf("err %v (kind %v), want kind %v with %q", err, transport.KindOf(err), tt.kind, tt.hint)
+			}
+			if strings.Contains(err.Error(), l.Password) {
+				t.Fatal("error reveals the password")
+			}
+			t.Logf("%s: %v", tt.host, err)
+		})
+	}
+}
+
+func TestUnreachableHost(t *testing.T) {
+	// A loopback port nobody listens on.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, err = NewOpener(Config{}).Open(context.Background(), transport.Endpoint{Host: "127.0.0.1", Addr: addr},
+		transport.Options{Credentials: transport.Credentials{User: "u", Password: "secret-pw"}, Timeout: 2 * time.Second})
+	if transport.KindOf(err) != transport.Unreachable || !strings.Contains(err.Error(), "refused") || strings.Contains(err.Error(), "secret-pw") {
+		t.Fatalf("err %v, kind %v", err, transport.KindOf(err))
+	}
+}
+
+func TestCancelClosesConnection(t *testing.T) {
+	l := standardLab(t)
+	s, err := open(t, l, lab.Patched, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.Facts(ctx, []detect.Request{{Kind: detect.FactRegKey, Key: kbKey}}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+	// Cancel mid-batch: the answer comes back promptly with the context error.
+	ctx, cancel = context.WithCancel(context.Background())
+	var reqs []detect.Request
+	for i := 0; i < 200; i++ {
+		reqs = append(reqs, detect.Request{Kind: detect.FactRegKey, Key: kbKey + strings.Repeat("x", i+1)})
+	}
+	time.AfterFunc(20*time.Millisecond, cancel)
+	start := time.Now()
+	_, err = s.Facts(ctx, reqs)
+	if err == nil || time.Since(start) > 2*time.Second {
+		t.Fatalf("err %v after %v", err, time.Since(start))
+	}
+}

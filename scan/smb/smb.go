@@ -1,0 +1,331 @@
+// Package smb reads Windows hosts the way MBSA did: the registry over the
+// Remote Registry pipe (\PIPE\winreg on IPC$, MS-RRP) and file versions
+// from the admin shares (ADMIN$, C$), all over one SMB2/3 session per host
+// (NTLMv2, signing required, encryption when the server asks for it).
+//
+// It is read-only: keys are opened with KEY_READ, files for reading.
+package smb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	smb2 "github.com/cloudsoda/go-smb2"
+
+	"github.com/patchscan/patchscan/internal/msrpc"
+	"github.com/patchscan/patchscan/internal/rrp"
+	"github.com/patchscan/patchscan/scan/transport"
+)
+
+// DefaultPort is SMB over TCP.
+const DefaultPort = 445
+
+// Config configures the SMB opener.
+type Config struct {
+	// Port dialled when an endpoint's address has none; 0 = 445.
+	Port int
+	// FileConcurrency bounds the files read at once on one host; 0 = 8.
+	FileConcurrency int
+	// Dial opens the TCP connection; nil = net.Dialer. Tests wrap it to
+	// count round trips.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// NewOpener returns the SMB transport.
+func NewOpener(cfg Config) transport.Opener {
+	if cfg.Port == 0 {
+		cfg.Port = DefaultPort
+	}
+	if cfg.FileConcurrency <= 0 {
+		cfg.FileConcurrency = 8
+	}
+	if cfg.Dial == nil {
+		var d net.Dialer
+		cfg.Dial = d.DialContext
+	}
+	return &opener{cfg: cfg}
+}
+
+type opener struct{ cfg Config }
+
+func (o *opener) Name() string { return "smb" }
+
+const (
+	hintUnreachable = "check that the host is up and TCP port 445 (File and Printer Sharing) is reachable"
+	hintAuth        = "check --user and the password"
+	hintWinreg      = "is the Remote Registry service running? or try --transport winrm"
+)
+
+// Open connects, authenticates and binds the winreg pipe. Every failure is
+// a *transport.Error whose Kind is the host's status.
+func (o *opener) Open(ctx context.Context, ep transport.Endpoint, opts transport.Options) (transport.Session, error) {
+	addr := ep.Addr
+	if addr == "" {
+		addr = ep.Host
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		addr = net.JoinHostPort(strings.Trim(addr, "[]"), strconv.Itoa(o.cfg.Port))
+	}
+	host := ep.Host
+	if host == "" {
+		host = addr
+	}
+	fail := func(kind transport.Kind, op string, err error, hint string) error {
+		return &transport.Error{Kind: kind, Host: host, Op: op, Err: err, Hint: hint}
+	}
+
+	setupCtx := ctx
+	if opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		setupCtx, cancel = context.WithTimeout(ctx, opts.Timeout)
+		defer cancel()
+	}
+	conn, err := o.cfg.Dial(setupCtx, "tcp", addr)
+	if err != nil {
+		return nil, fail(transport.Unreachable, "connect", dialError(err, addr), hintUnreachable)
+	}
+	s := &session{host: host, conn: conn, timeout: opts.Timeout, sem: make(chan struct{}, o.cfg.FileConcurrency),
+		keys: map[string]keyEntry{}, values: map[string]valueEntry{}, shares: map[string]*shareEntry{}}
+	// Cancelling the context (or the setup deadline) closes the
+	// connection, which fails every outstanding SMB request at once.
+	stop := context.AfterFunc(setupCtx, func() { conn.Close() })
+	defer stop()
+	ok := false
+	defer func() {
+		if !ok {
+			s.Close()
+		}
+	}()
+
+	cred := opts.Credentials
+	d := &smb2.Dialer{
+		Negotiator: smb2.Negotiator{RequireMessageSigning: true},
+		Initiator: &smb2.NTLMInitiator{
+			User: cred.User, Password: cred.Password, Hash: cred.NTHash, Domain: cred.Domain,
+		},
+	}
+	sess, err := d.DialConn(setupCtx, conn, host)
+	if err != nil {
+		kind, hint := classify(err, setupCtx)
+		if kind == transport.Failed && isAuthStatus(err) {
+			kind, hint = transport.AuthFailed, hintAuth
+		}
+		return nil, fail(kind, "session setup", cleanErr(err, setupCtx), hint)
+	}
+	s.sess = sess
+	ipc, err := sess.WithContext(setupCtx).Mount("IPC$")
+	if err != nil {
+		kind, hint := classify(err, setupCtx)
+		if errors.Is(err, os.ErrPermission) {
+			kind, hint = transport.AccessDenied, "the account must be an administrator of the host"
+		}
+		return nil, fail(kind, "connect to IPC$", cleanErr(err, setupCtx), hint)
+	}
+	s.ipc = ipc
+	pipe, err := ipc.WithContext(context.Background()).OpenFile("winreg", os.O_RDWR, 0)
+	if err != nil {
+		kind, hint := classify(err, setupCtx)
+		if kind == transport.Failed {
+			hint = "winreg pipe unavailable on " + host + ": " + hintWinreg
+			if errors.Is(err, os.ErrPermission) {
+				kind = transport.AccessDenied
+			}
+		}
+		return nil, fail(kind, "open winreg", cleanErr(err, setupCtx), hint)
+	}
+	s.pipe = pipe
+	reg, err := rrp.Bind(pipe, msrpc.Options{})
+	if err != nil {
+		kind, hint := classify(err, setupCtx)
+		if kind == transport.Failed {
+			hint = "winreg pipe unavailable on " + host + ": " + hintWinreg
+		}
+		return nil, fail(kind, "bind winreg", cleanErr(err, setupCtx), hint)
+	}
+	s.reg = reg
+	hklm, err := reg.OpenLocalMachine()
+	if err != nil {
+		kind, hint := classify(err, setupCtx)
+		if errors.Is(err, rrp.Win32Error(rrp.ErrorAccessDenied)) {
+			kind, hint = transport.AccessDenied, "the account may not read the registry remotely: it must be an administrator of the host"
+		}
+		return nil, fail(kind, "open HKLM", cleanErr(err, setupCtx), hint)
+	}
+	s.hklm = hklm
+	ok = true
+	return s, nil
+}
+
+// dialError keeps the dial error but says plainly what happened.
+func dialError(err error, addr string) error {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("no answer from %s before the timeout: %w", addr, err)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Errorf("connection to %s refused: %w", addr, err)
+	}
+	return err
+}
+
+// classify maps transport-level failures (connection lost, timeouts) to
+// Unreachable; everything else is Failed for the caller to refine.
+func classify(err error, ctx context.Context) (transport.Kind, string) {
+	if ctx.Err() != nil {
+		return transport.Unreachable, "the host did not answer in time: raise --timeout or check the network"
+	}
+	var te *smb2.TransportError
+	if errors.As(err, &te) || errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) {
+		return transport.Unreachable, "the connection broke: " + hintUnreachable
+	}
+	return transport.Failed, ""
+}
+
+func cleanErr(err error, ctx context.Context) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w (%v)", ctx.Err(), err)
+	}
+	return err
+}
+
+// NT status codes of logons that failed for reasons of the account.
+var authStatuses = map[uint32]string{
+	0xC000006D: "logon failure: unknown user name or bad password",
+	0xC000006A: "wrong password",
+	0xC0000064: "no such user",
+	0xC000006E: "account restriction",
+	0xC000006F: "logon outside the allowed hours",
+	0xC0000070: "logon from this workstation not allowed",
+	0xC0000071: "password expired",
+	0xC0000072: "account disabled",
+	0xC0000224: "password must change",
+	0xC0000234: "account locked out",
+	0xC000015B: "logon type not granted",
+}
+
+func isAuthStatus(err error) bool {
+	var re *smb2.ResponseError
+	if errors.As(err, &re) {
+		_, ok := authStatuses[re.Code]
+		return ok
+	}
+	return false
+}
+
+// watchdog closes the connection when no exchange completes within the
+// timeout: transport.Options.Timeout bounds each exchange, not the scan.
+type watchdog struct {
+	mu sync.Mutex // kicked from the file goroutines too
+	t  *time.Timer
+	d  time.Duration
+}
+
+func newWatchdog(d time.Duration, fire func()) *watchdog {
+	if d <= 0 {
+		return &watchdog{}
+	}
+	return &watchdog{t: time.AfterFunc(d, fire), d: d}
+}
+
+func (w *watchdog) kick() {
+	if w.t != nil {
+		w.mu.Lock()
+		w.t.Reset(w.d)
+		w.mu.Unlock()
+	}
+}
+
+func (w *watchdog) stop() {
+	if w.t != nil {
+		w.mu.Lock()
+		w.t.Stop()
+		w.mu.Unlock()
+	}
+}
+
+// session is one host's open SMB session.
+type session struct {
+	host    string
+	conn    net.Conn
+	timeout time.Duration
+	sem     chan struct{}
+
+	sess *smb2.Session
+	ipc  *smb2.Share
+	pipe *smb2.File
+	reg  *rrp.Client
+	hklm rrp.Handle
+
+	regMu  sync.Mutex // one call at a time on the pipe; guards keys, values
+	keys   map[string]keyEntry
+	values map[string]valueEntry
+
+	shareMu sync.Mutex
+	shares  map[string]*shareEntry
+
+	closeOnce sync.Once
+}
+
+type keyEntry struct {
+	h   rrp.Handle
+	err error // rrp.ErrNotFound-matching when absent
+}
+
+type valueEntry struct {
+	typ  uint32
+	data []byte
+	err  error
+}
+
+type shareEntry struct {
+	once  sync.Once
+	share *smb2.Share
+	err   error
+}
+
+// Close closes the pipe, trees, the session and the connection. It is safe
+// to call more than once.
+func (s *session) Close() error {
+	s.closeOnce.Do(func() {
+		// Best effort and bounded: a dead connection fails these at once.
+		w := newWatchdog(2*time.Second, func() { s.conn.Close() })
+		defer w.stop()
+		if s.reg != nil {
+			s.regMu.Lock()
+			for _, k := range s.keys {
+				if k.err == nil {
+					_ = s.reg.CloseKey(k.h)
+				}
+			}
+			if !s.hklm.IsZero() {
+				_ = s.reg.CloseKey(s.hklm)
+			}
+			s.regMu.Unlock()
+		}
+		if s.pipe != nil {
+			_ = s.pipe.Close()
+		}
+		s.shareMu.Lock()
+		for _, e := range s.shares {
+			if e.share != nil {
+				_ = e.share.Umount()
+			}
+		}
+		s.shareMu.Unlock()
+		if s.ipc != nil {
+			_ = s.ipc.Umount()
+		}
+		if s.sess != nil {
+			_ = s.sess.Logoff()
+		}
+		s.conn.Close()
+	})
+	return nil
+}
