@@ -42,12 +42,12 @@ const (
 
 // Win32 error codes the client gives meaning to.
 const (
-	ErrorSuccess      = 0
-	ErrorFileNotFound = 2
-	ErrorAccessDenied = 5
+	ErrorSuccess       = 0
+	ErrorFileNotFound  = 2
+	ErrorAccessDenied  = 5
 	ErrorInvalidHandle = 6
-	ErrorMoreData     = 234
-	ErrorNoMoreItems  = 259
+	ErrorMoreData      = 234
+	ErrorNoMoreItems   = 259
 )
 
 // ErrNotFound is the key or value being absent (ERROR_FILE_NOT_FOUND): a
