@@ -1,0 +1,116 @@
+package ad
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestBuildFilter(t *testing.T) {
+	tests := []struct {
+		in, want string
+		bad      bool
+	}{
+		{"", ComputerFilter, false},
+		{"(operatingSystem=*Server*)", "(&" + ComputerFilter + "(operatingSystem=*Server*))", false},
+		{"operatingSystem=*Server*", "(&" + ComputerFilter + "(operatingSystem=*Server*))", false},
+		{"(|(cn=a)(cn=b))", "(&" + ComputerFilter + "(|(cn=a)(cn=b)))", false},
+		{"(cn=a", "", true},
+		{"((", "", true},
+	}
+	for _, tc := range tests {
+		got, err := BuildFilter(tc.in)
+		if (err != nil) != tc.bad || got != tc.want {
+			t.Errorf("BuildFilter(%q) = %q, %v; want %q (error: %v)", tc.in, got, err, tc.want, tc.bad)
+		}
+		if err != nil && !strings.Contains(err.Error(), "--ldap-filter") {
+			t.Errorf("error %q does not name the flag", err)
+		}
+	}
+}
+
+func TestBaseDN(t *testing.T) {
+	tests := []struct {
+		domain, ou, want string
+		bad              bool
+	}{
+		{"lab.test", "", "DC=lab,DC=test", false},
+		{"corp.example.com.", "", "DC=corp,DC=example,DC=com", false},
+		{"lab.test", "OU=Servers", "OU=Servers,DC=lab,DC=test", false},
+		{"lab.test", "OU=Web,OU=Servers,DC=lab,DC=test", "OU=Web,OU=Servers,DC=lab,DC=test", false},
+		{"lab..test", "", "", true},
+		{"lab.test", "Servers", "", true},
+		{"lab.test", "OU=", "", false},
+	}
+	for _, tc := range tests {
+		got, err := BaseDN(tc.domain, tc.ou)
+		if tc.bad {
+			if err == nil {
+				t.Errorf("BaseDN(%q, %q) = %q, want an error", tc.domain, tc.ou, got)
+			}
+			continue
+		}
+		if tc.want != "" && (err != nil || got != tc.want) {
+			t.Errorf("BaseDN(%q, %q) = %q, %v; want %q", tc.domain, tc.ou, got, err, tc.want)
+		}
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	tests := []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{}, "no domain"},
+		{Config{Domain: "x.test", TLS: "ssl"}, "unknown LDAP TLS mode"},
+		{Config{Domain: "x.test", Bind: "kerberos"}, "unknown LDAP bind"},
+		{Config{Domain: "x.test", Filter: "(cn=", DC: "127.0.0.1"}, "--ldap-filter"},
+		{Config{Domain: "x.test", CAFile: "/nonexistent/ca.pem", DC: "127.0.0.1"}, "reading --ldap-ca"},
+	}
+	for _, tc := range tests {
+		_, err := Enumerate(context.Background(), tc.cfg)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Enumerate(%+v) = %v, want an error containing %q", tc.cfg, err, tc.want)
+		}
+	}
+}
+
+func TestCredentialsRedacted(t *testing.T) {
+	c := Credentials{Domain: "LAB", User: "scanner", Password: "hunter2-secret", NTHash: make([]byte, 16)}
+	for _, s := range []string{fmt.Sprint(c), fmt.Sprintf("%v %+v %#v %s", c, c, c, c)} {
+		if strings.Contains(s, "hunter2") {
+			t.Errorf("credentials print their password: %s", s)
+		}
+	}
+	if err := scrub(errors.New("bad hunter2-secret"), c.Password); strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("scrub left the secret: %v", err)
+	}
+}
+
+func TestNewResolver(t *testing.T) {
+	for _, s := range []string{"127.0.0.1", "127.0.0.1:5353", "[::1]:53", "dc.lab.test"} {
+		if _, err := NewResolver(s); err != nil {
+			t.Errorf("NewResolver(%q): %v", s, err)
+		}
+	}
+	for _, s := range []string{"127.0.0.1:0", "127.0.0.1:99999", "127.0.0.1:x"} {
+		if _, err := NewResolver(s); err == nil {
+			t.Errorf("NewResolver(%q) accepted a bad port", s)
+		}
+	}
+}
+
+// A closed port fails fast with a message naming the address; auto mode
+// tries LDAPS then StartTLS and reports both.
+func TestEnumerateUnreachable(t *testing.T) {
+	_, err := Enumerate(context.Background(), Config{Domain: "lab.test", DC: "127.0.0.1:1",
+		Credentials: Credentials{User: "u", Password: "pw-secret"}})
+	if err == nil || !strings.Contains(err.Error(), "ldaps to 127.0.0.1:1") || !strings.Contains(err.Error(), "is the port open") {
+		t.Errorf("Enumerate against a closed port = %v", err)
+	}
+	if err != nil && strings.Contains(err.Error(), "pw-secret") {
+		t.Errorf("error leaks the password: %v", err)
+	}
+}

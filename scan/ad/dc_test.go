@@ -1,0 +1,99 @@
+package ad
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/patchscan/patchscan/internal/adlab"
+)
+
+// TestEnumerateSambaDC runs against a real Samba AD DC (internal/adlab).
+func TestEnumerateSambaDC(t *testing.T) {
+	dc := adlab.Start(t)
+	for _, c := range []adlab.Computer{
+		{Name: "WS01", Addr: "127.0.0.21"},
+		{Name: "WS02", Addr: "127.0.0.22"},
+		{Name: "OLD03", Disabled: true},
+		{Name: "NEW04", NoDNSHostName: true},
+		{Name: "SRV05", Addr: "127.0.0.25", OU: "OU=Servers"},
+	} {
+		dc.AddComputer(t, c)
+	}
+	admin := Credentials{Domain: adlab.NetBIOS, User: adlab.AdminUser, Password: dc.Password}
+	all := []string{"dc1.lab.test", "new04.lab.test", "srv05.lab.test", "ws01.lab.test", "ws02.lab.test"}
+	ctx := context.Background()
+	resolver, err := NewResolver(dc.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name string
+		cfg  Config
+		want []string // hosts; nil when an error is expected
+		err  string
+	}{
+		{"ldaps with CA", Config{DC: dc.Addr, CAFile: dc.CAFile}, all, ""},
+		{"dc by name via SRV and --dns-server", Config{Resolver: resolver, CAFile: dc.CAFile}, all, ""},
+		{"starttls", Config{DC: dc.Addr, TLS: TLSStartTLS, CAFile: dc.CAFile}, all, ""},
+		{"insecure skips verification", Config{DC: dc.Addr, InsecureSkipVerify: true}, all, ""},
+		{"small pages", Config{DC: dc.Addr, CAFile: dc.CAFile, PageSize: 2}, all, ""},
+		{"ou", Config{DC: dc.Addr, CAFile: dc.CAFile, BaseDN: "OU=Servers"}, []string{"srv05.lab.test"}, ""},
+		{"filter", Config{DC: dc.Addr, CAFile: dc.CAFile, Filter: "(cn=WS*)"}, []string{"ws01.lab.test", "ws02.lab.test"}, ""},
+		{"limit", Config{DC: dc.Addr, CAFile: dc.CAFile, Limit: 3}, nil, "more than 3 enabled computers"},
+		{"untrusted certificate", Config{DC: dc.Addr}, nil, "--ldap-ca"},
+		{"simple bind without TLS", Config{DC: dc.Addr, TLS: TLSNone, Bind: BindSimple}, nil, "refuses a simple bind without TLS"},
+		// Samba has no NTLM ("Sicily") bind; the error must say so.
+		{"ntlm bind on samba", Config{DC: dc.Addr, CAFile: dc.CAFile, Bind: BindNTLM}, nil, "NTLM"},
+		{"missing ou", Config{DC: dc.Addr, CAFile: dc.CAFile, BaseDN: "OU=Nope"}, nil, "check --ou"},
+		{"wrong password", Config{DC: dc.Addr, CAFile: dc.CAFile, Credentials: Credentials{Domain: "LAB", User: "Administrator", Password: "Wrong-pass-1"}}, nil, "invalid credentials"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tc.cfg
+			cfg.Domain = adlab.Domain
+			if cfg.Credentials.User == "" {
+				cfg.Credentials = admin
+			}
+			comps, err := Enumerate(ctx, cfg)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want one containing %q", err, tc.err)
+				}
+				if strings.Contains(err.Error(), dc.Password) || strings.Contains(err.Error(), "Wrong-pass-1") {
+					t.Errorf("error leaks a password: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var hosts []string
+			for _, c := range comps {
+				hosts = append(hosts, c.Host(adlab.Domain))
+			}
+			slices.Sort(hosts)
+			if !slices.Equal(hosts, tc.want) {
+				t.Errorf("hosts = %v, want %v", hosts, tc.want)
+			}
+		})
+	}
+
+	// The computers' names resolve through the DC's DNS.
+	addrs, err := resolver.LookupHost(ctx, "ws02.lab.test")
+	if err != nil || !slices.Equal(addrs, []string{"127.0.0.22"}) {
+		t.Errorf("ws02.lab.test -> %v, %v; want 127.0.0.22", addrs, err)
+	}
+
+	// Cancellation ends an enumeration promptly.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := Enumerate(cctx, Config{Domain: adlab.Domain, Resolver: resolver, CAFile: dc.CAFile, Credentials: admin}); err == nil {
+		t.Error("Enumerate with a cancelled context succeeded")
+	} else if errors.Is(err, ErrTooMany) {
+		t.Errorf("unexpected %v", err)
+	}
+}
