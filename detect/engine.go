@@ -135,6 +135,7 @@ type crule struct {
 	numErr string
 	re     *regexp.Regexp
 	reErr  string
+	val    string // Value, trimmed, for equals/not-equals
 	disp   string // registry path as shown in checks: Key\Name, or the file path template
 	expect string // Check.Expected: "equals 1", "exists", ...
 }
@@ -159,6 +160,7 @@ type caffected struct {
 
 type cfile struct {
 	fc   *catalog.FileCheck
+	want string // fc.Version rendered once
 	tmpl int32
 	sha  string // lower-case expected digest, "" = none
 	lang uint32 // LCID the checksum belongs to; 0 = any language
@@ -304,7 +306,7 @@ func New(cat *catalog.Catalog, opts Options) *Engine {
 			}
 			for j := range p.FileChecks {
 				fc := &p.FileChecks[j]
-				cf := cfile{fc: fc, tmpl: b.template(fc.Path), sha: strings.ToLower(strings.TrimSpace(fc.SHA256))}
+				cf := cfile{fc: fc, want: fc.Version.String(), tmpl: b.template(fc.Path), sha: strings.ToLower(strings.TrimSpace(fc.SHA256))}
 				if l := strings.TrimSpace(fc.Language); l != "" {
 					n, err := strconv.ParseUint(l, 10, 32)
 					if err != nil || n == 0 {
@@ -472,7 +474,7 @@ func (b *builder) template(path string) int32 {
 }
 
 func (b *builder) rule(r *catalog.Rule) crule {
-	cr := crule{r: r, fact: -1, tmpl: -1, expect: string(r.Op)}
+	cr := crule{r: r, fact: -1, tmpl: -1, expect: string(r.Op), val: strings.TrimSpace(r.Value)}
 	if r.Op != catalog.OpExists && r.Op != catalog.OpAbsent {
 		cr.expect += " " + r.Value
 	}

@@ -21,6 +21,8 @@ type scanner struct {
 	regSlot []int32          // registry fact id -> 1+index in reqs; 0 = not asked
 	fileIdx map[string]int32 // lower-case resolved path -> 1+index in reqs
 	tmpl    map[int32]resolved
+	fvers   map[int32]fileVersion // by slot
+	texts   map[int32][]string    // decoded registry values, by slot
 	batches int
 
 	vars     hostVars
@@ -34,6 +36,14 @@ type scanner struct {
 type resolved struct {
 	path string
 	err  string
+	slot int32 // 1+index in reqs of the file fact last asked for it
+}
+
+// fileVersion is a file answer's version, parsed once per scan however
+// many checks look at the file.
+type fileVersion struct {
+	v   version.Version
+	err error
 }
 
 type prodStatus uint8
@@ -150,25 +160,47 @@ func (s *scanner) regAnswer(id int32) *Answer { return &s.ans[s.regSlot[id]-1] }
 // checksum and then needed with it is asked again only if the first request
 // has already been sent (New asks for checksums early wherever a template
 // has one, so this is rare).
-func (s *scanner) wantFile(path string, sha bool) {
+func (s *scanner) wantFile(path string, sha bool) int32 {
 	key := strings.ToLower(path)
 	if slot, ok := s.fileIdx[key]; ok {
 		r := &s.reqs[slot-1]
 		if !sha || r.SHA256 {
-			return
+			return slot
 		}
 		if int(slot-1) >= len(s.ans) {
 			r.SHA256 = true // still pending: upgrade in place
-			return
+			return slot
 		}
 	}
 	s.reqs = append(s.reqs, Request{Kind: FactFile, Path: path, SHA256: sha})
-	s.fileIdx[key] = int32(len(s.reqs))
+	slot := int32(len(s.reqs))
+	s.fileIdx[key] = slot
+	return slot
 }
 
-func (s *scanner) fileAnswer(path string) (*Answer, *Request) {
-	slot := s.fileIdx[strings.ToLower(path)]
-	return &s.ans[slot-1], &s.reqs[slot-1]
+// wantTemplate asks for the file a template resolves to; false when it
+// can't be resolved on this host.
+func (s *scanner) wantTemplate(t int32, sha bool) bool {
+	r := s.resolve(t)
+	if r.err != "" {
+		return false
+	}
+	r.slot = s.wantFile(r.path, sha)
+	s.tmpl[t] = r
+	return true
+}
+
+// parsedVersion parses a file answer's version once per scan.
+func (s *scanner) parsedVersion(slot int32, raw string) (version.Version, error) {
+	if fv, ok := s.fvers[slot]; ok {
+		return fv.v, fv.err
+	}
+	if s.fvers == nil {
+		s.fvers = make(map[int32]fileVersion)
+	}
+	v, err := version.Parse(raw)
+	s.fvers[slot] = fileVersion{v: v, err: err}
+	return v, err
 }
 
 func (s *scanner) resolve(t int32) resolved {
@@ -179,6 +211,13 @@ func (s *scanner) resolve(t int32) resolved {
 	r := resolved{path: p, err: err}
 	s.tmpl[t] = r
 	return r
+}
+
+// fileAnswer is the answer for the file a template resolved to (after
+// wantTemplate and the batch that carried it).
+func (s *scanner) fileAnswer(t int32) (*Answer, *Request, int32) {
+	slot := s.tmpl[t].slot
+	return &s.ans[slot-1], &s.reqs[slot-1], slot
 }
 
 // identityString returns an identity value as text: found only when the
@@ -284,7 +323,7 @@ func (s *scanner) detectRegistry() {
 			if cr.r.Kind == catalog.RuleFile {
 				continue
 			}
-			res, _, why := s.evalReg(cr)
+			res, _, why := s.evalReg(cr, false)
 			s.fold(st, res, why)
 		}
 		if st.st == prodAbsent || !p.hasFile {
@@ -295,12 +334,9 @@ func (s *scanner) detectRegistry() {
 			if cr.r.Kind != catalog.RuleFile {
 				continue
 			}
-			r := s.resolve(cr.tmpl)
-			if r.err != "" {
-				s.fold(st, CheckUnreadable, r.err)
-				continue
+			if !s.wantTemplate(cr.tmpl, s.e.templates[cr.tmpl].sha && s.e.opts.Checksums != ChecksumOff) {
+				s.fold(st, CheckUnreadable, s.resolve(cr.tmpl).err)
 			}
-			s.wantFile(r.path, s.e.templates[cr.tmpl].sha && s.e.opts.Checksums != ChecksumOff)
 		}
 	}
 }
@@ -321,7 +357,7 @@ func (s *scanner) detectFiles() {
 			if r.err != "" {
 				continue // already folded in detectRegistry
 			}
-			res, _, why := s.evalFileRule(cr, r.path)
+			res, _, why := s.evalFileRule(cr, r)
 			s.fold(st, res, why)
 		}
 	}
@@ -407,9 +443,7 @@ func (s *scanner) applicable(cp *cpatch, st *patchState) {
 	}
 	for j := range cp.files {
 		cf := &cp.files[j]
-		if r := s.resolve(cf.tmpl); r.err == "" {
-			s.wantFile(r.path, s.checksum(cf))
-		}
+		s.wantTemplate(cf.tmpl, s.checksum(cf))
 	}
 }
 
@@ -474,7 +508,7 @@ func (s *scanner) evaluate(cp *cpatch, st *patchState) {
 	}
 	for j := range cp.regChecks {
 		cr := &cp.regChecks[j]
-		res, found, why := s.evalReg(cr)
+		res, found, why := s.evalReg(cr, true)
 		st.checks = append(st.checks, Check{Kind: CheckRegistry, Path: cr.disp, Expected: cr.expect, Found: found, Result: res})
 		note(res, why)
 	}
@@ -614,9 +648,11 @@ func (s *scanner) results(ps []patchState) []Result {
 }
 
 // evalReg evaluates a registry rule against its (already read) fact. It
-// returns the check result, what was found (for the Check) and, unless the
-// rule holds, the reason in MBSA's wording.
-func (s *scanner) evalReg(cr *crule) (CheckResult, string, string) {
+// returns the check result and, with detail, what was found (for the Check)
+// and unless the rule holds the reason in MBSA's wording. Without detail
+// (product detection, thousands of times per host) it formats nothing but
+// the reason a fact was unreadable.
+func (s *scanner) evalReg(cr *crule, detail bool) (CheckResult, string, string) {
 	a := s.regAnswer(cr.fact)
 	r := cr.r
 	what := "value"
@@ -630,30 +666,59 @@ func (s *scanner) evalReg(cr *crule) (CheckResult, string, string) {
 		if r.Op == catalog.OpAbsent {
 			return CheckPass, "(not found)", ""
 		}
+		if !detail {
+			return CheckFail, "", ""
+		}
 		return CheckFail, "(not found)", fmt.Sprintf("The registry %s %s does not exist. It is required for this patch to be considered installed.", what, cr.disp)
 	}
 	found := "(exists)"
-	if r.Kind == catalog.RuleRegValue {
-		found = a.Value.Display()
+	if r.Kind == catalog.RuleRegValue && detail {
+		found = s.display(cr.fact, a)
 	}
-	switch r.Op {
-	case catalog.OpExists:
-		return CheckPass, found, ""
-	case catalog.OpAbsent:
-		return CheckFail, found, fmt.Sprintf("The registry %s %s exists. It must be absent for this patch to be considered installed.", what, cr.disp)
-	}
-	if r.Kind == catalog.RuleRegKey {
+	res := CheckPass
+	switch {
+	case r.Op == catalog.OpExists:
+	case r.Op == catalog.OpAbsent:
+		res = CheckFail
+	case r.Kind == catalog.RuleRegKey:
 		// Keys have no value to compare; the loader only allows
 		// exists/absent on them, so anything else is treated as exists.
-		return CheckPass, found, ""
+	case cr.catalogError() != "":
+		return CheckUnreadable, found, fmt.Sprintf("The registry value %s cannot be checked: %s.", cr.disp, cr.catalogError())
+	case !s.holdsValue(cr, a):
+		res = CheckFail
 	}
-	if bad := cr.catalogError(); bad != "" {
-		return CheckUnreadable, found, fmt.Sprintf("The registry value %s cannot be checked: %s.", cr.disp, bad)
+	if res == CheckPass || !detail {
+		return res, found, ""
 	}
-	if holdsValue(cr, a.Value) {
-		return CheckPass, found, ""
+	if r.Op == catalog.OpAbsent {
+		return res, found, fmt.Sprintf("The registry %s %s exists. It must be absent for this patch to be considered installed.", what, cr.disp)
 	}
-	return CheckFail, found, fmt.Sprintf("The registry value %s has value [%s]; %s is required for this patch to be considered installed.", cr.disp, found, requirement(cr))
+	return res, found, fmt.Sprintf("The registry value %s has value [%s]; %s is required for this patch to be considered installed.", cr.disp, found, requirement(cr))
+}
+
+// valueTexts decodes a registry answer once per scan (many products test
+// the same CurrentVersion).
+func (s *scanner) valueTexts(fact int32, a *Answer) []string {
+	slot := s.regSlot[fact]
+	if t, ok := s.texts[slot]; ok {
+		return t
+	}
+	if s.texts == nil {
+		s.texts = make(map[int32][]string)
+	}
+	t := a.Value.texts()
+	s.texts[slot] = t
+	return t
+}
+
+// display is RegValue.Display from the decoded cache.
+func (s *scanner) display(fact int32, a *Answer) string {
+	t := s.valueTexts(fact, a)
+	if len(t) == 1 {
+		return clean(t[0])
+	}
+	return clean(strings.Join(t, "\n"))
 }
 
 func (cr *crule) catalogError() string {
@@ -692,10 +757,10 @@ func requirement(cr *crule) string {
 // holdsValue applies a comparison operator to a value that exists. String
 // operators hold when any element of a REG_MULTI_SZ satisfies them
 // (not-equals: when none equals).
-func holdsValue(cr *crule, v RegValue) bool {
+func (s *scanner) holdsValue(cr *crule, a *Answer) bool {
 	switch cr.r.Op {
 	case catalog.OpNumberGE, catalog.OpNumberLE:
-		n, ok := v.Uint()
+		n, ok := a.Value.Uint()
 		if !ok {
 			return false
 		}
@@ -704,14 +769,14 @@ func holdsValue(cr *crule, v RegValue) bool {
 		}
 		return n <= cr.num
 	case catalog.OpNotEquals:
-		for _, t := range v.texts() {
-			if strings.EqualFold(strings.TrimSpace(t), strings.TrimSpace(cr.r.Value)) {
+		for _, t := range s.valueTexts(cr.fact, a) {
+			if strings.EqualFold(strings.TrimSpace(t), cr.val) {
 				return false
 			}
 		}
 		return true
 	}
-	for _, t := range v.texts() {
+	for _, t := range s.valueTexts(cr.fact, a) {
 		if holdsText(cr, t) {
 			return true
 		}
@@ -723,9 +788,9 @@ func holdsValue(cr *crule, v RegValue) bool {
 func holdsText(cr *crule, t string) bool {
 	switch cr.r.Op {
 	case catalog.OpEquals:
-		return strings.EqualFold(strings.TrimSpace(t), strings.TrimSpace(cr.r.Value))
+		return strings.EqualFold(strings.TrimSpace(t), cr.val)
 	case catalog.OpNotEquals:
-		return !strings.EqualFold(strings.TrimSpace(t), strings.TrimSpace(cr.r.Value))
+		return !strings.EqualFold(strings.TrimSpace(t), cr.val)
 	case catalog.OpVersionGE, catalog.OpVersionLT:
 		v, err := version.Parse(t)
 		if err != nil {
@@ -744,8 +809,9 @@ func holdsText(cr *crule, t string) bool {
 // evalFileRule evaluates a product detection rule on a file: exists,
 // absent, version-ge/lt on its FILEVERSION, equals/not-equals/matches on
 // the version string, number-ge/le on its size in bytes.
-func (s *scanner) evalFileRule(cr *crule, path string) (CheckResult, string, string) {
-	a, _ := s.fileAnswer(path)
+func (s *scanner) evalFileRule(cr *crule, r resolved) (CheckResult, string, string) {
+	path := r.path
+	a, _, _ := s.fileAnswer(cr.tmpl)
 	if a.Err != nil {
 		return CheckUnreadable, "(unreadable)", fmt.Sprintf("File %s could not be read: %s.", path, clean(a.Err.Error()))
 	}
@@ -776,7 +842,7 @@ func passIf(b bool) CheckResult {
 // evalFileCheck compares a patch's file with the expected version and,
 // where checksums apply, digest.
 func (s *scanner) evalFileCheck(cf *cfile) (Check, string) {
-	want := cf.fc.Version.String()
+	want := cf.want
 	c := Check{Kind: CheckFile, Path: cf.fc.Path, Expected: want}
 	r := s.resolve(cf.tmpl)
 	if r.err != "" {
@@ -784,7 +850,7 @@ func (s *scanner) evalFileCheck(cf *cfile) (Check, string) {
 		return c, r.err + "."
 	}
 	c.Path = r.path
-	a, req := s.fileAnswer(r.path)
+	a, req, slot := s.fileAnswer(cf.tmpl)
 	verify := s.checksum(cf)
 	if verify {
 		c.Expected = want + " SHA-256 " + cf.sha
@@ -803,7 +869,7 @@ func (s *scanner) evalFileCheck(cf *cfile) (Check, string) {
 		c.Result, c.Found = CheckUnreadable, "(no version)"
 		return c, fmt.Sprintf("File %s has no version information; version %s is expected.", r.path, want)
 	}
-	v, err := version.Parse(a.File.Version)
+	v, err := s.parsedVersion(slot, a.File.Version)
 	if err != nil {
 		c.Result = CheckUnreadable
 		return c, fmt.Sprintf("File %s reports an unusable file version [%s].", r.path, got)
