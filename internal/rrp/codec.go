@@ -75,16 +75,22 @@ func EncodeQueryValue(h Handle, name string, size uint32) []byte {
 }
 
 // EncodeEnumKey: hKey, dwIndex, lpNameIn (an empty buffer of nameBytes),
-// lpClassIn = null, lpftLastWriteTime = null.
+// lpClassIn (an empty buffer: MS-RRP allows null, but Samba answers
+// ERROR_INVALID_PARAMETER without one), lpftLastWriteTime = null.
 func EncodeEnumKey(h Handle, index uint32, nameBytes int) []byte {
 	var e msrpc.Encoder
 	e.Raw(h[:])
 	e.Uint32(index)
 	emptyBuffer(&e, nameBytes)
-	e.Pointer(false)
+	e.Pointer(true)
+	emptyBuffer(&e, classBytes)
 	e.Pointer(false)
 	return e.Bytes()
 }
+
+// classBytes is the class buffer offered by BaseRegEnumKey; classes are
+// not used, but a server may fill it.
+const classBytes = 256
 
 // EncodeEnumValue: hKey, dwIndex, lpValueNameIn, lpType, lpData, lpcbData,
 // lpcbLen.

@@ -238,18 +238,33 @@ type Value struct {
 // EnumValue returns value number index; ErrNoMoreItems past the last one.
 func (c *Client) EnumValue(h Handle, index uint32) (Value, error) {
 	size := uint32(firstBuffer)
-	for attempt := 0; attempt < 3; attempt++ {
+	for attempt := 0; attempt < 8; attempt++ {
 		out, err := c.call("BaseRegEnumValue", opBaseRegEnumValue, EncodeEnumValue(h, index, 2*(maxNameChars+1), size))
 		if err != nil {
 			return Value{}, err
 		}
 		v, need, err := DecodeEnumValueResponse(out)
-		if errors.Is(err, Win32Error(ErrorMoreData)) && need > size {
-			if need > MaxValueData {
-				return Value{}, fmt.Errorf("BaseRegEnumValue %d: value of %d bytes exceeds the %d-byte limit", index, need, MaxValueData)
+		if errors.Is(err, Win32Error(ErrorMoreData)) {
+			if need > size {
+				if need > MaxValueData {
+					return Value{}, fmt.Errorf("BaseRegEnumValue %d: value of %d bytes exceeds the %d-byte limit", index, need, MaxValueData)
+				}
+				size = need
+				continue
 			}
-			size = need
-			continue
+			// Samba does not say how much is needed, but returns the
+			// name: BaseRegQueryValue does say.
+			if v.Name != "" {
+				typ, data, err := c.QueryValue(h, v.Name)
+				if err != nil {
+					return Value{}, fmt.Errorf("BaseRegEnumValue %d: %w", index, err)
+				}
+				return Value{Name: v.Name, Type: typ, Data: data}, nil
+			}
+			if size < MaxValueData {
+				size = min(4*size, MaxValueData)
+				continue
+			}
 		}
 		if err != nil {
 			return Value{}, fmt.Errorf("BaseRegEnumValue %d: %w", index, err)

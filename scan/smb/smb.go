@@ -297,18 +297,9 @@ func (s *session) Close() error {
 		// Best effort and bounded: a dead connection fails these at once.
 		w := newWatchdog(2*time.Second, func() { s.conn.Close() })
 		defer w.stop()
-		if s.reg != nil {
-			s.regMu.Lock()
-			for _, k := range s.keys {
-				if k.err == nil {
-					_ = s.reg.CloseKey(k.h)
-				}
-			}
-			if !s.hklm.IsZero() {
-				_ = s.reg.CloseKey(s.hklm)
-			}
-			s.regMu.Unlock()
-		}
+		// Key handles are not closed one by one (two round trips each):
+		// closing the pipe ends the RPC association, and the server runs
+		// down every context handle of it, as [MS-RPCE] requires.
 		if s.pipe != nil {
 			_ = s.pipe.Close()
 		}

@@ -15,6 +15,28 @@ from impacket.dcerpc.v5 import rrp, transport
 from impacket.smbconnection import SMBConnection
 
 
+def query_raw(dce, key, name):
+    """BaseRegQueryValue returning the raw bytes, with the ERROR_MORE_DATA
+    two-step (impacket's hBaseRegQueryValue decodes strings)."""
+    size = 512
+    for _ in range(3):
+        req = rrp.BaseRegQueryValue()
+        req['hKey'] = key
+        req['lpValueName'] = name + '\x00'
+        req['lpData'] = b' ' * size
+        req['lpcbData'] = size
+        req['lpcbLen'] = size
+        try:
+            resp = dce.request(req)
+        except rrp.DCERPCSessionError as e:
+            if e.get_error_code() == 234:  # ERROR_MORE_DATA
+                size = e.get_packet()['lpcbData']
+                continue
+            raise
+        return resp['lpType'], b''.join(resp['lpData'])[:resp['lpcbLen']]
+    raise RuntimeError('ERROR_MORE_DATA three times')
+
+
 def dump_key(dce, hklm, path):
     try:
         key = rrp.hBaseRegOpenKey(dce, hklm, path, samDesired=rrp.KEY_READ)['phkResult']
@@ -25,13 +47,18 @@ def dump_key(dce, hklm, path):
     while True:
         try:
             r = rrp.hBaseRegEnumValue(dce, key, i)
+            name = r['lpValueNameOut']
         except rrp.DCERPCSessionError as e:
-            if e.get_error_code() != 0x103:  # ERROR_NO_MORE_ITEMS
+            if e.get_error_code() == 0x103:  # ERROR_NO_MORE_ITEMS
+                break
+            if e.get_error_code() != 234:
                 values.append({'error': e.get_error_code()})
-            break
-        name = r['lpValueNameOut'][:-1] if r['lpValueNameOut'].endswith('\x00') else r['lpValueNameOut']
-        data = b''.join(r['lpData'])[:r['lpcbLen']]
-        values.append({'name': name, 'type': r['lpType'], 'data': data.hex()})
+                break
+            # Data larger than the buffer: the name came back; query it.
+            name = e.get_packet()['lpValueNameOut']
+        name = name[:-1] if name.endswith('\x00') else name
+        typ, data = query_raw(dce, key, name)
+        values.append({'name': name, 'type': typ, 'data': data.hex()})
         i += 1
     subkeys = []
     i = 0

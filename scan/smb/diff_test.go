@@ -1,0 +1,168 @@
+package smb
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/patchscan/patchscan/internal/lab"
+	"github.com/patchscan/patchscan/internal/rrp"
+)
+
+// Keys compared with impacket, relative to HKLM.
+var diffKeys = []string{
+	`SOFTWARE\Microsoft\Windows NT\CurrentVersion`,
+	`SOFTWARE\Microsoft\Windows\CurrentVersion`,
+	`SOFTWARE\Microsoft\Updates\Windows 7\SP1\KB4012212`,
+	`SOFTWARE\Microsoft\Updates`,
+	`SYSTEM\CurrentControlSet\Control\ProductOptions`,
+	`SYSTEM\CurrentControlSet\Control\Nls\Language`,
+	`SOFTWARE\PatchscanLab`,
+	`SOFTWARE\PatchscanLab\Big`,
+	`SOFTWARE\NoSuchKey`,
+}
+
+type dumpKey struct {
+	Error  int
+	Values []struct {
+		Name string
+		Type uint32
+		Data string
+		Err  int `json:"error"`
+	}
+	Subkeys []any
+}
+
+// TestDifferentialImpacket: every value and subkey our MS-RRP client reads
+// from the lab hosts equals what impacket's client (written by others,
+// python3-impacket) reads from the same servers.
+func TestDifferentialImpacket(t *testing.T) {
+	l := standardLab(t)
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import impacket").Run(); err != nil {
+		if ciMode() {
+			t.Fatalf("python3-impacket missing: %v", err)
+		}
+		t.Skipf("python3-impacket missing: %v", err)
+	}
+	compared := 0
+	for _, name := range []string{lab.Patched, lab.MissingRegKey} {
+		h := l.Host(name)
+		cmd := exec.Command(py, append([]string{filepath.Join(lab.RepoRoot(), "testdata/lab/rrp_dump.py"),
+			h.IP, strconv.Itoa(h.Port), h.Domain, h.User}, diffKeys...)...)
+		cmd.Env = append(os.Environ(), "PATCHSCAN_PASSWORD="+h.Password)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%s: rrp_dump.py: %v: %s", name, err, stderr.String())
+		}
+		var ref struct {
+			Version uint32
+			Keys    map[string]dumpKey
+		}
+		if err := json.Unmarshal(out, &ref); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+
+		ts, err := open(t, l, name, Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := ts.(*session)
+		v, err := s.reg.GetVersion(s.hklm)
+		if err != nil || v != ref.Version {
+			t.Errorf("%s: version %d (%v), impacket %d", name, v, err, ref.Version)
+		}
+		for _, key := range diffKeys {
+			want := ref.Keys[key]
+			kh, err := s.reg.OpenKey(s.hklm, key)
+			if want.Error != 0 {
+				var we rrp.Win32Error
+				if !errors.As(err, &we) || int(we) != want.Error {
+					t.Errorf("%s %s: err %v, impacket error %d", name, key, err, want.Error)
+				}
+				compared++
+				continue
+			}
+			if err != nil {
+				t.Errorf("%s %s: %v", name, key, err)
+				continue
+			}
+			// Values by enumeration, each also by query.
+			var got []string
+			for i := uint32(0); ; i++ {
+				val, err := s.reg.EnumValue(kh, i)
+				if errors.Is(err, rrp.ErrNoMoreItems) {
+					break
+				}
+				if err != nil {
+					t.Fatalf("%s %s value %d: %v", name, key, i, err)
+				}
+				got = append(got, val.Name+"|"+strconv.Itoa(int(val.Type))+"|"+hex.EncodeToString(val.Data))
+				typ, data, err := s.reg.QueryValue(kh, val.Name)
+				if err != nil || typ != val.Type || hex.EncodeToString(data) != hex.EncodeToString(val.Data) {
+					t.Errorf("%s %s %q: query %d %x (%v) differs from enumeration", name, key, val.Name, typ, data, err)
+				}
+			}
+			var wantVals []string
+			for _, wv := range want.Values {
+				if wv.Err != 0 {
+					t.Fatalf("%s %s: impacket enumeration error %d", name, key, wv.Err)
+				}
+				wantVals = append(wantVals, wv.Name+"|"+strconv.Itoa(int(wv.Type))+"|"+wv.Data)
+			}
+			if strings.Join(got, "\n") != strings.Join(wantVals, "\n") {
+				t.Errorf("%s %s values:\n ours     %v\n impacket %v", name, key, short(got), short(wantVals))
+			}
+			compared += len(got)
+			var keys, wantKeys []string
+			for i := uint32(0); ; i++ {
+				k, err := s.reg.EnumKey(kh, i)
+				if errors.Is(err, rrp.ErrNoMoreItems) {
+					break
+				}
+				if err != nil {
+					t.Fatalf("%s %s subkey %d: %v", name, key, i, err)
+				}
+				keys = append(keys, k)
+			}
+			for _, k := range want.Subkeys {
+				ks, ok := k.(string)
+				if !ok {
+					t.Fatalf("%s %s: impacket subkey error %v", name, key, k)
+				}
+				wantKeys = append(wantKeys, ks)
+			}
+			sort.Strings(keys)
+			sort.Strings(wantKeys)
+			if strings.Join(keys, "|") != strings.Join(wantKeys, "|") {
+				t.Errorf("%s %s subkeys: ours %v, impacket %v", name, key, keys, wantKeys)
+			}
+			compared += len(keys)
+		}
+		ts.Close()
+	}
+	if compared < 20 {
+		t.Fatalf("only %d items compared", compared)
+	}
+	t.Logf("%d values, subkeys and errors identical to impacket's", compared)
+}
+
+func short(v []string) []string {
+	out := make([]string, len(v))
+	for i, s := range v {
+		if len(s) > 80 {
+			s = s[:80] + "..."
+		}
+		out[i] = s
+	}
+	return out
+}
