@@ -37,7 +37,7 @@ func textLabel(r detect.Result) string {
 	case detect.StatusNotApplicable:
 		return "Not Applicable"
 	}
-	return string(r.Status)
+	return term(string(r.Status))
 }
 
 // hostLabel names a host for the terminal: DOMAIN\NAME (address).
