@@ -1,0 +1,533 @@
+package catalog
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/patchscan/patchscan/catalog/internal/gen"
+	"github.com/patchscan/patchscan/internal/version"
+)
+
+const testdata = "../testdata/catalogs/"
+
+func mustLoadFile(t *testing.T, path string) *Catalog {
+	t.Helper()
+	c, err := LoadFile(path)
+	if err != nil {
+		t.Fatalf("LoadFile(%s): %v", path, err)
+	}
+	return c
+}
+
+func TestLoadExample(t *testing.T) {
+	c := mustLoadFile(t, testdata+"example.xml")
+	if c.DataVersion != "2026.11.1" || c.LastDataUpdate != "2026-11-20" || c.Source != testdata+"example.xml" {
+		t.Errorf("header: %+v", c)
+	}
+	if len(c.ProductFamilies) != 2 || len(c.ServicePacks) != 2 || len(c.Severities) != 4 || len(c.Products) != 3 || len(c.Bulletins) != 3 {
+		t.Fatalf("counts: %d families, %d SPs, %d severities, %d products, %d bulletins",
+			len(c.ProductFamilies), len(c.ServicePacks), len(c.Severities), len(c.Products), len(c.Bulletins))
+	}
+	if sp := c.ServicePacks[1]; sp != (ServicePack{ID: 2, Name: "Service Pack 1", Level: 1, ReleaseDate: "2011-02-22"}) {
+		t.Errorf("service pack: %+v", sp)
+	}
+	w7 := c.Products[1]
+	if w7.ID != 11 || w7.FamilyID != 1 || w7.CurrentServicePackID != 2 || len(w7.Detection) != 2 {
+		t.Fatalf("Windows 7: %+v", w7)
+	}
+	// Value without Op means equals; HKEY_LOCAL_MACHINE is normalised.
+	want := Rule{Kind: RuleRegValue, Key: `HKLM\SYSTEM\CurrentControlSet\Control\ProductOptions`, Name: "ProductType", Op: OpEquals, Value: "WinNT", Line: 32}
+	if got := w7.Detection[1]; !reflect.DeepEqual(got, want) {
+		t.Errorf("rule:\n got %+v\nwant %+v", got, want)
+	}
+	app := c.Products[2]
+	kinds := []RuleKind{RuleRegKey, RuleRegValue, RuleRegValue, RuleFile, RuleFile}
+	ops := []Op{OpExists, OpNumberGE, OpMatches, OpVersionGE, OpVersionLT}
+	for i, r := range app.Detection {
+		if r.Kind != kinds[i] || r.Op != ops[i] {
+			t.Errorf("app rule %d: kind %v op %v, want %v %v", i, r.Kind, r.Op, kinds[i], ops[i])
+		}
+	}
+	if re := app.Detection[2].Regexp; re == nil || !re.MatchString("Pro") || re.MatchString("Home") {
+		t.Errorf("matches rule regexp not compiled right: %v", re)
+	}
+	if f := app.Detection[3]; f.Path != `%ProgramFiles%\Example\App\app.exe` || f.Version.Compare(version.MustParse("1.2")) != 0 || f.Value != "1.2.0.0" {
+		t.Errorf("file rule: %+v", f)
+	}
+
+	ms := c.Bulletins[0]
+	if ms.ID != "MS17-010" || !ms.Baseline || ms.DatePosted != "2017-03-14" || len(ms.QNumbers) != 1 || len(ms.References) != 2 || ms.Line != 46 {
+		t.Errorf("bulletin: %+v", ms)
+	}
+	p := ms.Patches[0]
+	if p.SQNumber != "KB4012212" || p.SeverityID != 1 || len(p.CVEs) != 6 || p.NoReboot || p.Line != 54 {
+		t.Errorf("patch: %+v", p)
+	}
+	if !reflect.DeepEqual(p.Affected, []AffectedProduct{{ProductID: 10, ServicePackIDs: []int{2}}, {ProductID: 11, ServicePackIDs: []int{2}}}) {
+		t.Errorf("affected: %+v", p.Affected)
+	}
+	if len(p.FileChecks) != 1 || p.FileChecks[0].Path != `%SystemRoot%\System32\drivers\srv.sys` || p.FileChecks[0].Version.String() != "6.1.7601.23689" {
+		t.Errorf("file checks: %+v", p.FileChecks)
+	}
+
+	ex := c.Bulletins[1].Patches[0]
+	if !ex.NoReboot || len(ex.RegChecks) != 2 {
+		t.Fatalf("EX patch: %+v", ex)
+	}
+	if r := ex.RegChecks[0]; r.Kind != RuleRegValue || r.Op != OpEquals || r.Value != "1" {
+		t.Errorf("RegCheck with Value, no Op: %+v", r)
+	}
+	if r := ex.RegChecks[1]; r.Kind != RuleRegKey || r.Op != OpExists {
+		t.Errorf("RegCheck without Name: %+v", r)
+	}
+	if fc := ex.FileChecks[0]; fc.SHA256 != "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" || fc.Language != "1033" {
+		t.Errorf("file check: %+v", fc)
+	}
+	if !reflect.DeepEqual(ex.SupersededBy, []Supersedence{{BulletinID: "EX-2026-002", SQNumber: "KB9000002"}}) {
+		t.Errorf("SupersededBy: %+v", ex.SupersededBy)
+	}
+	// The historical spelling SupercededBy, naming a bulletin not in the
+	// catalog: accepted, with a warning.
+	if s := c.Bulletins[2].Patches[0].SupersededBy; len(s) != 1 || s[0].BulletinID != "EX-2027-001" {
+		t.Errorf("SupercededBy: %+v", s)
+	}
+	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "example.xml:95:11: SupersededBy names bulletin EX-2027-001, which is not in this catalog") {
+		t.Errorf("warnings: %q", c.Warnings)
+	}
+}
+
+func TestDefault(t *testing.T) {
+	c, err := Default()
+	if err != nil {
+		t.Fatalf("the embedded catalog does not load: %v", err)
+	}
+	if c.Source != DefaultName {
+		t.Errorf("Source = %q", c.Source)
+	}
+	c2, _ := Default()
+	if c == c2 {
+		t.Error("Default returned a shared catalog; callers may modify theirs")
+	}
+}
+
+type wantProblem struct {
+	line int
+	text string
+}
+
+// TestBadCatalogs checks that every problem of each broken catalog is
+// reported, at its line, and nothing else.
+func TestBadCatalogs(t *testing.T) {
+	tests := []struct {
+		file string
+		want []wantProblem
+	}{
+		{"bad-syntax.xml", []wantProblem{{8, "8:14: malformed XML: element <Product> closed by </Products>"}}},
+		{"bad-root.xml", []wantProblem{{2, "root element is <Catalog>"}}},
+		{"bad-refs.xml", []wantProblem{
+			{8, "ProductFamilyID 7 is not defined"},
+			{8, "CurrentServicePackID 8 is not defined"},
+			{15, "MSSeverityID 9 is not defined"},
+			{16, "16:11: <AffectedProduct>: ProductID 99 is not defined"},
+			{16, "16:43: <AffectedServicePack>: ServicePackID 5 is not defined"},
+			{17, "SupersededBy: bulletin MS01-002 has no patch KB404"},
+		}},
+		{"bad-dups.xml", []wantProblem{
+			{6, "duplicate ProductFamilyID 1 (first defined at line 5)"},
+			{10, "duplicate ServicePackID 1 (first defined at line 9)"},
+			{14, "duplicate MSSeverityID 1 (first defined at line 13)"},
+			{18, "duplicate ProductID 10 (first defined at line 17)"},
+			{24, "duplicate patch KB1 a.exe (first defined at line 23)"},
+			{27, "duplicate BulletinID ms01-001 (first defined at line 21)"},
+		}},
+		{"bad-cycle.xml", []wantProblem{
+			{11, "supersedence cycle: MS01-001 KB1 -> MS01-002 KB2 -> MS01-001 KB1"},
+			{25, "supersedence cycle: MS01-003 KB3 -> MS01-003 KB3"},
+		}},
+		{"bad-values.xml", []wantProblem{
+			{3, `LastDataUpdate="yesterday" is not a date`},
+			{6, `ServicePackID "x2" is not a positive decimal number`},
+			{7, "required attribute Level is missing"},
+			{9, "<MSSeverity>: required attribute Name is missing"},
+			{13, `Op "bigger" is not an operator`},
+			{14, "hive HKCU is not supported; only HKLM"},
+			{15, `Key "SOFTWARE\A": must start with HKLM\`},
+			{16, "<RegValue>: required attribute Name is missing"},
+			{17, `bad version for version-ge: version "6.1.x"`},
+			{18, `Value "ten" for number-le is not a decimal integer`},
+			{19, "bad regular expression"},
+			{20, "Op exists takes no Value"},
+			{21, "Op equals needs a Value"},
+			{22, "Op equals cannot be used on RegKey"},
+			{23, "Version without Op"},
+			{24, "unknown path variable %UserProfile%"},
+			{25, "must start with a path variable"},
+			{26, "Op matches cannot be used on File"},
+			{29, "<Product> 11 (No rules) has no detection rules"},
+			{32, "<Bulletin>: required attribute Title is missing"},
+			{32, `DatePosted="2001-13-01" is not a date`},
+			{32, `Baseline="maybe" is not a boolean`},
+			{33, "is not an http(s) URL"},
+			{35, `CVEID "CAN-2001-2" is not a CVE identifier`},
+			{35, `NoReboot="2" is not a boolean`},
+			{36, `FixedInSP="-1" is not a service pack level`},
+			{37, "Op number-ge cannot be used on RegCheck without Name"},
+			{39, "has more than 8 parts"},
+			{40, `SHA256 "abc" is not 64 hexadecimal digits`},
+			{40, `Language "en-US" is not a decimal Windows LCID`},
+			{41, "<FileCheck>: required attribute Path is missing"},
+			{44, "<Patch>: required attribute SQNumber is missing"},
+			{44, "has no <AffectedProduct>"},
+			{47, "bulletin MS01-002 has no <Patch>"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			path := testdata + tt.file
+			_, err := LoadFile(path)
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("want a *ValidationError, got %v", err)
+			}
+			assertProblems(t, ve, path, tt.want)
+		})
+	}
+}
+
+func assertProblems(t *testing.T, ve *ValidationError, file string, want []wantProblem) {
+	t.Helper()
+	used := make([]bool, len(ve.Problems))
+	for _, w := range want {
+		found := false
+		for i, p := range ve.Problems {
+			if !used[i] && p.Line == w.line && strings.Contains(p.String(), w.text) {
+				used[i], found = true, true
+				break
+			}
+		}
+		if !found {
+			t.Errorf("missing problem at line %d: %q", w.line, w.text)
+		}
+	}
+	for i, p := range ve.Problems {
+		if !used[i] {
+			t.Errorf("unexpected problem: %s", p)
+		}
+		if p.File != file {
+			t.Errorf("problem names file %q, want %q", p.File, file)
+		}
+	}
+	// Error() lists every problem.
+	msg := ve.Error()
+	for _, p := range ve.Problems {
+		if !strings.Contains(msg, p.Message) {
+			t.Errorf("Error() does not list %q", p.Message)
+		}
+	}
+}
+
+// minimal wraps products and bulletins into an otherwise valid catalog.
+func minimal(products, bulletins string) string {
+	return `<?xml version="1.0"?>
+<BulletinDatastore DataVersion="1">
+<ServicePacks><ServicePack ServicePackID="1" Name="Gold" Level="0"/></ServicePacks>
+<MSSeverities><MSSeverity MSSeverityID="1" Name="Critical"/></MSSeverities>
+<Products>` + products + `</Products>
+<Bulletins>` + bulletins + `</Bulletins>
+</BulletinDatastore>
+`
+}
+
+const okProduct = `<Product ProductID="1" Name="P"><Detection><RegKey Key="HKLM\SOFTWARE\P"/></Detection></Product>`
+
+func okBulletin(id string) string {
+	return `<Bulletin BulletinID="` + id + `" Title="T" DatePosted="2020-01-01"><Patches><Patch SQNumber="KB1" MSSeverityID="1"><AffectedProduct ProductID="1"/></Patch></Patches></Bulletin>`
+}
+
+func TestSyntaxErrors(t *testing.T) {
+	deep := "<BulletinDatastore>" + strings.Repeat("<x>", 40) + strings.Repeat("</x>", 40) + "</BulletinDatastore>"
+	tests := []struct {
+		name      string
+		doc       string
+		line, col int
+		text      string
+		maxBytes  int64
+		maxDepth  int
+	}{
+		{"unclosed", "<BulletinDatastore>\n  <Products>\n</BulletinDatastore>", 3, 21, "element <Products> closed by </BulletinDatastore>", 0, 0},
+		{"bad attribute", "<BulletinDatastore>\n<Products a=1/>", 2, 14, "unquoted or missing attribute value", 0, 0},
+		{"invalid UTF-8", "<BulletinDatastore DataVersion=\"\xff\"/>", 1, 35, "invalid UTF-8", 0, 0},
+		{"UTF-16 declared", `<?xml version="1.0" encoding="utf-16"?><BulletinDatastore/>`, 1, 40, "save the catalog as UTF-8", 0, 0},
+		{"empty", "", 0, 0, "no XML element found", 0, 0},
+		{"text only", "hello", 0, 0, "no XML element found", 0, 0},
+		{"two roots", "<BulletinDatastore/>\n<BulletinDatastore/>", 0, 0, "more than one root element", 0, 0},
+		{"too deep", deep, 1, 0, "nested more than 32 deep", 0, 0},
+		{"too deep custom", "<a><b><c/></b></a>", 1, 0, "nested more than 2 deep", 0, 2},
+		{"too big", minimal(okProduct, okBulletin("A")), 0, 0, "larger than 0 MiB", 100, 0},
+		{"undefined entity", "<BulletinDatastore DataVersion=\"&foo;\"/>", 1, 0, "invalid character entity &foo;", 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadOptions(strings.NewReader(tt.doc), "t.xml", Options{MaxBytes: tt.maxBytes, MaxDepth: tt.maxDepth})
+			var ve *ValidationError
+			if !errors.As(err, &ve) || len(ve.Problems) != 1 {
+				t.Fatalf("want one problem, got %v", err)
+			}
+			p := ve.Problems[0]
+			if p.Line != tt.line || (tt.col != 0 && p.Column != tt.col) || !strings.Contains(p.Message, tt.text) {
+				t.Errorf("got %s; want line %d col %d containing %q", p, tt.line, tt.col, tt.text)
+			}
+		})
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	doc := minimal(
+		`<Product ProductID="1" Name="P" Vendor="x"><Detection><RegKey Key="HKLM\SOFTWARE\P"/><Fancy/></Detection></Product>
+<Product ProductID="2" Name="Q" Vendor="y"><Detection><RegKey Key="HKLM\SOFTWARE\Q"/><Fancy/></Detection></Product>`,
+		okBulletin("A")+`<Extra/>`) +
+		``
+	doc = strings.Replace(doc, "<Products>", `<WellKnownURLs/><Products xmlns:ext="urn:x" ext:note="n">`, 1)
+	c, err := Load(strings.NewReader(doc), "w.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"w.xml:5:1: unknown element <WellKnownURLs> in <BulletinDatastore> ignored",
+		"w.xml:5:17: unknown attribute ext:note on <Products> ignored",
+		`w.xml:5:58: unknown attribute Vendor on <Product> ignored (2 times; first shown)`,
+		"w.xml:5:143: unknown element <Fancy> in <Detection> ignored (2 times; first shown)",
+		"w.xml:7:",
+	}
+	if len(c.Warnings) != len(want) {
+		t.Fatalf("got %d warnings, want %d:\n%s", len(c.Warnings), len(want), strings.Join(c.Warnings, "\n"))
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(c.Warnings[i], w) {
+			t.Errorf("warning %d = %q, want prefix %q", i, c.Warnings[i], w)
+		}
+	}
+}
+
+func gz(t *testing.T, b []byte) []byte { t.Helper(); return gzipBytes(t, b) }
+
+func TestGzipAndStdin(t *testing.T) {
+	plain, err := os.ReadFile(testdata + "example.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	compressed := gz(t, plain)
+	corrupt := append([]byte(nil), compressed...)
+	corrupt[len(corrupt)-5] ^= 0xff // breaks the CRC
+	tests := []struct {
+		name    string
+		path    string
+		wantErr string
+	}{
+		{"xml.gz", write("c.xml.gz", compressed), ""},
+		{"gzip without .gz name", write("c.xml", compressed), ""},
+		{"plain", write("p.xml", plain), ""},
+		{".gz that is not gzip", write("p.xml.gz", plain), "not gzip data"},
+		{"corrupt gzip", write("bad.xml.gz", corrupt), "bad gzip data"},
+		{"missing file", filepath.Join(dir, "nope.xml"), "cannot open catalog"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := LoadFile(tt.path)
+			if tt.wantErr == "" {
+				if err != nil || len(c.Bulletins) != 3 {
+					t.Fatalf("got %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), tt.path) {
+				t.Fatalf("got %v, want an error naming the file and saying %q", err, tt.wantErr)
+			}
+		})
+	}
+
+	t.Run("stdin", func(t *testing.T) {
+		f, err := os.Open(write("stdin.xml.gz", compressed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		old := os.Stdin
+		os.Stdin = f
+		defer func() { os.Stdin = old }()
+		c, err := LoadFile("-")
+		if err != nil || c.Source != "<stdin>" || len(c.Bulletins) != 3 {
+			t.Fatalf("stdin: %v", err)
+		}
+	})
+}
+
+// TestGzipBomb: a small compressed file that expands past the limit is
+// refused without reading it all.
+func TestGzipBomb(t *testing.T) {
+	bomb := gz(t, bytes.Repeat([]byte(" "), 3<<20))
+	if len(bomb) > 64<<10 {
+		t.Fatalf("bomb is %d bytes", len(bomb))
+	}
+	_, err := LoadOptions(bytes.NewReader(bomb), "bomb.xml.gz", Options{MaxBytes: 1 << 20})
+	var ve *ValidationError
+	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "decompresses to more than 1 MiB") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestNormKey(t *testing.T) {
+	tests := []struct{ in, want, err string }{
+		{`HKLM\SOFTWARE\X`, `HKLM\SOFTWARE\X`, ""},
+		{`hklm\SOFTWARE\X\`, `HKLM\SOFTWARE\X`, ""},
+		{`HKEY_LOCAL_MACHINE\SOFTWARE\X`, `HKLM\SOFTWARE\X`, ""},
+		{` HKLM\a b\c `, `HKLM\a b\c`, ""},
+		{`HKEY_CURRENT_USER\Software`, "", "hive HKEY_CURRENT_USER is not supported"},
+		{`HKU\S-1-5-18`, "", "hive HKU is not supported"},
+		{`HKCR\.exe`, "", "hive HKCR is not supported"},
+		{`SOFTWARE\X`, "", `must start with HKLM\`},
+		{`HKLM`, "", "names no subkey"},
+		{`HKLM\`, "", "names no subkey"},
+		{`HKLM\A\\B`, "", "empty key name"},
+		{"HKLM\\A\x01", "", "control character"},
+		{"HKLM\\\xff", "", "not valid UTF-8"},
+		{`HKLM\` + strings.Repeat("k", 256), "", "longer than 255"},
+		{"", "", `must start with HKLM\`},
+	}
+	for _, tt := range tests {
+		got, err := normKey(tt.in)
+		if tt.err == "" {
+			if err != nil || got != tt.want {
+				t.Errorf("normKey(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("normKey(%q) error = %v; want %q", tt.in, err, tt.err)
+		}
+	}
+}
+
+func TestNormPath(t *testing.T) {
+	tests := []struct{ in, want, err string }{
+		{`%SystemRoot%\System32\drivers\srv.sys`, `%SystemRoot%\System32\drivers\srv.sys`, ""},
+		{`%systemroot%/System32/x.dll`, `%SystemRoot%\System32\x.dll`, ""},
+		{`%WINDIR%\x.dll`, `%windir%\x.dll`, ""},
+		{`%ProgramFiles(x86)%\A\b.exe`, `%ProgramFiles(x86)%\A\b.exe`, ""},
+		{`%CommonProgramFiles(x86)%\A\b.dll`, `%CommonProgramFiles(x86)%\A\b.dll`, ""},
+		{`%CommonProgramFiles%\A\b.dll`, `%CommonProgramFiles%\A\b.dll`, ""},
+		{`%SystemDrive%\boot.ini`, `%SystemDrive%\boot.ini`, ""},
+		{`c:\Windows\x.dll`, `C:\Windows\x.dll`, ""},
+		{`%ProgramFiles%`, `%ProgramFiles%`, ""},
+		{`%TEMP%\x.dll`, "", "unknown path variable %TEMP%"},
+		{`%SystemRoot`, "", "unterminated"},
+		{`%SystemRoot%System32`, "", `must be followed by \`},
+		{`\\server\share\x.dll`, "", "UNC paths are not supported"},
+		{`System32\x.dll`, "", "must start with a path variable"},
+		{`C:x.dll`, "", "must start with a path variable"},
+		{`%SystemRoot%\..\x.dll`, "", `contains ".."`},
+		{`%SystemRoot%\a\\b.dll`, "", "empty name"},
+		{`%SystemRoot%\a\%windir%\b.dll`, "", "only allowed at the start"},
+		{`%SystemRoot%\100%.dll`, "", "stray %"},
+		{`%SystemRoot%\a?.dll`, "", "does not allow"},
+		{"%SystemRoot%\\a\x00.dll", "", "does not allow"},
+		{"%SystemRoot%\\\xff", "", "not valid UTF-8"},
+		{``, "", "must start with a path variable"},
+	}
+	for _, tt := range tests {
+		got, err := normPath(tt.in)
+		if tt.err == "" {
+			if err != nil || got != tt.want {
+				t.Errorf("normPath(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("normPath(%q) error = %v; want %q", tt.in, err, tt.err)
+		}
+	}
+}
+
+// TestChunkedMatchesWhole: the parallel chunked parse must give exactly
+// what a whole-document parse gives, for valid and invalid catalogs.
+func TestChunkedMatchesWhole(t *testing.T) {
+	old := chunkSize
+	chunkSize = 64 << 10
+	defer func() { chunkSize = old }()
+	var b bytes.Buffer
+	if err := gen.Write(&b, 600); err != nil { // ~1.3 MB: about 20 chunks
+		t.Fatal(err)
+	}
+	valid := b.Bytes()
+	st, ok := scanStructure(valid, DefaultMaxDepth)
+	if !ok || len(st.chunks(chunkSize)) < 10 {
+		t.Fatalf("generated catalog is not chunked (ok=%v)", ok)
+	}
+	// Break it in several chunks, including a duplicate across chunks and a
+	// supersedence cycle spanning chunks.
+	s := string(valid)
+	s = strings.Replace(s, `<Bulletin BulletinID="SYN99-00599"`, `<Bulletin BulletinID="SYN00-00000"`, 1)
+	s = strings.Replace(s, `Version="6.1.7601.17550"`, `Version="6.1.x"`, 1)
+	s = strings.Replace(s, `<Bulletin BulletinID="SYN01-00001"`, `<Junk/><Bulletin Foo="1" BulletinID="SYN01-00001"`, 1)
+	// A cycle across chunks: 0 -> 1 (generated) -> 500 -> 0.
+	s = strings.Replace(s, `<RegChecks><RegCheck Key="HKLM\SOFTWARE\Microsoft\Updates\Synthetic\KB3000010"`, `<SupersededBy BulletinID="SYN00-00500" SQNumber="KB3005000"/><RegChecks><RegCheck Key="HKLM\SOFTWARE\Microsoft\Updates\Synthetic\KB3000010"`, 1)
+	s = strings.Replace(s, `<SupersededBy BulletinID="SYN01-00501" SQNumber="KB3005010"/>`, `<SupersededBy BulletinID="SYN01-00501" SQNumber="KB3005010"/><SupersededBy BulletinID="SYN00-00000" SQNumber="KB3000000"/>`, 1)
+	s = strings.Replace(s, `<QNumbers><QNumber QNumber="KB3000002"/></QNumbers>`, `<References><Reference/></References><SupersededBy/>`, 1)
+	invalid := []byte(s)
+	if bytes.Equal(invalid, valid) {
+		t.Fatal("no change")
+	}
+
+	for name, doc := range map[string][]byte{"valid": valid, "invalid": invalid} {
+		t.Run(name, func(t *testing.T) {
+			c1, err1 := parse(doc, "g.xml", Options{}.withDefaults())
+			c2, err2 := parseWhole(doc, "g.xml", Options{}.withDefaults())
+			if !reflect.DeepEqual(c1, c2) {
+				t.Error("catalogs differ")
+			}
+			if !reflect.DeepEqual(err1, err2) {
+				t.Errorf("errors differ:\nchunked: %v\nwhole:   %v", err1, err2)
+			}
+			if name == "valid" && (err1 != nil || len(c1.Bulletins) != 600) {
+				t.Errorf("valid catalog: %v", err1)
+			}
+			if name == "invalid" {
+				var ve *ValidationError
+				if !errors.As(err1, &ve) || len(ve.Problems) != 4 {
+					t.Errorf("invalid catalog: %v", err1)
+				}
+			}
+		})
+	}
+}
+
+// TestStartTags compares the fast scanner with encoding/xml on documents
+// with the constructs it has to step over.
+func TestStartTags(t *testing.T) {
+	docs := []string{
+		`<a><b/><c x="1>2" y='&lt;'></c></a>`,
+		`<?xml version="1.0"?><!DOCTYPE a [<!ENTITY e "<x>"> <!-- <y> -->]><a><!-- <z> --><![CDATA[<w>]]><?pi <v>?><b/></a>`,
+		"<a>\n\t<b\n x='1'\n/>\n</a>",
+		`<p:a xmlns:p="u"><p:b/></p:a>`,
+	}
+	for _, d := range docs {
+		fast, ok := startTags([]byte(d))
+		exact, err := startTagsExact([]byte(d))
+		if !ok || err != nil || !reflect.DeepEqual(fast, exact) {
+			t.Errorf("%s: fast %v (%v), exact %v (%v)", d, fast, ok, exact, err)
+		}
+	}
+}
