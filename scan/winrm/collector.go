@@ -347,6 +347,9 @@ func decodeRequest(line string) (detect.Request, error) {
 		if err != nil {
 			return detect.Request{}, fmt.Errorf("key: %w", err)
 		}
+		if strings.HasPrefix(sub, `\`) || strings.HasSuffix(sub, `\`) {
+			return detect.Request{}, fmt.Errorf("key %q is not canonical (leading or trailing backslash)", clip(sub))
+		}
 		key := prefix
 		if sub != "" {
 			key += `\` + sub

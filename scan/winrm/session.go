@@ -475,7 +475,7 @@ func (s *session) netErr(op string, err error) error {
 	case errors.As(err, &cve):
 		return s.hostErr(transport.Failed, op, fmt.Errorf("TLS certificate not trusted: %v", cve.Err),
 			"give the CA with --winrm-ca FILE (or, knowing the risk, --winrm-insecure)")
-	case errors.As(err, &rhe):
+	case errors.As(err, &rhe) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return s.hostErr(transport.Failed, op, errors.New("the port does not speak TLS"), "use --winrm-https=false for an HTTP listener (5985)")
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		return s.hostErr(transport.Unreachable, op, fmt.Errorf("connecting to port %d: %v", s.port, opErr.Err), "")

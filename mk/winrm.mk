@@ -1,0 +1,12 @@
+# WinRM transport (scan/winrm): fuzz targets for the collector's output
+# parser, the request data block decoder, and the test server's NTLM
+# message parser (all fed by the network).
+FUZZ_TARGETS += ./scan/winrm:FuzzParseOutput
+FUZZ_TARGETS += ./scan/winrm:FuzzDecodeRequests
+FUZZ_TARGETS += ./scan/winrm/winrmtest:FuzzVerifyAuthenticate
+
+.PHONY: winrm-test
+# winrm-test runs the WinRM transport's tests alone (the test server needs
+# nothing installed; the cross-transport test needs the Samba lab).
+winrm-test:
+	$(GO) test -race -count=1 ./scan/winrm/... ./scan/transport/...

@@ -1,0 +1,639 @@
+// Package winrmtest is a WS-Management (WinRM) test server: it speaks the
+// remote shell exchanges (Create, Command, Send, Receive, Signal, Delete)
+// with the SOAP shapes of [MS-WSMV] and what masterzen/winrm expects,
+// authenticates with NTLMv2 (verified against a known password) or Basic,
+// and answers patchscan's collector from a fixture detect.Host, as the
+// PowerShell collector would on a Windows host. Faults (refused login,
+// HTTP 500, slow answers, truncated/huge/garbage output) are injectable,
+// and shells are counted so tests can assert that none leak.
+//
+// It does not run PowerShell: it checks that the command is exactly the
+// collector, decodes the requests from stdin, and prints what the script
+// would print (winrm.EncodeOutput). What the real script does on Windows is
+// not verified here (see docs/winrm.md).
+package winrmtest
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/scan/winrm"
+)
+
+// Account is the one account the server accepts.
+type Account struct {
+	Domain   string // "" accepts any domain the client names
+	User     string
+	Password string
+}
+
+// Auth selects which authentication schemes the server offers.
+type Auth int
+
+const (
+	AuthNTLM  Auth = 1 << iota // Negotiate/NTLM (NTLMv2), the WinRM default
+	AuthBasic                  // Basic
+)
+
+// Fault makes the server misbehave in one way.
+type Fault string
+
+const (
+	FaultNone      Fault = ""
+	FaultAuth      Fault = "auth"      // every login is refused (HTTP 401)
+	FaultHTTP500   Fault = "http500"   // the Command request fails with HTTP 500 and a WS-Management fault
+	FaultSlow      Fault = "slow"      // every Receive waits Options.Delay, the first one then times out
+	FaultTruncated Fault = "truncated" // the output stops before the end marker
+	FaultHuge      Fault = "huge"      // the command never ends and prints without limit
+	FaultGarbage   Fault = "garbage"   // the output is not the collector's
+)
+
+// Options configure a Server.
+type Options struct {
+	Account Account
+	Auth    Auth // 0 means AuthNTLM
+	TLS     bool
+	// Host answers the collector's requests.
+	Host  detect.Host
+	Fault Fault
+	// Delay is how long FaultSlow holds each Receive.
+	Delay time.Duration
+	// ChunkSize is how many bytes of stdout one Receive returns (real
+	// servers split output across Receives); 0 means 4096.
+	ChunkSize int
+}
+
+// Stats counts what the server saw.
+type Stats struct {
+	Requests      int // HTTP requests, including authentication legs
+	AuthFailures  int // refused logins
+	ShellsCreated int
+	ShellsDeleted int
+	Commands      int
+	Signals       int
+	// Batches are the request batches the collector was asked, in order.
+	Batches [][]detect.Request
+}
+
+// Server is a running test server.
+type Server struct {
+	URL  string // https://127.0.0.1:port/wsman
+	Host string // 127.0.0.1
+	Port int
+
+	srv  *httptest.Server
+	opts Options
+
+	mu     sync.Mutex
+	stats  Stats
+	shells map[string]*shell
+	nextID int
+}
+
+type shell struct {
+	commands map[string]*command
+}
+
+type command struct {
+	stdin   bytes.Buffer
+	ended   bool   // stdin closed: the collector has "run"
+	stdout  []byte // everything the command prints
+	stderr  []byte
+	off     int // how much of stdout was received
+	exit    int
+	endless bool // FaultHuge
+	slowed  bool // FaultSlow answered its TimedOut fault
+}
+
+type connKey struct{}
+
+// connState is NTLM's per-connection state: NTLM authenticates the TCP
+// connection, not the request.
+type connState struct {
+	mu        sync.Mutex
+	challenge *[8]byte
+	authed    bool
+}
+
+// Start starts a server on a loopback port. Close it when done.
+func Start(opts Options) (*Server, error) {
+	if opts.Host == nil {
+		return nil, errors.New("winrmtest: Options.Host is required")
+	}
+	if opts.Auth == 0 {
+		opts.Auth = AuthNTLM
+	}
+	if opts.ChunkSize <= 0 {
+		opts.ChunkSize = 4096
+	}
+	s := &Server{opts: opts, shells: map[string]*shell{}}
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	// Handshake failures are what some tests provoke; don't log them.
+	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	s.srv.Config.ConnContext = func(ctx context.Context, _ net.Conn) context.Context {
+		return context.WithValue(ctx, connKey{}, &connState{})
+	}
+	if opts.TLS {
+		s.srv.StartTLS()
+	} else {
+		s.srv.Start()
+	}
+	addr := s.srv.Listener.Addr().(*net.TCPAddr)
+	s.Host = addr.IP.String()
+	s.Port = addr.Port
+	s.URL = s.srv.URL + "/wsman"
+	return s, nil
+}
+
+// Close stops the server and drops its connections.
+func (s *Server) Close() {
+	s.srv.CloseClientConnections()
+	s.srv.Close()
+}
+
+// Addr is host:port, as a transport.Endpoint's Addr.
+func (s *Server) Addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)) }
+
+// Stats returns a copy of the counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stats
+	st.Batches = append([][]detect.Request(nil), s.stats.Batches...)
+	return st
+}
+
+// OpenShells is how many shells exist now (created and not deleted).
+func (s *Server) OpenShells() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.shells)
+}
+
+// WriteCAFile writes the server's TLS certificate as a PEM file in dir
+// (the client's --winrm-ca) and returns its path.
+func (s *Server) WriteCAFile(dir string) (string, error) {
+	cert := s.srv.Certificate()
+	if cert == nil {
+		return "", errors.New("winrmtest: server has no TLS certificate")
+	}
+	p := filepath.Join(dir, "winrm-ca.pem")
+	return p, os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o600)
+}
+
+// Certificate is the server's TLS certificate (nil without TLS).
+func (s *Server) Certificate() *x509.Certificate { return s.srv.Certificate() }
+
+const (
+	maxBody     = 1 << 20
+	nsShell     = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
+	resourceCmd = nsShell + "/cmd"
+	actCreate   = "http://schemas.xmlsoap.org/ws/2004/09/transfer/Create"
+	actDelete   = "http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete"
+	actCommand  = nsShell + "/Command"
+	actSend     = nsShell + "/Send"
+	actReceive  = nsShell + "/Receive"
+	actSignal   = nsShell + "/Signal"
+	stateDone   = nsShell + "/CommandState/Done"
+	stateRun    = nsShell + "/CommandState/Running"
+)
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.stats.Requests++
+	s.mu.Unlock()
+	if r.Method != http.MethodPost || r.URL.Path != "/wsman" {
+		http.Error(w, "not a WS-Management endpoint", http.StatusNotFound)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil || len(body) > maxBody {
+		http.Error(w, "request too large or unreadable", http.StatusBadRequest)
+		return
+	}
+	if !s.authenticate(w, r) {
+		return
+	}
+	if !strings.Contains(r.Header.Get("Content-Type"), "application/soap+xml") {
+		http.Error(w, "unsupported content type", http.StatusUnsupportedMediaType)
+		return
+	}
+	var env envelope
+	if err := xml.Unmarshal(body, &env); err != nil {
+		s.fault(w, "", "s:Sender", "w:SchemaValidationError", "2150858817", "The SOAP XML in the message does not match the corresponding XML schema definition: "+err.Error())
+		return
+	}
+	h := env.Header
+	action := strings.TrimSpace(h.Action)
+	if uri := strings.TrimSpace(h.ResourceURI); uri != resourceCmd {
+		s.fault(w, h.MessageID, "s:Sender", "w:DestinationUnreachable", "2150858770", "The WS-Management service cannot process the request because the resource URI is not supported: "+uri)
+		return
+	}
+	switch action {
+	case actCreate:
+		s.create(w, h.MessageID)
+		return
+	case actDelete, actCommand, actSend, actReceive, actSignal:
+	default:
+		s.fault(w, h.MessageID, "s:Sender", "a:ActionNotSupported", "2150858771", "The action is not supported by the service: "+action)
+		return
+	}
+	shellID := h.selector("ShellId")
+	s.mu.Lock()
+	sh := s.shells[shellID]
+	s.mu.Unlock()
+	if sh == nil {
+		s.fault(w, h.MessageID, "s:Sender", "w:InvalidSelectors", "2150858843", "The request for the Windows Remote Shell with ShellId "+shellID+" failed because the shell was not found on the server.")
+		return
+	}
+	switch action {
+	case actDelete:
+		s.mu.Lock()
+		delete(s.shells, shellID)
+		s.stats.ShellsDeleted++
+		s.mu.Unlock()
+		s.reply(w, h.MessageID, "http://schemas.xmlsoap.org/ws/2004/09/transfer/DeleteResponse", "")
+	case actCommand:
+		s.command(w, h.MessageID, sh, env.Body.CommandLine)
+	case actSend:
+		s.send(w, r.Context(), h.MessageID, sh, env.Body.Send)
+	case actReceive:
+		s.receive(w, r.Context(), h.MessageID, sh, env.Body.Receive)
+	case actSignal:
+		if env.Body.Signal == nil {
+			s.fault(w, h.MessageID, "s:Sender", "w:SchemaValidationError", "2150858817", "Signal without a body")
+			return
+		}
+		s.mu.Lock()
+		delete(sh.commands, env.Body.Signal.CommandID)
+		s.stats.Signals++
+		s.mu.Unlock()
+		s.reply(w, h.MessageID, nsShell+"/SignalResponse", `<rsp:SignalResponse/>`)
+	}
+}
+
+// authenticate answers the request's authentication; false means a
+// response (401) was already written.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) bool {
+	cs, _ := r.Context().Value(connKey{}).(*connState)
+	if cs == nil {
+		cs = &connState{}
+	}
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.authed && s.opts.Fault != FaultAuth {
+		return true
+	}
+	refuse := func(token string) bool {
+		if token == "" {
+			s.mu.Lock()
+			s.stats.AuthFailures++
+			s.mu.Unlock()
+		}
+		s.challengeHeaders(w, token)
+		w.WriteHeader(http.StatusUnauthorized)
+		return false
+	}
+	authz := r.Header.Get("Authorization")
+	scheme, data, _ := strings.Cut(authz, " ")
+	switch {
+	case authz == "":
+		s.challengeHeaders(w, "")
+		w.WriteHeader(http.StatusUnauthorized)
+		return false
+	case strings.EqualFold(scheme, "Basic") && s.opts.Auth&AuthBasic != 0:
+		user, pass, ok := r.BasicAuth()
+		if ok && s.opts.Fault != FaultAuth && s.basicOK(user, pass) {
+			return true
+		}
+		return refuse("")
+	case (strings.EqualFold(scheme, "Negotiate") || strings.EqualFold(scheme, "NTLM")) && s.opts.Auth&AuthNTLM != 0:
+		msg, err := base64.StdEncoding.DecodeString(strings.TrimSpace(data))
+		if err != nil {
+			return refuse("")
+		}
+		if checkHeader(msg, 1) == nil {
+			c := randomChallenge()
+			cs.challenge = &c
+			return refuse(scheme + " " + base64.StdEncoding.EncodeToString(newChallenge(c, "LAB", "WINRMTEST")))
+		}
+		if cs.challenge == nil || s.opts.Fault == FaultAuth {
+			return refuse("")
+		}
+		_, err = verifyAuthenticate(msg, *cs.challenge, s.opts.Account)
+		cs.challenge = nil
+		if err != nil {
+			return refuse("")
+		}
+		cs.authed = true
+		return true
+	}
+	return refuse("")
+}
+
+func (s *Server) basicOK(user, pass string) bool {
+	a := s.opts.Account
+	if d, u, ok := strings.Cut(user, `\`); ok {
+		if a.Domain != "" && !strings.EqualFold(d, a.Domain) {
+			return false
+		}
+		user = u
+	}
+	return strings.EqualFold(user, a.User) && pass == a.Password
+}
+
+func (s *Server) challengeHeaders(w http.ResponseWriter, token string) {
+	if token != "" {
+		w.Header().Add("WWW-Authenticate", token)
+		return
+	}
+	if s.opts.Auth&AuthNTLM != 0 {
+		w.Header().Add("WWW-Authenticate", "Negotiate")
+	}
+	if s.opts.Auth&AuthBasic != 0 {
+		w.Header().Add("WWW-Authenticate", `Basic realm="WSMAN"`)
+	}
+}
+
+func (s *Server) newID() string {
+	s.nextID++
+	return fmt.Sprintf("%08X-0000-4000-8000-%012X", s.nextID, s.nextID)
+}
+
+func (s *Server) create(w http.ResponseWriter, msgID string) {
+	s.mu.Lock()
+	id := s.newID()
+	s.shells[id] = &shell{commands: map[string]*command{}}
+	s.stats.ShellsCreated++
+	s.mu.Unlock()
+	s.reply(w, msgID, "http://schemas.xmlsoap.org/ws/2004/09/transfer/CreateResponse", fmt.Sprintf(
+		`<x:ResourceCreated><a:Address>%s</a:Address><a:ReferenceParameters><w:ResourceURI>%s</w:ResourceURI>`+
+			`<w:SelectorSet><w:Selector Name="ShellId">%s</w:Selector></w:SelectorSet></a:ReferenceParameters></x:ResourceCreated>`+
+			`<rsp:Shell><rsp:ShellId>%s</rsp:ShellId><rsp:ResourceUri>%s</rsp:ResourceUri><rsp:Owner>%s</rsp:Owner>`+
+			`<rsp:ClientIP>127.0.0.1</rsp:ClientIP><rsp:IdleTimeOut>PT7200.000S</rsp:IdleTimeOut><rsp:InputStreams>stdin</rsp:InputStreams>`+
+			`<rsp:OutputStreams>stdout stderr</rsp:OutputStreams><rsp:ShellRunTime>P0DT0H0M0S</rsp:ShellRunTime><rsp:ShellInactivity>P0DT0H0M0S</rsp:ShellInactivity></rsp:Shell>`,
+		esc(s.URL), resourceCmd, id, id, resourceCmd, esc(s.opts.Account.User)))
+}
+
+func (s *Server) command(w http.ResponseWriter, msgID string, sh *shell, cl *commandLine) {
+	if s.opts.Fault == FaultHTTP500 {
+		s.fault(w, msgID, "s:Receiver", "w:InternalError", "2147943418",
+			"The WS-Management service cannot process the request. The service is configured to not accept any remote shell requests. (winrmtest injected fault)")
+		return
+	}
+	if cl == nil {
+		s.fault(w, msgID, "s:Sender", "w:SchemaValidationError", "2150858817", "Command without a CommandLine")
+		return
+	}
+	line := strings.TrimSpace(cl.Command)
+	for _, a := range cl.Arguments {
+		line += " " + a
+	}
+	script, err := winrm.DecodeCommandLine(line)
+	if err != nil || script != winrm.CollectorScript() {
+		// A real host would run anything; this server only knows the
+		// collector, so anything else is a test failure made visible.
+		s.fault(w, msgID, "s:Receiver", "w:InternalError", "1", "winrmtest: the command is not patchscan's collector")
+		return
+	}
+	s.mu.Lock()
+	id := s.newID()
+	sh.commands[id] = &command{}
+	s.stats.Commands++
+	s.mu.Unlock()
+	s.reply(w, msgID, nsShell+"/CommandResponse", `<rsp:CommandResponse><rsp:CommandId>`+id+`</rsp:CommandId></rsp:CommandResponse>`)
+}
+
+func (s *Server) send(w http.ResponseWriter, ctx context.Context, msgID string, sh *shell, send *sendBody) {
+	if send == nil || len(send.Streams) == 0 {
+		s.fault(w, msgID, "s:Sender", "w:SchemaValidationError", "2150858817", "Send without a stream")
+		return
+	}
+	for _, st := range send.Streams {
+		s.mu.Lock()
+		c := sh.commands[st.CommandID]
+		s.mu.Unlock()
+		if c == nil || st.Name != "stdin" || c.ended {
+			s.fault(w, msgID, "s:Sender", "w:InvalidSelectors", "2150858843", "no such command, or its input is closed")
+			return
+		}
+		data, err := base64.StdEncoding.DecodeString(strings.TrimSpace(st.Data))
+		if err != nil || c.stdin.Len()+len(data) > 64<<20 {
+			s.fault(w, msgID, "s:Sender", "w:SchemaValidationError", "2150858817", "bad or oversized stdin")
+			return
+		}
+		c.stdin.Write(data)
+		if st.End == "true" || st.End == "1" {
+			c.ended = true
+			s.run(ctx, c)
+		}
+	}
+	s.reply(w, msgID, nsShell+"/SendResponse", `<rsp:SendResponse/>`)
+}
+
+// run "executes" the collector: decode its stdin, ask the fixture host,
+// print the answers as the script would, then apply the fault.
+func (s *Server) run(ctx context.Context, c *command) {
+	reqs, err := winrm.DecodeRequests(c.stdin.Bytes())
+	if err != nil {
+		c.stdout, c.stderr, c.exit = []byte("PSCAN-BADINPUT\r\n"), []byte(err.Error()), 3
+		return
+	}
+	s.mu.Lock()
+	s.stats.Batches = append(s.stats.Batches, reqs)
+	s.mu.Unlock()
+	answers, err := s.opts.Host.Facts(ctx, reqs)
+	if err == nil && len(answers) != len(reqs) {
+		err = fmt.Errorf("fixture host gave %d answers for %d requests", len(answers), len(reqs))
+	}
+	if err != nil {
+		c.stderr, c.exit = []byte("winrmtest fixture host: "+err.Error()), 1
+		return
+	}
+	c.stdout = winrm.EncodeOutput(reqs, answers)
+	switch s.opts.Fault {
+	case FaultTruncated:
+		c.stdout = c.stdout[:len(c.stdout)*2/3]
+	case FaultGarbage:
+		c.stdout = []byte("Windows PowerShell\r\nCopyright (C) Microsoft Corporation.\r\nPS C:\\> \x00\xff\r\n")
+	case FaultHuge:
+		c.endless = true
+	}
+}
+
+func (s *Server) receive(w http.ResponseWriter, ctx context.Context, msgID string, sh *shell, rcv *receiveBody) {
+	if rcv == nil {
+		s.fault(w, msgID, "s:Sender", "w:SchemaValidationError", "2150858817", "Receive without a body")
+		return
+	}
+	id := rcv.DesiredStream.CommandID
+	s.mu.Lock()
+	c := sh.commands[id]
+	s.mu.Unlock()
+	if c == nil {
+		s.fault(w, msgID, "s:Sender", "w:InvalidSelectors", "2150858843", "no such command")
+		return
+	}
+	timedOut := func() {
+		s.fault(w, msgID, "s:Receiver", "w:TimedOut", "2150858793", "The WS-Management service cannot complete the operation within the time specified in OperationTimeout.")
+	}
+	if s.opts.Fault == FaultSlow {
+		select {
+		case <-time.After(s.opts.Delay):
+		case <-ctx.Done():
+			return
+		}
+		if !c.slowed {
+			c.slowed = true
+			timedOut()
+			return
+		}
+	}
+	if !c.ended {
+		// The process is waiting for its input: nothing to say yet.
+		timedOut()
+		return
+	}
+	var b strings.Builder
+	b.WriteString(`<rsp:ReceiveResponse>`)
+	stream := func(name string, data []byte, end bool) {
+		fmt.Fprintf(&b, `<rsp:Stream Name="%s" CommandId="%s"`, name, id)
+		if end {
+			b.WriteString(` End="true"`)
+		}
+		b.WriteString(`>` + base64.StdEncoding.EncodeToString(data) + `</rsp:Stream>`)
+	}
+	if c.endless {
+		junk := bytes.Repeat([]byte("0 ok 1 AAAA\r\n"), s.opts.ChunkSize/13+1)
+		stream("stdout", junk, false)
+		fmt.Fprintf(&b, `<rsp:CommandState CommandId="%s" State="%s"/></rsp:ReceiveResponse>`, id, stateRun)
+		s.reply(w, msgID, nsShell+"/ReceiveResponse", b.String())
+		return
+	}
+	end := min(c.off+s.opts.ChunkSize, len(c.stdout))
+	chunk := c.stdout[c.off:end]
+	c.off = end
+	last := end == len(c.stdout)
+	if len(chunk) > 0 {
+		stream("stdout", chunk, false)
+	}
+	if last {
+		stream("stdout", nil, true)
+		if len(c.stderr) > 0 {
+			stream("stderr", c.stderr, false)
+		}
+		stream("stderr", nil, true)
+		fmt.Fprintf(&b, `<rsp:CommandState CommandId="%s" State="%s"><rsp:ExitCode>%d</rsp:ExitCode></rsp:CommandState>`, id, stateDone, c.exit)
+	} else {
+		fmt.Fprintf(&b, `<rsp:CommandState CommandId="%s" State="%s"/>`, id, stateRun)
+	}
+	b.WriteString(`</rsp:ReceiveResponse>`)
+	s.reply(w, msgID, nsShell+"/ReceiveResponse", b.String())
+}
+
+const envOpen = `<s:Envelope xml:lang="en-US" xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:x="http://schemas.xmlsoap.org/ws/2004/09/transfer" xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd" xmlns:rsp="http://schemas.microsoft.com/wbem/wsman/1/windows/shell" xmlns:p="http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd">`
+
+func (s *Server) header(action, relatesTo string) string {
+	s.mu.Lock()
+	id := s.newID()
+	s.mu.Unlock()
+	return `<s:Header><a:Action>` + action + `</a:Action><a:MessageID>uuid:` + id + `</a:MessageID>` +
+		`<a:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:To>` +
+		`<a:RelatesTo>` + esc(strings.TrimSpace(relatesTo)) + `</a:RelatesTo></s:Header>`
+}
+
+func (s *Server) reply(w http.ResponseWriter, relatesTo, action, body string) {
+	w.Header().Set("Content-Type", "application/soap+xml;charset=UTF-8")
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, envOpen+s.header(action, relatesTo)+`<s:Body>`+body+`</s:Body></s:Envelope>`)
+}
+
+// fault answers HTTP 500 with a SOAP fault shaped like the WinRM service's.
+func (s *Server) fault(w http.ResponseWriter, relatesTo, code, subcode, wsmanCode, text string) {
+	w.Header().Set("Content-Type", "application/soap+xml;charset=UTF-8")
+	w.WriteHeader(http.StatusInternalServerError)
+	io.WriteString(w, envOpen+s.header("http://schemas.dmtf.org/wbem/wsman/1/wsman/fault", relatesTo)+
+		`<s:Body><s:Fault><s:Code><s:Value>`+code+`</s:Value><s:Subcode><s:Value>`+subcode+`</s:Value></s:Subcode></s:Code>`+
+		`<s:Reason><s:Text xml:lang="en-US">`+esc(text)+`</s:Text></s:Reason>`+
+		`<s:Detail><f:WSManFault xmlns:f="http://schemas.microsoft.com/wbem/wsman/1/wsmanfault" Code="`+wsmanCode+`" Machine="127.0.0.1">`+
+		`<f:Message>`+esc(text)+`</f:Message></f:WSManFault></s:Detail></s:Fault></s:Body></s:Envelope>`)
+}
+
+func esc(s string) string {
+	var b bytes.Buffer
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
+
+// The parts of a request envelope the server reads. encoding/xml matches
+// on local names, which is what matters here.
+type envelope struct {
+	Header soapHeader `xml:"Header"`
+	Body   struct {
+		CommandLine *commandLine `xml:"CommandLine"`
+		Send        *sendBody    `xml:"Send"`
+		Receive     *receiveBody `xml:"Receive"`
+		Signal      *struct {
+			CommandID string `xml:"CommandId,attr"`
+			Code      string `xml:"Code"`
+		} `xml:"Signal"`
+	} `xml:"Body"`
+}
+
+type soapHeader struct {
+	Action      string `xml:"Action"`
+	MessageID   string `xml:"MessageID"`
+	ResourceURI string `xml:"ResourceURI"`
+	Selectors   []struct {
+		Name  string `xml:"Name,attr"`
+		Value string `xml:",chardata"`
+	} `xml:"SelectorSet>Selector"`
+}
+
+type commandLine struct {
+	Command   string   `xml:"Command"`
+	Arguments []string `xml:"Arguments"`
+}
+
+type sendBody struct {
+	Streams []struct {
+		Name      string `xml:"Name,attr"`
+		CommandID string `xml:"CommandId,attr"`
+		End       string `xml:"End,attr"`
+		Data      string `xml:",chardata"`
+	} `xml:"Stream"`
+}
+
+type receiveBody struct {
+	DesiredStream struct {
+		CommandID string `xml:"CommandId,attr"`
+		Streams   string `xml:",chardata"`
+	} `xml:"DesiredStream"`
+}
+
+func (h soapHeader) selector(name string) string {
+	for _, sel := range h.Selectors {
+		if sel.Name == name {
+			return strings.TrimSpace(sel.Value)
+		}
+	}
+	return ""
+}
