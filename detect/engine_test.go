@@ -197,6 +197,23 @@ func TestVerdicts(t *testing.T) {
 			reasons: map[string]string{"KBA": "Superseded by MS-C KBC, which is installed."},
 		},
 		{
+			name: "superseded: a warning (newer file) explained by an installed superseding patch",
+			bulletins: []catalog.Bulletin{
+				bulletin("MS17-010", patch("KB4012212", fc(srvSys, "6.1.7601.17000"), catalog.Supersedence{SQNumber: "KB4012215"})),
+				bulletin("MS17-011", patch("KB4012215", fc(srvSys, "6.1.7601.17514"))),
+			},
+			want:    map[string]detect.Status{"KB4012212": detect.StatusSuperseded, "KB4012215": detect.StatusInstalled},
+			superBy: map[string]string{"KB4012212": "MS17-011 KB4012215"},
+		},
+		{
+			name: "warning stays a warning when no superseding patch is installed",
+			bulletins: []catalog.Bulletin{
+				bulletin("MS17-010", patch("KB4012212", fc(srvSys, "6.1.7601.17000"), catalog.Supersedence{SQNumber: "KB4012215"})),
+				bulletin("MS17-011", patch("KB4012215", regKey(updKey, catalog.OpExists))),
+			},
+			want: map[string]detect.Status{"KB4012212": detect.StatusWarning, "KB4012215": detect.StatusMissing},
+		},
+		{
 			name: "superseded by bulletin ID only",
 			bulletins: []catalog.Bulletin{
 				bulletin("MS-A", patch("KBA", fc(srvSys, "6.1.7601.20000"), catalog.Supersedence{BulletinID: "ms-c"})),

@@ -530,13 +530,16 @@ func (s *scanner) evaluate(cp *cpatch, st *patchState) {
 }
 
 // supersede turns a missing patch into superseded when a patch that
-// supersedes it, directly or through a chain, is installed. Marks make
-// cycles in a (hand-built) catalog harmless.
+// supersedes it, directly or through a chain, is installed. A warning (a
+// file newer than the patch expects) is resolved the same way: the
+// installed superseding patch explains the newer file, and reporting it as
+// "cannot be confirmed" is exactly the noise MBSA users complained about.
+// Marks make cycles in a (hand-built) catalog harmless.
 func (s *scanner) supersede(ps []patchState) {
 	var mark []int32 // mark[pos] == k+1: visited while resolving ps[k]
 	var queue []int32
 	for k, pi := range s.e.eval {
-		if ps[k].status != StatusMissing || len(s.e.patches[pi].superBy) == 0 {
+		if (ps[k].status != StatusMissing && ps[k].status != StatusWarning) || len(s.e.patches[pi].superBy) == 0 {
 			continue
 		}
 		if mark == nil {
