@@ -15,3 +15,7 @@ lab-shared:
 # lab-pe rebuilds the lab's PE fixtures with mingw-w64 (reproducible bytes).
 lab-pe:
 	./testdata/lab/pe/build.sh
+
+# Fuzz targets for the hostile-server decoders (DCE/RPC PDUs, MS-RRP replies).
+FUZZ_TARGETS += ./internal/msrpc:FuzzDecodePDU
+FUZZ_TARGETS += ./internal/rrp:FuzzDecodeResponses
