@@ -15,6 +15,43 @@
 //
 // Each distinct fact is asked once per host (registry keys and paths compare
 // case-insensitively). An Engine is safe for concurrent Scans.
+//
+// Verdicts follow MBSA (see ../shared/MBSA-NOTES.md); the choices the notes
+// leave open are made here:
+//
+//   - A product is present when every detection rule holds. A rule on a
+//     value that doesn't exist fails, whatever the operator (not-equals
+//     too), so a host missing identity values simply matches fewer
+//     products. One failing rule makes the product absent even when
+//     another rule could not be read; otherwise an unreadable rule makes
+//     the product unknown, and its patches "error".
+//   - A patch applies through the first present product whose service pack
+//     fits: not at or past FixedInSP (when > 0) and among the
+//     AffectedServicePack levels (when given). The host's level comes from
+//     CSDVersion; if CSDVersion can't be read, patches that depend on the
+//     level are "error".
+//   - Checks: any failing check makes the patch "missing" (even if another
+//     was unreadable); otherwise an unreadable one makes it "error";
+//     otherwise a newer file makes it "warning"; otherwise "installed". A
+//     file that doesn't exist fails. A file without a version resource, or
+//     with an unparseable one, is unreadable (never missing).
+//   - "superseded": a missing or warning patch with an installed patch
+//     among its transitive SupersededBy targets (matched by KB, else by
+//     bulletin). Superseding patches are evaluated even when Baseline,
+//     Suppress or Approved leave them out of the report.
+//   - "note": no RegChecks and no FileChecks; or, among patches of one
+//     bulletin applying to the same product, a missing one next to one that
+//     is installed or superseded.
+//   - A present product whose service pack level is below its
+//     CurrentServicePackID's gives a separate "missing" service-pack result.
+//   - Path variables come from the host's registry (SystemRoot,
+//     ProgramFilesDir, ...; %SystemDrive% is SystemRoot's drive). A value
+//     that is absent, unreadable or not an absolute drive path leaves the
+//     variable unresolved, and checks under it are "error", never a guess.
+//
+// Results are ordered: missing service packs (catalog product order), then
+// patches in catalog order. Reasons slices may be shared between results of
+// different hosts: treat a Report as read-only.
 package detect
 
 import (
@@ -314,13 +351,15 @@ func New(cat *catalog.Catalog, opts Options) *Engine {
 					}
 					cf.lang = uint32(n)
 				}
-				if cf.sha != "" {
-					e.templates[cf.tmpl].sha = true
-				}
 				cp.files = append(cp.files, cf)
 			}
 			idx := int32(len(e.patches))
 			e.patches = append(e.patches, cp)
+			for j := range e.patches[idx].files {
+				if cf := &e.patches[idx].files[j]; cf.sha != "" {
+					e.templates[cf.tmpl].shaChecks = append(e.templates[cf.tmpl].shaChecks, cf)
+				}
+			}
 			if kb != "" {
 				byKB[kb] = append(byKB[kb], idx)
 			}

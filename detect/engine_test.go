@@ -810,3 +810,33 @@ func TestConcurrentScans(t *testing.T) {
 		}
 	}
 }
+
+// TestChecksumAskedUpFront: a product detected by a file that a patch also
+// checks with a checksum gets the hash in the detection batch, so the file
+// is read once, not once for detection and again for the hash.
+func TestChecksumAskedUpFront(t *testing.T) {
+	for _, tt := range []struct {
+		lang     string
+		wantHash bool
+	}{{"1033", true}, {"1031", false}} {
+		t.Run(tt.lang, func(t *testing.T) {
+			c := fc(`%ProgramFiles%\TestApp\app.exe`, "2.5")
+			c.SHA256, c.Language = strings.Repeat("c", 64), tt.lang
+			cat := testCatalog(bulletin("MS1", patch("KB1", c, catalog.AffectedProduct{ProductID: pApp})))
+			h := serverHost()
+			h.SetKey(`HKLM\SOFTWARE\TestApp`)
+			h.SetFile(`C:\Program Files\TestApp\app.exe`, detect.FileInfo{Version: "2.5", SHA256: strings.Repeat("c", 64)})
+			rep := scan(t, cat, detect.Options{}, h)
+			if r := h.Repeated(); len(r) > 0 || rep.Batches != 2 {
+				t.Errorf("batches = %d, repeated = %v; want 2 batches, nothing repeated", rep.Batches, r)
+			}
+			b := h.Batches()
+			if got := b[len(b)-1][0].SHA256; got != tt.wantHash {
+				t.Errorf("detection batch asked SHA256 = %v, want %v", got, tt.wantHash)
+			}
+			if s := byKB(rep)["KB1"].Status; s != detect.StatusInstalled {
+				t.Errorf("status = %s", s)
+			}
+		})
+	}
+}

@@ -334,7 +334,7 @@ func (s *scanner) detectRegistry() {
 			if cr.r.Kind != catalog.RuleFile {
 				continue
 			}
-			if !s.wantTemplate(cr.tmpl, s.e.templates[cr.tmpl].sha && s.e.opts.Checksums != ChecksumOff) {
+			if !s.wantTemplate(cr.tmpl, s.templateChecksum(cr.tmpl)) {
 				s.fold(st, CheckUnreadable, s.resolve(cr.tmpl).err)
 			}
 		}
@@ -467,6 +467,17 @@ func levels(s []int) string {
 		return "(none known to the catalog)"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// templateChecksum says whether any checksum on this path will be
+// verified on this host.
+func (s *scanner) templateChecksum(t int32) bool {
+	for _, cf := range s.e.templates[t].shaChecks {
+		if s.checksum(cf) {
+			return true
+		}
+	}
+	return false
 }
 
 // checksum says whether a FileCheck's checksum is verified on this host
