@@ -382,6 +382,14 @@ func quote(s string) string {
 	return `"` + s + `"`
 }
 
+// orUnnamed names something whose ID attribute is missing (already reported).
+func orUnnamed(s string) string {
+	if s == "" {
+		return "(unnamed)"
+	}
+	return s
+}
+
 // ---- elements ----
 
 // children calls f for each child element; f returns false for names it does
@@ -654,7 +662,7 @@ func (l *loader) bulletin(e *etree.Element) {
 		b.Patches = append(b.Patches, p)
 	}
 	if len(patchEls) == 0 {
-		l.errorf(e, "bulletin %s has no <Patch>; a bulletin without patches can never apply", b.ID)
+		l.errorf(e, "bulletin %s has no <Patch>; a bulletin without patches can never apply", orUnnamed(b.ID))
 	}
 	l.c.Bulletins = append(l.c.Bulletins, b)
 	l.bulletinAt = append(l.bulletinAt, l.idx(e))
@@ -713,7 +721,7 @@ func (l *loader) patch(e *etree.Element, bi, pi int) Patch {
 		return true
 	})
 	if len(p.Affected) == 0 {
-		l.errorf(e, "<Patch> %s has no <AffectedProduct>; it could never apply to a host", p.SQNumber)
+		l.errorf(e, "<Patch> %s has no <AffectedProduct>; it could never apply to a host", orUnnamed(p.SQNumber))
 	}
 	return p
 }
