@@ -324,8 +324,9 @@ func (l *Lab) start(spec HostSpec, ip string, cfg Config) (*Host, error) {
 	cmd := exec.Command(SMBD, "-s", h.conf, "-F", "--no-process-group", "--debug-stdout", "-d1")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = sambaEnv()
-	// Its own process group, so Stop reaches smbd's forked children too.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group, so Stop reaches smbd's forked children too;
+	// and smbd dies with the test binary if that is killed (timeout).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return nil, fmt.Errorf("starting smbd: %w", err)

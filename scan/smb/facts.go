@@ -1,6 +1,7 @@
 package smb
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -235,6 +236,13 @@ func (s *session) mount(name string) (*smb2.Share, error) {
 	return e.share, e.err
 }
 
+const (
+	// wholeFileLimit: files up to this size are read whole, once, when
+	// their hash is wanted.
+	wholeFileLimit = 1 << 20
+	hashBuffer     = 1 << 20
+)
+
 // file reads one file's size and PE version (and SHA-256 when asked).
 func (s *session) file(r detect.Request, w *watchdog) detect.Answer {
 	root := s.systemRoot(w)
@@ -266,7 +274,19 @@ func (s *session) file(r detect.Request, w *watchdog) detect.Answer {
 		return detect.Answer{Err: fmt.Errorf("%s is a directory, not a file", where)}
 	}
 	info := detect.FileInfo{Size: st.Size()}
-	v, err := pe.ReadVersion(kicker{f, w}, st.Size())
+	var ra io.ReaderAt = kicker{f, w}
+	var sum []byte
+	if r.SHA256 && st.Size() <= wholeFileLimit {
+		// The hash needs every byte anyway: one read serves both.
+		buf := make([]byte, st.Size())
+		if _, err := ra.ReadAt(buf, 0); err != nil && !(errors.Is(err, io.EOF) && len(buf) > 0) {
+			return detect.Answer{Err: fileErr(where, "read", err)}
+		}
+		h := sha256.Sum256(buf)
+		sum = h[:]
+		ra = bytes.NewReader(buf)
+	}
+	v, err := pe.ReadVersion(ra, st.Size())
 	switch {
 	case err == nil:
 		info.Version, info.StringVersion = v.FileVersion, v.StringFileVersion
@@ -277,12 +297,18 @@ func (s *session) file(r detect.Request, w *watchdog) detect.Answer {
 	default:
 		return detect.Answer{Err: fileErr(where, "read", err)}
 	}
-	if r.SHA256 {
+	if r.SHA256 && sum == nil {
 		h := sha256.New()
-		if _, err := io.Copy(h, io.NewSectionReader(kicker{f, w}, 0, st.Size())); err != nil {
+		// Large reads: go-smb2 splits them into the server's maximum read
+		// size, so a 30 MB file costs tens of round trips, not a thousand.
+		buf := make([]byte, hashBuffer)
+		if _, err := io.CopyBuffer(h, io.NewSectionReader(kicker{f, w}, 0, st.Size()), buf); err != nil {
 			return detect.Answer{Err: fileErr(where, "hash", err)}
 		}
-		info.SHA256 = hex.EncodeToString(h.Sum(nil))
+		sum = h.Sum(nil)
+	}
+	if sum != nil {
+		info.SHA256 = hex.EncodeToString(sum)
 	}
 	return detect.Answer{Found: true, File: info}
 }

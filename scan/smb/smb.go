@@ -115,8 +115,11 @@ func (o *opener) Open(ctx context.Context, ep transport.Endpoint, opts transport
 	sess, err := d.DialConn(setupCtx, conn, host)
 	if err != nil {
 		kind, hint := classify(err, setupCtx)
-		if kind == transport.Failed && isAuthStatus(err) {
-			kind, hint = transport.AuthFailed, hintAuth
+		if kind == transport.Failed {
+			if msg, ok := authStatus(err); ok {
+				kind, hint = transport.AuthFailed, hintAuth
+				err = fmt.Errorf("logon of %s refused: %s", cred, msg)
+			}
 		}
 		return nil, fail(kind, "session setup", cleanErr(err, setupCtx), hint)
 	}
@@ -139,7 +142,7 @@ func (o *opener) Open(ctx context.Context, ep transport.Endpoint, opts transport
 				kind = transport.AccessDenied
 			}
 		}
-		return nil, fail(kind, "open winreg", cleanErr(err, setupCtx), hint)
+		return nil, fail(kind, `open \PIPE\winreg`, cleanErr(pathErr(err), setupCtx), hint)
 	}
 	s.pipe = pipe
 	reg, err := rrp.Bind(pipe, msrpc.Options{})
@@ -210,13 +213,23 @@ var authStatuses = map[uint32]string{
 	0xC000015B: "logon type not granted",
 }
 
-func isAuthStatus(err error) bool {
+// authStatus says which logon failure err is, if it is one.
+func authStatus(err error) (string, bool) {
 	var re *smb2.ResponseError
 	if errors.As(err, &re) {
-		_, ok := authStatuses[re.Code]
-		return ok
+		msg, ok := authStatuses[re.Code]
+		return fmt.Sprintf("%s (NT status 0x%08X)", msg, re.Code), ok
 	}
-	return false
+	return "", false
+}
+
+// pathErr drops go-smb2's "open NAME:" prefix, which the Op already says.
+func pathErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // watchdog closes the connection when no exchange completes within the
