@@ -346,9 +346,9 @@ func (l *loader) optionalBool(e *etree.Element, key string) bool {
 		return false
 	}
 	switch strings.ToLower(s) {
-	case "1", "true", "yes":
+	case "1", "true":
 		return true
-	case "0", "false", "no":
+	case "0", "false":
 		return false
 	}
 	l.errorf(e, "<%s>: %s=%s is not a boolean; use true/false or 1/0", e.Tag, key, quote(s))

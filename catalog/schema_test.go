@@ -1,0 +1,59 @@
+package catalog
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/patchscan/patchscan/catalog/internal/gen"
+)
+
+// TestSchema validates catalogs against catalog.xsd with xmllint: the
+// hand-written example, the embedded catalog and a generated one must pass;
+// broken ones the schema can see must fail (so the schema is not vacuous).
+func TestSchema(t *testing.T) {
+	xmllint, err := exec.LookPath("xmllint")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("xmllint not installed (apt-get install libxml2-utils)")
+		}
+		t.Skip("xmllint not installed")
+	}
+	generated := filepath.Join(t.TempDir(), "generated.xml")
+	f, err := os.Create(generated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gen.Write(f, 200); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		file  string
+		valid bool
+		says  string
+	}{
+		{testdata + "example.xml", true, ""},
+		{"default/catalog.xml", true, ""},
+		{generated, true, ""},
+		{testdata + "bad-dups.xml", false, "Duplicate key-sequence ['10']"},
+		{testdata + "bad-refs.xml", false, "keyref 'AffectedProductRef'"},
+		{testdata + "bad-values.xml", false, "Missing child element"},
+		{testdata + "bad-root.xml", false, "No matching global declaration"},
+	}
+	for _, tt := range tests {
+		t.Run(filepath.Base(tt.file), func(t *testing.T) {
+			out, err := exec.Command(xmllint, "--noout", "--nonet", "--schema", "catalog.xsd", tt.file).CombinedOutput()
+			if tt.valid && err != nil {
+				t.Fatalf("does not validate:\n%s", out)
+			}
+			if !tt.valid && (err == nil || !strings.Contains(string(out), tt.says)) {
+				t.Fatalf("want a schema error saying %q, got %v:\n%s", tt.says, err, out)
+			}
+		})
+	}
+}
