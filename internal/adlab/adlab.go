@@ -424,3 +424,36 @@ func (d *DC) stop() {
 	// Children that outlived the leader still share the group.
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 }
+
+// AddUser creates an enabled domain user with a password, over LDAPS (so
+// the password never reaches a command line). Lab tests give it the name
+// and password of the lab smbd account, so one --user serves both the
+// enumeration and the scans.
+func (d *DC) AddUser(t testing.TB, name, password string) {
+	t.Helper()
+	conn, err := d.Admin()
+	if err != nil {
+		t.Fatalf("adlab: LDAP admin bind: %v", err)
+	}
+	defer conn.Close()
+	dn := "CN=" + ldap.EscapeDN(name) + ",CN=Users," + BaseDN
+	a := ldap.NewAddRequest(dn, nil)
+	a.Attribute("objectClass", []string{"user"})
+	a.Attribute("sAMAccountName", []string{name})
+	a.Attribute("userPrincipalName", []string{name + "@" + Domain})
+	if err := conn.Add(a); err != nil {
+		t.Fatalf("adlab: adding user %s: %v", name, err)
+	}
+	// unicodePwd is the quoted password in UTF-16LE.
+	q := `"` + password + `"`
+	pw := make([]byte, 0, 2*len(q))
+	for _, r := range q {
+		pw = append(pw, byte(r), byte(r>>8))
+	}
+	m := ldap.NewModifyRequest(dn, nil)
+	m.Replace("unicodePwd", []string{string(pw)})
+	m.Replace("userAccountControl", []string{"512"}) // NORMAL_ACCOUNT, enabled
+	if err := conn.Modify(m); err != nil {
+		t.Fatalf("adlab: setting the password of %s: %v", name, err)
+	}
+}

@@ -12,6 +12,7 @@ func TestLabDC(t *testing.T) {
 	dc := Start(t)
 	dc.AddComputer(t, Computer{Name: "WS01", Addr: "127.0.0.21"})
 	dc.AddComputer(t, Computer{Name: "WS02", Disabled: true})
+	dc.AddUser(t, "scanner", "Scan-pass-42!")
 
 	conn, err := dc.Admin()
 	if err != nil {
@@ -29,6 +30,15 @@ func TestLabDC(t *testing.T) {
 	}
 	if got["ws01.lab.test"] != "4096" {
 		t.Errorf("computers %v: want ws01.lab.test enabled (4096)", got)
+	}
+	// The new user can bind.
+	uc, err := ldap.DialURL("ldaps://"+net.JoinHostPort(dc.Addr, "636"), ldap.DialWithTLSConfig(dc.TLSConfig()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer uc.Close()
+	if err := uc.Bind(`LAB\scanner`, "Scan-pass-42!"); err != nil {
+		t.Errorf("bind as the added user: %v", err)
 	}
 	r := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
 		var d net.Dialer

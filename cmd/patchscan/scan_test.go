@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// runScanCLI runs a fresh `scan` command (no state shared between runs)
+// and returns its exit code as main would.
+func runScanCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	c := newScanCmd()
+	var out, errb bytes.Buffer
+	c.SetOut(&out)
+	c.SetErr(&errb)
+	c.SetIn(strings.NewReader(stdin))
+	c.SetArgs(args)
+	c.SilenceUsage, c.SilenceErrors = true, true
+	err := c.Execute()
+	var ee *exitError
+	switch {
+	case err == nil:
+		code = ExitCompliant
+	case errors.As(err, &ee):
+		code = ee.code
+	default:
+		code = ExitUsage
+	}
+	if err != nil {
+		errb.WriteString(err.Error())
+	}
+	return code, out.String(), errb.String()
+}
+
+// closedPort returns a loopback port nothing listens on.
+func closedPort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ln.Addr().(*net.TCPAddr).Port
+	_ = ln.Close()
+	return p
+}
+
+func wellFormedXML(t *testing.T, what string, r io.Reader) {
+	t.Helper()
+	d := xml.NewDecoder(r)
+	for {
+		_, err := d.Token()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			t.Fatalf("%s is not well-formed XML: %v", what, err)
+		}
+	}
+}
+
+// Every target here is a loopback address: should a check ever let a run
+// through, it must not reach beyond this machine.
+func TestScanUsageErrors(t *testing.T) {
+	t.Setenv(envPassword, "pw-not-shown-1")
+	dir := t.TempDir()
+	hosts := filepath.Join(dir, "hosts.txt")
+	if err := os.WriteFile(hosts, []byte("127.0.0.0/14\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"no targets", []string{"-u", "a"}, ExitUsage, "no targets"},
+		{"only bad targets", []string{"-u", "a", "10.0.0.300"}, ExitUsage, "argument 1: bad target"},
+		{"strict targets", []string{"-u", "a", "--strict-targets", "127.0.0.1", "bad..name"}, ExitUsage, "--strict-targets"},
+		{"max hosts", []string{"-u", "a", "--max-hosts", "1000", "127.0.0.0/16"}, ExitUsage, "65534 hosts, more than --max-hosts 1000"},
+		{"max hosts from a file", []string{"-u", "a", "--hosts-file", hosts}, ExitUsage, "more than --max-hosts 65536"},
+		{"a /8", []string{"-u", "a", "127.0.0.0/8"}, ExitUsage, "16777214 hosts"},
+		{"threads 0", []string{"-u", "a", "--threads", "0", "127.0.0.1"}, ExitUsage, "--threads 0"},
+		{"threads 2000", []string{"-u", "a", "--threads", "2000", "127.0.0.1"}, ExitUsage, "use 1 to 1024"},
+		{"timeout", []string{"-u", "a", "--timeout", "0s", "127.0.0.1"}, ExitUsage, "--timeout"},
+		{"probe longer than timeout", []string{"-u", "a", "--timeout", "1s", "--probe-timeout", "2s", "127.0.0.1"}, ExitUsage, "--probe-timeout"},
+		{"quiet verbose", []string{"-u", "a", "-q", "-v", "127.0.0.1"}, ExitUsage, "contradict"},
+		{"winrm not yet", []string{"-u", "a", "--transport", "winrm", "127.0.0.1"}, ExitUsage, "not available yet"},
+		{"unknown transport", []string{"-u", "a", "--transport", "rsh", "127.0.0.1"}, ExitUsage, "unknown --transport"},
+		{"bad port", []string{"-u", "a", "--smb-port", "70000", "127.0.0.1"}, ExitUsage, "--smb-port 70000"},
+		{"ldap flag without domain", []string{"-u", "a", "--ldap-ca", "x.pem", "127.0.0.1"}, ExitUsage, "--ldap-ca only applies with --domain"},
+		{"missing hosts file", []string{"-u", "a", "--hosts-file", filepath.Join(dir, "nope")}, ExitUsage, "--hosts-file"},
+		{"two stdin readers", []string{"-u", "a", "--hosts-file", "-", "--catalog", "-"}, ExitUsage, "stdin"},
+		{"bad catalog", []string{"-u", "a", "--catalog", "../../testdata/catalogs/bad-syntax.xml", "127.0.0.1"}, ExitBadCatalog, "catalog"},
+		{"missing catalog", []string{"-u", "a", "--catalog", filepath.Join(dir, "none.xml"), "127.0.0.1"}, ExitBadCatalog, "catalog"},
+		{"missing suppress file", []string{"-u", "a", "--suppress", filepath.Join(dir, "none"), "127.0.0.1"}, ExitUsage, "--suppress"},
+		{"bad user", []string{"-u", `A\B\C`, "127.0.0.1"}, ExitUsage, "bad --user"},
+		{"no user", []string{"h"}, ExitUsage, "no --user"},
+		{"unknown flag", []string{"--password", "x", "127.0.0.1"}, ExitUsage, "unknown flag: --password"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runScanCLI(t, "", tc.args...)
+			if code != tc.code || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, tc.code, tc.want)
+			}
+			if stdout != "" {
+				t.Errorf("usage error wrote to stdout: %q", stdout)
+			}
+			if strings.Contains(stderr, "pw-not-shown-1") {
+				t.Errorf("stderr shows the password")
+			}
+		})
+	}
+}
+
+// Unreachable hosts: exit 2, bad targets reported with their place, the
+// XML on stdout and the files complete.
+func TestScanUnreachable(t *testing.T) {
+	t.Setenv(envPassword, "pw-not-shown-2")
+	port := strconv.Itoa(closedPort(t))
+	out := filepath.Join(t.TempDir(), "reports")
+	hostsFile := "# lab\n127.0.0.1\n127.0.0.2-3 # range\nnot_valid!\n"
+	code, stdout, stderr := runScanCLI(t, hostsFile, "-u", `LAB\scanner`, "--smb-port", port,
+		"--hosts-file", "-", "127.0.0.1", "--out", out, "--format", "xml", "-v")
+	if code != ExitNotScanned {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", code, ExitNotScanned, stderr)
+	}
+	for _, want := range []string{"<stdin>:4: bad target", "127.0.0.2: unreachable", "refused the connection", "127.0.0.3: starting (from 127.0.0.2-3)"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Count(stderr, ": starting") != 3 {
+		t.Errorf("want 3 hosts started (127.0.0.1 deduplicated):\n%s", stderr)
+	}
+	wellFormedXML(t, "stdout", strings.NewReader(stdout))
+	if strings.Count(stdout, "127.0.0.") < 3 {
+		t.Errorf("stdout lacks the hosts:\n%s", stdout)
+	}
+	rollup, err := os.Open(filepath.Join(out, "rollup.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rollup.Close()
+	wellFormedXML(t, "rollup.xml", rollup)
+	if strings.Contains(stdout+stderr, "pw-not-shown-2") {
+		t.Error("output shows the password")
+	}
+}
+
+type jsonHost struct {
+	Name, Address, Target, Domain, Status, Error string
+	Results                                      []struct{ Bulletin, KB, Status string }
+}
+
+func parseJSONLines(t *testing.T, s string) map[string]jsonHost {
+	t.Helper()
+	hosts := map[string]jsonHost{}
+	sc := bufio.NewScanner(strings.NewReader(s))
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		var h jsonHost
+		if err := json.Unmarshal(sc.Bytes(), &h); err != nil {
+			t.Fatalf("bad JSON line %q: %v", sc.Text(), err)
+		}
+		hosts[h.Target] = h
+	}
+	return hosts
+}
