@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Named is implemented by sessions that know which transport they run
@@ -44,8 +45,10 @@ func ShouldFallBack(err error) bool {
 	switch {
 	case te.Kind == Unreachable && te.Op == "connect":
 		return true
-	case te.Kind == Failed && (te.Op == "open winreg" || te.Op == "bind winreg"):
-		// The SMB transport's names for the winreg pipe steps.
+	case te.Kind == Failed && strings.Contains(strings.ToLower(te.Op), "winreg"):
+		// The SMB transport's steps that open and bind the winreg pipe
+		// ("open \PIPE\winreg", "bind winreg"), until it wraps
+		// ErrRegistryUnavailable itself.
 		return true
 	}
 	return false

@@ -35,7 +35,7 @@ func (f *fakeOpener) Open(ctx context.Context, ep Endpoint, opts Options) (Sessi
 
 func TestAutoFallback(t *testing.T) {
 	connectRefused := &Error{Kind: Unreachable, Host: "h", Op: "connect", Err: errors.New("connection refused")}
-	noWinreg := &Error{Kind: Failed, Host: "h", Op: "open winreg", Err: errors.New("STATUS_OBJECT_NAME_NOT_FOUND")}
+	noWinreg := &Error{Kind: Failed, Host: "h", Op: `open \PIPE\winreg`, Err: errors.New("STATUS_OBJECT_NAME_NOT_FOUND")}
 	tests := []struct {
 		name      string
 		smbErr    error

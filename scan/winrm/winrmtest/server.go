@@ -79,6 +79,9 @@ type Options struct {
 	// ChunkSize is how many bytes of stdout one Receive returns (real
 	// servers split output across Receives); 0 means 4096.
 	ChunkSize int
+	// ListenAddr is the loopback address to listen on ("127.0.0.5:0", to
+	// sit beside a lab host); "" means 127.0.0.1 on a free port.
+	ListenAddr string
 }
 
 // Stats counts what the server saw.
@@ -150,6 +153,18 @@ func Start(opts Options) (*Server, error) {
 	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	s.srv.Config.ConnContext = func(ctx context.Context, _ net.Conn) context.Context {
 		return context.WithValue(ctx, connKey{}, &connState{})
+	}
+	if opts.ListenAddr != "" {
+		host, _, err := net.SplitHostPort(opts.ListenAddr)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			return nil, fmt.Errorf("winrmtest: listen address %q is not a loopback address", opts.ListenAddr)
+		}
+		l, err := net.Listen("tcp", opts.ListenAddr)
+		if err != nil {
+			return nil, fmt.Errorf("winrmtest: %w", err)
+		}
+		s.srv.Listener.Close()
+		s.srv.Listener = l
 	}
 	if opts.TLS {
 		s.srv.StartTLS()

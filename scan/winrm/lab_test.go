@@ -1,0 +1,252 @@
+package winrm_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/patchscan/patchscan/catalog"
+	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/detect/memhost"
+	"github.com/patchscan/patchscan/internal/lab"
+	"github.com/patchscan/patchscan/internal/pe"
+	"github.com/patchscan/patchscan/scan/smb"
+	"github.com/patchscan/patchscan/scan/transport"
+	"github.com/patchscan/patchscan/scan/winrm"
+	"github.com/patchscan/patchscan/scan/winrm/winrmtest"
+)
+
+// labFixture builds, from a lab host's own fixtures (.reg files and files
+// placed on C:), the host the WinRM test server answers from: the same
+// data the Samba lab host serves over SMB.
+func labFixture(t *testing.T, spec lab.HostSpec) *memhost.Host {
+	t.Helper()
+	h := memhost.New()
+	for _, reg := range spec.Reg {
+		f, err := os.Open(filepath.Join(lab.RepoRoot(), reg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = h.LoadReg(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", reg, err)
+		}
+	}
+	// What Samba serves from its own code instead of the imported values
+	// (testdata/lab/README.md): a Windows host would serve the imported
+	// ones, but equivalence means the same host, so mirror Samba.
+	const cv = `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`
+	h.DeleteKey(cv)
+	h.SetValue(cv, "CurrentVersion", detect.RegValue{Type: detect.RegSZ, Data: utf16z("6.1")})
+	h.SetValue(cv, "SystemRoot", detect.RegValue{Type: detect.RegSZ, Data: utf16z(`c:\Windows`)})
+	h.SetValue(`HKLM\SYSTEM\CurrentControlSet\Control\ProductOptions`, "ProductType", detect.RegValue{Type: detect.RegSZ, Data: utf16z("ServerNT")})
+	for _, f := range spec.Files {
+		data, err := os.ReadFile(filepath.Join(lab.RepoRoot(), f.Src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = append(data, f.Append...)
+		info, err := pe.ReadVersion(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatalf("%s: %v", f.Src, err)
+		}
+		sum := sha256.Sum256(data)
+		fi := detect.FileInfo{Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
+		if info.HasVersion {
+			fi.Version, fi.StringVersion = info.FileVersion, info.StringFileVersion
+		}
+		h.SetFile(`C:\`+f.Path, fi)
+	}
+	return h
+}
+
+func labCatalog(t *testing.T) *catalog.Catalog {
+	t.Helper()
+	cat, err := catalog.LoadFile(filepath.Join(lab.RepoRoot(), "testdata", "catalogs", "lab.xml"))
+	if err != nil {
+		t.Fatalf("lab catalog: %v", err)
+	}
+	return cat
+}
+
+// TestCrossTransportEquivalence scans every lab host over SMB (the real
+// Samba host) and over WinRM (the test server on the same address,
+// answering from the same fixtures) and requires the same report.
+func TestCrossTransportEquivalence(t *testing.T) {
+	specs := lab.StandardHosts()
+	l := lab.Start(t, specs...)
+	cat := labCatalog(t)
+	for _, spec := range specs {
+		h := l.Host(spec.Name)
+		if h == nil {
+			t.Fatalf("lab host %s did not start", spec.Name)
+		}
+		srv, err := winrmtest.Start(winrmtest.Options{
+			ListenAddr: net.JoinHostPort(h.IP, "0"),
+			Host:       labFixture(t, spec),
+			Account:    winrmtest.Account{Domain: h.Domain, User: h.User, Password: h.Password},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(srv.Close)
+		ep := transport.Endpoint{Host: h.IP, Addr: h.Addr()}
+		opts := transport.Options{Credentials: transport.Credentials{Domain: l.Domain, User: l.User, Password: l.Password}, Timeout: 20 * time.Second}
+		openers := map[string]transport.Opener{
+			"smb":   smb.NewOpener(smb.Config{}),
+			"winrm": winrm.NewOpener(winrm.Config{Port: srv.Port}),
+		}
+		for _, mode := range []detect.ChecksumMode{detect.ChecksumOn, detect.ChecksumOff} {
+			t.Run(spec.Name+"/"+mode.String(), func(t *testing.T) {
+				eng := detect.New(cat, detect.Options{Checksums: mode})
+				reports := map[string]*detect.Report{}
+				kinds := map[string]transport.Kind{}
+				for name, op := range openers {
+					ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+					defer cancel()
+					s, err := op.Open(ctx, ep, opts)
+					if err != nil {
+						kinds[name] = transport.KindOf(err)
+						t.Logf("%s: %v", name, err)
+						continue
+					}
+					rep, err := eng.Scan(ctx, s)
+					s.Close()
+					if err != nil {
+						t.Fatalf("%s scan: %v", name, err)
+					}
+					reports[name] = rep
+				}
+				switch spec.Name {
+				case lab.NoWinreg:
+					// The point of WinRM: no Remote Registry needed.
+					if kinds["smb"] != transport.Failed || reports["winrm"] == nil {
+						t.Fatalf("no-winreg host: smb %q, winrm report %v; want smb to fail and winrm to scan", kinds["smb"], reports["winrm"] != nil)
+					}
+					return
+				case lab.WrongPassword:
+					if kinds["smb"] != transport.AuthFailed || kinds["winrm"] != transport.AuthFailed {
+						t.Fatalf("wrong-password host: smb %q, winrm %q; want auth-failed from both", kinds["smb"], kinds["winrm"])
+					}
+					return
+				}
+				rs, rw := reports["smb"], reports["winrm"]
+				if rs == nil || rw == nil {
+					t.Fatalf("a transport failed: %v", kinds)
+				}
+				if len(rs.Results) == 0 || rs.Facts == 0 {
+					t.Fatalf("empty SMB report (%d results, %d facts): nothing compared", len(rs.Results), rs.Facts)
+				}
+				if !reflect.DeepEqual(rs.OS, rw.OS) || !reflect.DeepEqual(rs.Products, rw.Products) {
+					t.Errorf("host identity differs:\nsmb   %+v %v\nwinrm %+v %v", rs.OS, rs.Products, rw.OS, rw.Products)
+				}
+				if !reflect.DeepEqual(rs.Results, rw.Results) {
+					t.Errorf("results differ:\nsmb   %+v\nwinrm %+v", rs.Results, rw.Results)
+				}
+				if rs.Facts != rw.Facts || rs.Batches != rw.Batches {
+					t.Errorf("engine asked differently: smb %d facts/%d batches, winrm %d/%d", rs.Facts, rs.Batches, rw.Facts, rw.Batches)
+				}
+				for _, r := range rw.Results {
+					if r.BulletinID == "MS17-010" && mode == detect.ChecksumOn && string(r.Status) != lab.Expected[spec.Name] {
+						t.Errorf("MS17-010 over WinRM: %s, want %s", r.Status, lab.Expected[spec.Name])
+					}
+				}
+				if st := srv.Stats(); srv.OpenShells() != 0 || st.ShellsCreated != st.ShellsDeleted {
+					t.Errorf("shells leaked: %+v, open %d", st, srv.OpenShells())
+				}
+			})
+		}
+	}
+}
+
+// TestAutoFallsBackOnLab runs the auto transport against the lab: a host
+// with SMB and winreg stays on SMB, the no-winreg host falls back to WinRM.
+func TestAutoFallsBackOnLab(t *testing.T) {
+	specs := []lab.HostSpec{}
+	for _, s := range lab.StandardHosts() {
+		if s.Name == lab.Patched || s.Name == lab.NoWinreg || s.Name == lab.WrongPassword {
+			specs = append(specs, s)
+		}
+	}
+	l := lab.Start(t, specs...)
+	cat := labCatalog(t)
+	want := map[string]string{lab.Patched: "smb", lab.NoWinreg: "winrm", lab.WrongPassword: ""}
+	for _, spec := range specs {
+		t.Run(spec.Name, func(t *testing.T) {
+			h := l.Host(spec.Name)
+			srv, err := winrmtest.Start(winrmtest.Options{
+				ListenAddr: net.JoinHostPort(h.IP, "0"),
+				Host:       labFixture(t, spec),
+				Account:    winrmtest.Account{Domain: h.Domain, User: h.User, Password: h.Password},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Close()
+			auto := transport.NewAuto(smb.NewOpener(smb.Config{}), winrm.NewOpener(winrm.Config{Port: srv.Port}))
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			s, err := auto.Open(ctx, transport.Endpoint{Host: h.IP, Addr: h.Addr()},
+				transport.Options{Credentials: transport.Credentials{Domain: l.Domain, User: l.User, Password: l.Password}, Timeout: 20 * time.Second})
+			if want[spec.Name] == "" {
+				if transport.KindOf(err) != transport.AuthFailed {
+					t.Fatalf("wrong password: %v, want auth-failed", err)
+				}
+				if srv.Stats().Requests != 0 {
+					t.Error("auto tried WinRM after SMB refused the logon")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if got := transport.SessionTransport(s, auto.Name()); got != want[spec.Name] {
+				t.Errorf("transport %q, want %q", got, want[spec.Name])
+			}
+			rep, err := detect.New(cat, detect.Options{Checksums: detect.ChecksumOn}).Scan(ctx, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rep.Results {
+				if r.BulletinID == "MS17-010" && r.Status != detect.StatusInstalled {
+					t.Errorf("MS17-010 %s, want installed", r.Status)
+				}
+			}
+		})
+	}
+}
+
+// TestAutoFallsBackWhen445Closed needs no lab: SMB's port is closed, the
+// WinRM test server answers.
+func TestAutoFallsBackWhen445Closed(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	srv := start(t, winrmtest.Options{})
+	auto := transport.NewAuto(smb.NewOpener(smb.Config{}), winrm.NewOpener(winrm.Config{Port: srv.Port}))
+	s, err := auto.Open(context.Background(), transport.Endpoint{Host: "127.0.0.1", Addr: "127.0.0.1:" + strconv.Itoa(closed)}, options(goodCreds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := transport.SessionTransport(s, auto.Name()); got != "winrm" {
+		t.Errorf("transport %q, want winrm", got)
+	}
+	got, err := s.Facts(context.Background(), batch[:1])
+	if err != nil || !got[0].Found {
+		t.Errorf("Facts over the fallback = %+v, %v", got, err)
+	}
+}
