@@ -617,7 +617,13 @@ func (s *scanner) disagree(ps []patchState) {
 // catalog product order), then patches in catalog order.
 func (s *scanner) results(ps []patchState) []Result {
 	e := s.e
-	out := make([]Result, 0, e.nReport+2)
+	n := 0
+	for k, pi := range e.eval {
+		if e.patches[pi].report && !(e.opts.SkipNotApplicable && ps[k].status == StatusNotApplicable) {
+			n++
+		}
+	}
+	out := make([]Result, 0, n+1)
 	if s.spKnown {
 		for i := range e.products {
 			p := &e.products[i]
