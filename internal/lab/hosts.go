@@ -25,6 +25,7 @@ const (
 	WrongChecksum = "wrong-checksum"
 	NoWinreg      = "no-winreg"
 	WrongPassword = "wrong-password"
+	Encrypted     = "encrypted"
 )
 
 func srv(src string, appendBytes []byte) []File {
@@ -32,6 +33,8 @@ func srv(src string, appendBytes []byte) []File {
 		{Path: SrvPath, Src: src, Append: appendBytes},
 		// A file outside System32 that C$ (not ADMIN$) must serve.
 		{Path: `Program Files\PatchscanLab\tool.exe`, Src: SrvOld},
+		// A file the lab account may not read.
+		{Path: `Windows\System32\locked.dll`, Src: SrvOld, Mode: 0o600},
 	}
 }
 
@@ -48,6 +51,7 @@ func StandardHosts() []HostSpec {
 		{Name: WrongChecksum, Reg: all, Files: srv(SrvExact, []byte("patchscan lab: tampered\n"))},
 		{Name: NoWinreg, Reg: all, Files: srv(SrvExact, nil), NoWinreg: true},
 		{Name: WrongPassword, Reg: all, Files: srv(SrvExact, nil), RejectPassword: true},
+		{Name: Encrypted, Reg: all, Files: srv(SrvExact, nil), Encrypt: true},
 	}
 }
 
@@ -62,4 +66,5 @@ var Expected = map[string]string{
 	WrongChecksum: "missing",
 	NoWinreg:      "error",
 	WrongPassword: "auth-failed",
+	Encrypted:     "installed",
 }

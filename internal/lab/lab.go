@@ -54,6 +54,9 @@ type File struct {
 	Path   string // Windows path under C:\, e.g. `Windows\System32\drivers\srv.sys`
 	Src    string // file to copy; relative paths are relative to the repository root
 	Append []byte // bytes appended to the copy (same version resource, other checksum)
+	// Mode of the copy; 0 = 0644. 0600 makes it unreadable to the lab
+	// account (the file is root's): a per-file access-denied.
+	Mode os.FileMode
 }
 
 // HostSpec describes one lab host.
@@ -67,6 +70,8 @@ type HostSpec struct {
 	// RejectPassword gives the host's account a different password, so a
 	// scan with Lab.Password fails to log on.
 	RejectPassword bool
+	// Encrypt makes the host require SMB3 encryption.
+	Encrypt bool
 }
 
 // Host is a running lab host.
@@ -300,6 +305,7 @@ func (l *Lab) start(spec HostSpec, ip string, cfg Config) (*Host, error) {
 	if err := renderConf(h.conf, map[string]any{
 		"Dir": h.dir, "Name": spec.Name, "NetBIOS": netbios, "Workgroup": Workgroup,
 		"Interface": iface, "Port": cfg.Port, "NoWinreg": spec.NoWinreg, "User": Account,
+		"Encrypt": spec.Encrypt,
 	}); err != nil {
 		return nil, err
 	}
@@ -463,7 +469,11 @@ func placeFile(root string, f File) error {
 		return fmt.Errorf("lab file source: %w", err)
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	mode := f.Mode
+	if mode == 0 {
+		mode = 0o644
+	}
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
 	if err != nil {
 		return err
 	}
@@ -472,6 +482,10 @@ func placeFile(root string, f File) error {
 		return err
 	}
 	if _, err := out.Write(f.Append); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Chmod(mode); err != nil { // umask may have narrowed it
 		out.Close()
 		return err
 	}

@@ -92,6 +92,7 @@ func TestLabPatchedHostFacts(t *testing.T) {
 		{Kind: detect.FactFile, Path: `C:\Program Files\PatchscanLab\tool.exe`},
 		{Kind: detect.FactFile, Path: `C:\Windows\System32\drivers\nosuch.sys`},
 		{Kind: detect.FactFile, Path: `C:\Windows\System32\drivers`},
+		{Kind: detect.FactFile, Path: `C:\Windows\System32\locked.dll`},
 	}
 	answers, err := s.Facts(context.Background(), reqs)
 	if err != nil {
@@ -125,6 +126,7 @@ func TestLabPatchedHostFacts(t *testing.T) {
 		{found: true, version: "6.1.7601.17514"},
 		{found: false},
 		{errLike: "directory"},
+		{errLike: "access denied"},
 	}
 	for i, w := range wants {
 		a := answers[i]
@@ -133,6 +135,9 @@ func TestLabPatchedHostFacts(t *testing.T) {
 		if w.errLike != "" {
 			if a.Err == nil || !strings.Contains(a.Err.Error(), w.errLike) {
 				t.Errorf("%s: err %v, want %q", name, a.Err, w.errLike)
+			}
+			if w.errLike == "access denied" && !errors.Is(a.Err, detect.ErrAccessDenied) {
+				t.Errorf("%s: %v does not wrap detect.ErrAccessDenied", name, a.Err)
 			}
 			continue
 		}
@@ -228,4 +233,55 @@ func TestCancelClosesConnection(t *testing.T) {
 	if err == nil || time.Since(start) > 2*time.Second {
 		t.Fatalf("err %v after %v", err, time.Since(start))
 	}
+}
+
+// The NT hash logs on like the password (pass-the-hash for operators who
+// hold only the hash), and the encrypted host is read through SMB3
+// encryption.
+func TestLabNTHashAndEncryption(t *testing.T) {
+	l := standardLab(t)
+	for _, host := range []string{lab.Patched, lab.Encrypted} {
+		h := l.Host(host)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		s, err := NewOpener(Config{}).Open(ctx, transport.Endpoint{Host: h.IP, Addr: h.Addr()}, transport.Options{
+			Credentials: transport.Credentials{Domain: l.Domain, User: l.User, NTHash: ntHash(l.Password)},
+			Timeout:     20 * time.Second,
+		})
+		if err != nil {
+			cancel()
+			t.Fatalf("%s: %v", host, err)
+		}
+		a, err := s.Facts(ctx, []detect.Request{{Kind: detect.FactFile, Path: srvWin, SHA256: true}, {Kind: detect.FactRegKey, Key: kbKey}})
+		s.Close()
+		cancel()
+		if err != nil || !a[0].Found || a[0].File.SHA256 != lab.SrvSHA256 || !a[1].Found {
+			t.Fatalf("%s: %+v %v", host, a, err)
+		}
+	}
+}
+
+// A host that accepts TCP but never answers costs the timeout, not more,
+// and is reported unreachable.
+func TestSilentHostTimesOut(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	start := time.Now()
+	_, err = NewOpener(Config{}).Open(context.Background(), transport.Endpoint{Host: "127.0.0.1", Addr: ln.Addr().String()},
+		transport.Options{Credentials: transport.Credentials{User: "u", Password: "pw"}, Timeout: 300 * time.Millisecond})
+	if transport.KindOf(err) != transport.Unreachable || time.Since(start) > 3*time.Second {
+		t.Fatalf("err %v (kind %v) after %v", err, transport.KindOf(err), time.Since(start))
+	}
+	t.Logf("%v after %v", err, time.Since(start).Round(time.Millisecond))
 }

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"os"
 	"testing"
+
+	//lint:ignore SA1019 the NTLM NT hash is MD4 by definition (a legacy protocol, not a security choice)
+	"golang.org/x/crypto/md4"
 )
 
 func ciMode() bool { return os.Getenv("CI") == "true" }
@@ -25,4 +28,13 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(labDir)
 	}
 	os.Exit(code)
+}
+
+// ntHash is MD4 of the UTF-16LE password (MS-NLMP NTOWFv1).
+func ntHash(password string) []byte {
+	h := md4.New()
+	for _, r := range password {
+		h.Write([]byte{byte(r), byte(r >> 8)})
+	}
+	return h.Sum(nil)
 }

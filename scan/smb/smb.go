@@ -192,10 +192,13 @@ func classify(err error, ctx context.Context) (transport.Kind, string) {
 }
 
 func cleanErr(err error, ctx context.Context) error {
-	if ctx.Err() != nil {
-		return fmt.Errorf("%w (%v)", ctx.Err(), err)
+	switch {
+	case ctx.Err() == nil:
+		return err
+	case errors.Is(err, ctx.Err()):
+		return fmt.Errorf("no answer in time: %w", ctx.Err())
 	}
-	return err
+	return fmt.Errorf("%w (%v)", ctx.Err(), err)
 }
 
 // NT status codes of logons that failed for reasons of the account.
