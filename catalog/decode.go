@@ -918,7 +918,7 @@ func (l *loader) rule(e *etree.Element, kind RuleKind) (Rule, bool) {
 		r.Version = v
 	case OpNumberGE, OpNumberLE:
 		if !isNumber(strings.TrimSpace(value)) {
-			fail("Value %s for %s is not a decimal integer", quote(value), r.Op)
+			fail("Value %s for %s is not an unsigned 64-bit number (decimal, or hexadecimal with 0x)", quote(value), r.Op)
 		}
 	case OpMatches:
 		if len(value) > maxRegexp {
@@ -957,11 +957,13 @@ func opList(ops []Op) string {
 	return strings.Join(s, ", ")
 }
 
-// isNumber accepts what number-* operators compare with: a decimal integer
-// that fits in 64 bits, signed or unsigned (REG_QWORD values are unsigned).
+// isNumber accepts what number-* operators compare with, as the engine
+// reads it: an unsigned 64-bit integer, decimal or 0x-prefixed hexadecimal
+// (REG_DWORD and REG_QWORD values are unsigned).
 func isNumber(s string) bool {
-	if _, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return true
+	if len(s) > 2 && (s[:2] == "0x" || s[:2] == "0X") {
+		_, err := strconv.ParseUint(s[2:], 16, 64)
+		return err == nil
 	}
 	_, err := strconv.ParseUint(s, 10, 64)
 	return err == nil

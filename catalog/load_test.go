@@ -159,7 +159,7 @@ func TestBadCatalogs(t *testing.T) {
 			{15, `Key "SOFTWARE\A": must start with HKLM\`},
 			{16, "<RegValue>: required attribute Name is missing"},
 			{17, `bad version for version-ge: version "6.1.x"`},
-			{18, `Value "ten" for number-le is not a decimal integer`},
+			{18, `Value "ten" for number-le is not an unsigned 64-bit number`},
 			{19, "bad regular expression"},
 			{20, "Op exists takes no Value"},
 			{21, "Op equals needs a Value"},
@@ -528,6 +528,42 @@ func TestStartTags(t *testing.T) {
 		exact, err := startTagsExact([]byte(d))
 		if !ok || err != nil || !reflect.DeepEqual(fast, exact) {
 			t.Errorf("%s: fast %v (%v), exact %v (%v)", d, fast, ok, exact, err)
+		}
+	}
+}
+
+// TestDocsExample keeps the documentation's full example and
+// testdata/catalogs/example.xml (which the other tests load) identical.
+func TestDocsExample(t *testing.T) {
+	doc, err := os.ReadFile("../docs/catalog-format.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile(testdata + "example.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(doc), "## Full example")
+	if !ok {
+		t.Fatal("docs/catalog-format.md has no full example section")
+	}
+	_, block, ok := strings.Cut(after, "```xml\n")
+	if !ok {
+		t.Fatal("no xml block in the full example section")
+	}
+	block, _, _ = strings.Cut(block, "```")
+	if block != string(example) {
+		t.Error("the example in docs/catalog-format.md differs from testdata/catalogs/example.xml")
+	}
+}
+
+func TestIsNumber(t *testing.T) {
+	for s, want := range map[string]bool{
+		"0": true, "4294967295": true, "18446744073709551615": true, "0x10": true, "0XfF": true,
+		"": false, "-1": false, "+1": false, "18446744073709551616": false, "0x": false, "1.5": false, "ten": false,
+	} {
+		if got := isNumber(s); got != want {
+			t.Errorf("isNumber(%q) = %v", s, got)
 		}
 	}
 }
