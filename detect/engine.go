@@ -474,6 +474,18 @@ func regKey(k string) string {
 	return low
 }
 
+// canonicalKey is the key as sent to hosts: "HKLM\..." (transports expect
+// the short hive name; a hand-built catalog may spell it out), no trailing
+// backslash, case kept.
+func canonicalKey(k string) string {
+	k = strings.TrimRight(strings.TrimSpace(k), `\`)
+	const long = `HKEY_LOCAL_MACHINE`
+	if len(k) >= len(long) && strings.EqualFold(k[:len(long)], long) && (len(k) == len(long) || k[len(long)] == '\\') {
+		k = "HKLM" + k[len(long):]
+	}
+	return k
+}
+
 func (b *builder) reg(kind FactKind, key, name string) int32 {
 	k := regKey(key)
 	if kind == FactRegValue {
@@ -485,7 +497,7 @@ func (b *builder) reg(kind FactKind, key, name string) int32 {
 		return id
 	}
 	id := int32(len(b.e.regFacts))
-	r := Request{Kind: kind, Key: key}
+	r := Request{Kind: kind, Key: canonicalKey(key)}
 	if kind == FactRegValue {
 		r.Name = name
 	}

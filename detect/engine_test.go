@@ -840,3 +840,24 @@ func TestChecksumAskedUpFront(t *testing.T) {
 		})
 	}
 }
+
+// TestRequestsCanonical: keys reach the host as HKLM\..., whatever the
+// catalog's spelling, and spellings of one key are one fact.
+func TestRequestsCanonical(t *testing.T) {
+	cat := testCatalog(bulletin("MS1",
+		patch("KB1", regKey(`HKEY_LOCAL_MACHINE\SOFTWARE\X\`, catalog.OpExists)),
+		patch("KB2", regKey(`hklm\software\x`, catalog.OpExists))))
+	h := serverHost()
+	h.SetKey(`HKLM\SOFTWARE\X`)
+	rep := scan(t, cat, detect.Options{}, h)
+	b := h.Batches()
+	last := b[len(b)-1]
+	if len(last) != 1 || last[0].Key != `HKLM\SOFTWARE\X` {
+		t.Errorf("last batch = %+v, want one request for HKLM\\SOFTWARE\\X", last)
+	}
+	for kb, r := range byKB(rep) {
+		if r.Status != detect.StatusInstalled {
+			t.Errorf("%s = %s", kb, r.Status)
+		}
+	}
+}
