@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -181,4 +180,3 @@ func parseNTHash(s string) ([]byte, error) {
 	return h, nil
 }
 
-var errNoCreds = errors.New("no credentials")

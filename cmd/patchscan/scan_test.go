@@ -177,3 +177,5 @@ func parseJSONLines(t *testing.T, s string) map[string]jsonHost {
 	}
 	return hosts
 }
+
+func itoa(i int) string { return strconv.Itoa(i) }

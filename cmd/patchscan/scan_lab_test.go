@@ -1,0 +1,122 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/patchscan/patchscan/internal/adlab"
+	"github.com/patchscan/patchscan/internal/lab"
+)
+
+const labCatalog = "../../testdata/catalogs/lab.xml"
+
+func labSpecs(names ...string) []lab.HostSpec {
+	var out []lab.HostSpec
+	for _, s := range lab.StandardHosts() {
+		for _, n := range names {
+			if s.Name == n {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// ms17010 is the verdict of MS17-010 on a host, or its host status.
+func ms17010(h jsonHost) string {
+	if h.Status != "scanned" {
+		return h.Status
+	}
+	for _, r := range h.Results {
+		if r.Bulletin == "MS17-010" {
+			return r.Status
+		}
+	}
+	return "no MS17-010 result"
+}
+
+// TestScanLabExitCodes scans real Samba lab hosts through the CLI: the
+// verdicts arrive and the exit code follows them.
+func TestScanLabExitCodes(t *testing.T) {
+	l := lab.Start(t, labSpecs(lab.Patched, lab.OldFile, lab.WrongPassword)...)
+	t.Setenv(envPassword, l.Password)
+	user := l.Domain + `\` + l.User
+	ip := func(n string) string { return l.Host(n).IP }
+	dead := "127.0.0.1:" + itoa(closedPort(t))
+
+	tests := []struct {
+		name    string
+		targets []string
+		code    int
+	}{
+		{"compliant", []string{ip(lab.Patched)}, ExitCompliant},
+		{"missing", []string{ip(lab.Patched), ip(lab.OldFile)}, ExitMissing},
+		{"not scanned", []string{ip(lab.Patched), dead}, ExitNotScanned},
+		{"both", []string{ip(lab.OldFile), ip(lab.WrongPassword)}, ExitBoth},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"-u", user, "--catalog", labCatalog, "--checksums", "on", "--no-files", "--format", "json"}, tc.targets...)
+			code, stdout, stderr := runScanCLI(t, "", args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\nstderr: %s\nstdout: %s", code, tc.code, stderr, stdout)
+			}
+			hosts := parseJSONLines(t, stdout)
+			if len(hosts) != len(tc.targets) {
+				t.Fatalf("%d hosts reported, want %d", len(hosts), len(tc.targets))
+			}
+			for _, h := range l.Hosts {
+				if r, ok := hosts[h.IP]; ok {
+					if got, want := ms17010(r), lab.Expected[h.Name]; got != want {
+						t.Errorf("%s: %s, want %s (%s)", h.Name, got, want, r.Error)
+					}
+				}
+			}
+			if strings.Contains(stdout+stderr, l.Password) {
+				t.Error("output shows the password")
+			}
+		})
+	}
+}
+
+// TestScanDomain enumerates a real Samba AD DC and scans the lab hosts
+// registered in it, resolving their names through the DC's DNS.
+func TestScanDomain(t *testing.T) {
+	password := "Lab-Scan-7f3c!9a" // AD's complexity rules apply
+	l := lab.StartConfig(t, lab.Config{Password: password}, labSpecs(lab.Patched, lab.OldFile)...)
+	dc := adlab.Start(t)
+	dc.AddUser(t, l.User, password)
+	dc.AddComputer(t, adlab.Computer{Name: "PATCHED", Addr: l.Host(lab.Patched).IP})
+	dc.AddComputer(t, adlab.Computer{Name: "OLD-FILE", Addr: l.Host(lab.OldFile).IP})
+	dc.AddComputer(t, adlab.Computer{Name: "RETIRED", Addr: "127.0.0.1", Disabled: true})
+	t.Setenv(envPassword, password)
+
+	code, stdout, stderr := runScanCLI(t, "", "-u", adlab.NetBIOS+`\`+l.User,
+		"--domain", adlab.Domain, "--dns-server", dc.Addr, "--ldap-ca", dc.CAFile,
+		"--ldap-filter", "(!(cn=DC1))", // the DC itself runs no SMB here
+		"--catalog", labCatalog, "--checksums", "on", "--no-files", "--format", "json", "-v")
+	if code != ExitMissing {
+		t.Fatalf("exit %d, want %d\nstderr: %s\nstdout: %s", code, ExitMissing, stderr, stdout)
+	}
+	hosts := parseJSONLines(t, stdout)
+	want := map[string]string{"patched.lab.test": lab.Expected[lab.Patched], "old-file.lab.test": lab.Expected[lab.OldFile]}
+	if len(hosts) != len(want) {
+		t.Errorf("hosts %v, want %v", hosts, want)
+	}
+	for name, verdict := range want {
+		h, ok := hosts[name]
+		if !ok {
+			t.Errorf("%s not scanned; got %v", name, hosts)
+			continue
+		}
+		if got := ms17010(h); got != verdict || h.Domain != adlab.Domain {
+			t.Errorf("%s: %s in domain %q, want %s in %s (%s)", name, got, h.Domain, verdict, adlab.Domain, h.Error)
+		}
+	}
+	if !strings.Contains(stderr, "domain lab.test: 2 enabled computers") {
+		t.Errorf("stderr lacks the enumeration count:\n%s", stderr)
+	}
+	if strings.Contains(stdout+stderr, password) {
+		t.Error("output shows the password")
+	}
+}
