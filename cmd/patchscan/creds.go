@@ -179,4 +179,3 @@ func parseNTHash(s string) ([]byte, error) {
 	}
 	return h, nil
 }
-
