@@ -26,6 +26,7 @@ const (
 	NoWinreg      = "no-winreg"
 	WrongPassword = "wrong-password"
 	Encrypted     = "encrypted"
+	NotAdmin      = "not-admin"
 )
 
 func srv(src string, appendBytes []byte) []File {
@@ -52,6 +53,7 @@ func StandardHosts() []HostSpec {
 		{Name: NoWinreg, Reg: all, Files: srv(SrvExact, nil), NoWinreg: true},
 		{Name: WrongPassword, Reg: all, Files: srv(SrvExact, nil), RejectPassword: true},
 		{Name: Encrypted, Reg: all, Files: srv(SrvExact, nil), Encrypt: true},
+		{Name: NotAdmin, Reg: all, Files: srv(SrvExact, nil), DenyAdminShares: true},
 	}
 }
 
@@ -67,4 +69,5 @@ var Expected = map[string]string{
 	NoWinreg:      "error",
 	WrongPassword: "auth-failed",
 	Encrypted:     "installed",
+	NotAdmin:      "access-denied",
 }

@@ -72,6 +72,9 @@ type HostSpec struct {
 	RejectPassword bool
 	// Encrypt makes the host require SMB3 encryption.
 	Encrypt bool
+	// DenyAdminShares refuses C$ and ADMIN$ to the lab account, as Windows
+	// does for an account that is not an administrator.
+	DenyAdminShares bool
 }
 
 // Host is a running lab host.
@@ -305,7 +308,7 @@ func (l *Lab) start(spec HostSpec, ip string, cfg Config) (*Host, error) {
 	if err := renderConf(h.conf, map[string]any{
 		"Dir": h.dir, "Name": spec.Name, "NetBIOS": netbios, "Workgroup": Workgroup,
 		"Interface": iface, "Port": cfg.Port, "NoWinreg": spec.NoWinreg, "User": Account,
-		"Encrypt": spec.Encrypt,
+		"Encrypt": spec.Encrypt, "DenyAdminShares": spec.DenyAdminShares,
 	}); err != nil {
 		return nil, err
 	}

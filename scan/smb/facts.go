@@ -71,8 +71,13 @@ func (s *session) Facts(ctx context.Context, reqs []detect.Request) ([]detect.An
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	// A broken connection is the host's failure, not the facts'.
+	// A broken connection, or admin shares refused, is the host's
+	// failure, not the facts'.
 	for _, a := range answers {
+		var te *transport.Error
+		if errors.As(a.Err, &te) {
+			return nil, te
+		}
 		if a.Err != nil && connectionLost(a.Err) {
 			return nil, &transport.Error{Kind: transport.Unreachable, Host: s.host, Op: "read facts", Err: a.Err,
 				Hint: "the connection to the host broke or timed out: raise --timeout or check the network"}
@@ -213,6 +218,15 @@ func sharePath(path, systemRoot string) (share, rel string, err error) {
 	return "", "", fmt.Errorf("file path %q is not an absolute drive path (C:\\...)", path)
 }
 
+// systemDrive is the drive share of %SystemRoot% ("C$"), or "C$" when it
+// is unknown.
+func systemDrive(root string) string {
+	if len(root) >= 2 && root[1] == ':' && isLetter(root[0]) {
+		return strings.ToUpper(root[:1]) + "$"
+	}
+	return "C$"
+}
+
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 func (s *session) mount(name string) (*smb2.Share, error) {
@@ -253,6 +267,12 @@ func (s *session) file(r detect.Request, w *watchdog) detect.Answer {
 	share, err := s.mount(shareName)
 	w.kick()
 	if err != nil {
+		if errors.Is(err, detect.ErrAccessDenied) && (shareName == "ADMIN$" || shareName == systemDrive(root)) {
+			// Without the admin shares no file can be checked: the
+			// account is not an administrator. That is the host's status.
+			return detect.Answer{Err: &transport.Error{Kind: transport.AccessDenied, Host: s.host, Op: "connect to " + shareName,
+				Err: detect.ErrAccessDenied, Hint: fmt.Sprintf(`the account must be an administrator of the host (check with: net use \\%s\%s)`, s.host, shareName)}}
+		}
 		return detect.Answer{Err: err}
 	}
 	where := `\\` + s.host + `\` + shareName + `\` + rel
