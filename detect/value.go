@@ -168,14 +168,27 @@ func (v RegValue) Text() string {
 	return hex.EncodeToString(v.Data)
 }
 
-// texts is what string operators (equals, matches, version-*) test: every
-// element of a REG_MULTI_SZ (the rule holds when one element matches), else
-// the one Text.
+// maxMultiSZ bounds how many elements of a REG_MULTI_SZ rules look at: a
+// hostile value of a million empty strings would otherwise cost a string
+// header per two bytes of data. Real lists are far shorter.
+const maxMultiSZ = 4096
+
+// texts is what string operators (equals, matches, version-*) test: the
+// first maxMultiSZ elements of a REG_MULTI_SZ (the rule holds when one
+// element matches), else the one Text.
 func (v RegValue) texts() []string {
-	if v.Type == RegMultiSZ {
-		return v.Strings()
+	if v.Type != RegMultiSZ {
+		return []string{v.Text()}
 	}
-	return []string{v.Text()}
+	all := strings.TrimSuffix(strings.TrimSuffix(decodeUTF16(v.Data, false), "\x00"), "\x00")
+	if all == "" {
+		return nil
+	}
+	parts := strings.SplitN(all, "\x00", maxMultiSZ+1)
+	if len(parts) > maxMultiSZ {
+		parts = parts[:maxMultiSZ] // the last part holds the unsplit rest
+	}
+	return parts
 }
 
 // maxShown bounds a host-provided string quoted in a reason or a check, so
