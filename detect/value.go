@@ -101,7 +101,8 @@ func (v RegValue) IsString() bool {
 
 // Strings decodes a REG_MULTI_SZ into its strings (empty strings between
 // terminators are kept except the final list terminator). For REG_SZ and
-// REG_EXPAND_SZ it returns the one string. Other types give nil.
+// REG_EXPAND_SZ it returns the one string. Other types give nil. It returns
+// every element; the engine's rules look at the first maxMultiSZ only.
 func (v RegValue) Strings() []string {
 	switch v.Type {
 	case RegSZ, RegExpandSZ:

@@ -246,7 +246,8 @@ func (h *Host) Repeated() []string {
 	return out
 }
 
-// Batches returns a copy of every batch received, in order.
+// Batches returns a copy of every batch received, in order. The log grows
+// with every call: a long-running demo host should ResetStats now and then.
 func (h *Host) Batches() [][]detect.Request {
 	h.mu.Lock()
 	defer h.mu.Unlock()
