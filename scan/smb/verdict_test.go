@@ -115,45 +115,59 @@ func (c *countingConn) snapshot() (rt int, in, out int64) {
 
 // TestRoundTrips measures what a full scan of the patched host costs on
 // the wire: facts requested (and in how many batches) against round trips
-// and bytes, split into session set-up and the scan itself.
+// and bytes, split into session set-up and the scan itself, for the lab
+// catalog and the embedded default catalog.
 func TestRoundTrips(t *testing.T) {
 	l := standardLab(t)
-	eng := detect.New(labCatalog(t), detect.Options{Checksums: detect.ChecksumOn})
-	var cc *countingConn
-	cfg := Config{Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		var d net.Dialer
-		c, err := d.DialContext(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		cc = &countingConn{Conn: c}
-		return cc, nil
-	}}
-	start := time.Now()
-	s, err := open(t, l, lab.Patched, cfg)
+	def, err := catalog.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	setupRT, setupIn, setupOut := cc.snapshot()
-	setup := time.Since(start)
-	rep, err := eng.Scan(context.Background(), s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	scanRT, scanIn, scanOut := cc.snapshot()
-	s.Close()
-	closeRT, _, _ := cc.snapshot()
-	elapsed := time.Since(start)
-	t.Logf("patched host: %d facts in %d batches; set-up (connect, negotiate, session, IPC$, winreg, bind, HKLM) %d round trips (%d B out, %d B in) in %v; scan %d round trips (%d B out, %d B in); close %d round trips; total %v",
-		rep.Facts, rep.Batches, setupRT, setupOut, setupIn, setup.Round(time.Millisecond),
-		scanRT-setupRT, scanOut-setupOut, scanIn-setupIn, closeRT-scanRT, elapsed.Round(time.Millisecond))
-	if rep.Facts == 0 || scanRT <= setupRT {
-		t.Fatalf("nothing measured: %d facts, %d round trips", rep.Facts, scanRT-setupRT)
-	}
-	// Bound: per fact at most one RPC (two SMB round trips, write + read)
-	// for registry facts plus key opens, and a handful per file. A
-	// regression that re-opens keys or reads whole files breaks this.
-	if limit := 4*rep.Facts + 12; scanRT-setupRT > limit {
-		t.Fatalf("%d round trips for %d facts, want at most %d", scanRT-setupRT, rep.Facts, limit)
+	for _, tc := range []struct {
+		name string
+		cat  *catalog.Catalog
+	}{{"lab.xml", labCatalog(t)}, {"embedded", def}} {
+		t.Run(tc.name, func(t *testing.T) {
+			eng := detect.New(tc.cat, detect.Options{Checksums: detect.ChecksumOn})
+			var cc *countingConn
+			cfg := Config{Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				var d net.Dialer
+				c, err := d.DialContext(ctx, network, addr)
+				if err != nil {
+					return nil, err
+				}
+				cc = &countingConn{Conn: c}
+				return cc, nil
+			}}
+			start := time.Now()
+			s, err := open(t, l, lab.Patched, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			setupRT, setupIn, setupOut := cc.snapshot()
+			setup := time.Since(start)
+			rep, err := eng.Scan(context.Background(), s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			scanRT, scanIn, scanOut := cc.snapshot()
+			s.Close()
+			closeRT, _, _ := cc.snapshot()
+			elapsed := time.Since(start)
+			t.Logf("catalog %s, patched host: %d facts in %d batches; set-up (connect, negotiate, session, IPC$, winreg, bind, HKLM) %d round trips (%d B out, %d B in) in %v; scan %d round trips (%d B out, %d B in); close %d round trips; total %v",
+				tc.name, rep.Facts, rep.Batches, setupRT, setupOut, setupIn, setup.Round(time.Millisecond),
+				scanRT-setupRT, scanOut-setupOut, scanIn-setupIn, closeRT-scanRT, elapsed.Round(time.Millisecond))
+			if rep.Facts == 0 || scanRT <= setupRT {
+				t.Fatalf("nothing measured: %d facts, %d round trips", rep.Facts, scanRT-setupRT)
+			}
+			// Bound: a registry fact costs one RPC (a write and a read on
+			// the pipe: two SMB round trips) plus its key's one-time open;
+			// a file a handful (tree connect once, create, stat, read,
+			// close). A regression that re-opens keys or reads whole files
+			// breaks this.
+			if limit := 4*rep.Facts + 12; scanRT-setupRT > limit {
+				t.Fatalf("%d round trips for %d facts, want at most %d", scanRT-setupRT, rep.Facts, limit)
+			}
+		})
 	}
 }
