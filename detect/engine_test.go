@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -860,4 +861,57 @@ func TestRequestsCanonical(t *testing.T) {
 			t.Errorf("%s = %s", kb, r.Status)
 		}
 	}
+}
+
+func TestFileDetectionRules(t *testing.T) {
+	const app = `%ProgramFiles%\TestApp\app.exe`
+	tests := []struct {
+		name string
+		rule catalog.Rule
+		file *detect.FileInfo // nil: no file
+		want detect.Status    // of a patch for the product
+	}{
+		{"exists", fileRule(app, catalog.OpExists, ""), &detect.FileInfo{}, detect.StatusMissing},
+		{"exists, no file", fileRule(app, catalog.OpExists, ""), nil, detect.StatusNotApplicable},
+		{"absent, no file", fileRule(app, catalog.OpAbsent, ""), nil, detect.StatusMissing},
+		{"absent, file", fileRule(app, catalog.OpAbsent, ""), &detect.FileInfo{}, detect.StatusNotApplicable},
+		{"version-lt", fileRule(app, catalog.OpVersionLT, "3.0"), &detect.FileInfo{Version: "2.9.9"}, detect.StatusMissing},
+		{"version-lt, newer", fileRule(app, catalog.OpVersionLT, "3.0"), &detect.FileInfo{Version: "3.0"}, detect.StatusNotApplicable},
+		{"version-ge, no version resource", fileRule(app, catalog.OpVersionGE, "1.0"), &detect.FileInfo{Size: 9}, detect.StatusNotApplicable},
+		{"version-ge, file missing", fileRule(app, catalog.OpVersionGE, "1.0"), nil, detect.StatusNotApplicable},
+		{"equals version string", fileRule(app, catalog.OpEquals, "2.0.0.1"), &detect.FileInfo{Version: "2.0.0.1"}, detect.StatusMissing},
+		{"matches", regexpFileRule(app, `^2\.`), &detect.FileInfo{Version: "2.5"}, detect.StatusMissing},
+		{"number-ge on size", fileRule(app, catalog.OpNumberGE, "100"), &detect.FileInfo{Size: 100, Version: "1.0"}, detect.StatusMissing},
+		{"number-le on size", fileRule(app, catalog.OpNumberLE, "99"), &detect.FileInfo{Size: 100, Version: "1.0"}, detect.StatusNotApplicable},
+		{"bad catalog version", fileRule(app, catalog.OpVersionGE, "one"), &detect.FileInfo{Version: "1.0"}, detect.StatusError},
+		{"unreadable", fileRule(app, catalog.OpExists, ""), nil, detect.StatusError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cat := testCatalog(bulletin("MS1", patch("KB1", regKey(updKey, catalog.OpExists), catalog.AffectedProduct{ProductID: pApp})))
+			cat.Products[2].Detection = []catalog.Rule{tt.rule}
+			h := serverHost()
+			if tt.file != nil {
+				h.SetFile(`C:\Program Files\TestApp\app.exe`, *tt.file)
+			}
+			if tt.name == "unreadable" {
+				h.SetError(detect.Request{Kind: detect.FactFile, Path: `C:\Program Files\TestApp\app.exe`}, errors.New("STATUS_SHARING_VIOLATION"))
+			}
+			rep := scan(t, cat, detect.Options{}, h)
+			r := byKB(rep)["KB1"]
+			if r.Status != tt.want {
+				t.Errorf("status = %s, want %s (%q)", r.Status, tt.want, r.Reasons)
+			}
+			present := slices.ContainsFunc(rep.Products, func(p detect.ProductRef) bool { return p.ID == pApp })
+			if present != (tt.want == detect.StatusMissing) {
+				t.Errorf("product detected = %v", present)
+			}
+		})
+	}
+}
+
+func regexpFileRule(path, re string) catalog.Rule {
+	r := fileRule(path, catalog.OpMatches, re)
+	r.Regexp = regexp.MustCompile(re)
+	return r
 }

@@ -94,11 +94,6 @@ func decodeUTF16(b []byte, stopAtNUL bool) string {
 	return string(utf16.Decode(u))
 }
 
-// IsString reports whether the value holds text (REG_SZ, REG_EXPAND_SZ, REG_MULTI_SZ).
-func (v RegValue) IsString() bool {
-	return v.Type == RegSZ || v.Type == RegExpandSZ || v.Type == RegMultiSZ
-}
-
 // Strings decodes a REG_MULTI_SZ into its strings (empty strings between
 // terminators are kept except the final list terminator). For REG_SZ and
 // REG_EXPAND_SZ it returns the one string. Other types give nil. It returns
