@@ -43,6 +43,10 @@ type Config struct {
 	// MaxOutput bounds the collector's output per batch (bytes);
 	// 0 means DefaultMaxOutput.
 	MaxOutput int
+	// PortFromAddr takes the port from the endpoint's Addr when it has
+	// one (--transport winrm, where targets are given with WinRM ports);
+	// otherwise Port is used (auto, where Addr carries the SMB port).
+	PortFromAddr bool
 	// OperationTimeout is the WS-Management OperationTimeout: how long
 	// the service may hold a Receive open waiting for output before it
 	// answers "no output yet" (the client then asks again). 0 means 20s.
@@ -141,7 +145,7 @@ func (o *opener) Open(ctx context.Context, ep transport.Endpoint, opts transport
 	}
 	creds := opts.Credentials
 	if o.cfg.Basic && creds.Password == "" {
-		return nil, fail(transport.Failed, "configure winrm", errors.New("Basic authentication needs a password (an NT hash only works with NTLM)"), "")
+		return nil, fail(transport.Failed, "configure winrm", errors.New("basic authentication needs a password (an NT hash only works with NTLM)"), "")
 	}
 	host := ep.Host
 	if ep.Addr != "" {
@@ -163,6 +167,13 @@ func (o *opener) Open(ctx context.Context, ep transport.Endpoint, opts transport
 		scheme = "https"
 	}
 	port := o.cfg.port()
+	if o.cfg.PortFromAddr {
+		if _, p, err := net.SplitHostPort(ep.Addr); err == nil {
+			if n, err := strconv.Atoi(p); err == nil && n > 0 && n <= 65535 {
+				port = n
+			}
+		}
+	}
 	url := scheme + "://" + net.JoinHostPort(host, strconv.Itoa(port)) + "/wsman"
 
 	ht := &http.Transport{

@@ -11,7 +11,8 @@ import (
 	"time"
 	"unicode/utf16"
 
-	"golang.org/x/crypto/md4" //nolint:staticcheck // NTLM is defined on MD4
+	//lint:ignore SA1019 NTLM is defined on MD4; this is protocol compatibility, not security.
+	"golang.org/x/crypto/md4"
 
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/scan/transport"
@@ -378,5 +379,26 @@ func TestValidate(t *testing.T) {
 	}
 	if !winrm.DefaultConfig().HTTPS || winrm.DefaultConfig().Insecure {
 		t.Error("default must be HTTPS with certificate checks")
+	}
+}
+
+// TestPortFromAddr: with --transport winrm the target's own port counts.
+func TestPortFromAddr(t *testing.T) {
+	srv := start(t, winrmtest.Options{})
+	ep := transport.Endpoint{Host: srv.Host, Addr: srv.Addr()}
+	for _, tc := range []struct {
+		cfg winrm.Config
+		ok  bool
+	}{
+		{winrm.Config{PortFromAddr: true, Port: 1}, true},
+		{winrm.Config{Port: 1}, false}, // port 1 is closed: Addr's port ignored
+	} {
+		s, err := winrm.NewOpener(tc.cfg).Open(context.Background(), ep, options(goodCreds))
+		if (err == nil) != tc.ok {
+			t.Errorf("%+v: Open error %v, want ok=%v", tc.cfg, err, tc.ok)
+		}
+		if err == nil {
+			s.Close()
+		}
 	}
 }
