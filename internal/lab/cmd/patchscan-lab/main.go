@@ -50,14 +50,17 @@ func run(dir string, shared bool, port, first int) error {
 	}
 	defer l.Stop()
 
+	// The password goes to a file only the caller can read, never to the
+	// terminal: patchscan reads it with --password-file.
+	pwFile := filepath.Join(dir, "password")
+	if err := os.WriteFile(pwFile, []byte(l.Password+"\n"), 0o600); err != nil {
+		return err
+	}
 	fmt.Printf("patchscan Samba lab running (state in %s)\n\n", l.Dir)
 	fmt.Printf("  user:     %s\\%s\n", l.Domain, l.User)
-	// The lab password is a throwaway for loopback test hosts; a person
-	// needs it to scan them.
-	fmt.Printf("  password: %s\n\n", l.Password)
+	fmt.Printf("  password: in %s\n\n", pwFile)
 	for _, h := range l.Hosts {
-		note := "expected MS17-010: " + lab.Expected[h.Name]
-		fmt.Printf("  %-15s %-22s %s\n", h.Name, h.Addr(), note)
+		fmt.Printf("  %-15s %-22s expected MS17-010: %s\n", h.Name, h.Addr(), lab.Expected[h.Name])
 	}
 	h := l.Hosts[0]
 	target := h.IP
@@ -65,10 +68,12 @@ func run(dir string, shared bool, port, first int) error {
 		target = fmt.Sprintf("127.0.0.1-254 (any 127.x address) --smb-port %d", h.Port)
 	} else if h.Port != 445 {
 		target = fmt.Sprintf("%s --smb-port %d", h.IP, h.Port)
+	} else if len(l.Hosts) > 1 {
+		target = fmt.Sprintf("%s-%d", h.IP, first+len(l.Hosts)-1)
 	}
-	fmt.Printf("\nScan it:\n  PATCHSCAN_PASSWORD='%s' go run ./cmd/patchscan scan %s --user '%s\\%s' --catalog testdata/catalogs/lab.xml\n",
-		l.Password, target, l.Domain, l.User)
-	fmt.Printf("Browse it:\n  smbclient //%s/C$ -U '%s\\%s%%%s' -m SMB3\n", h.IP, l.Domain, l.User, l.Password)
+	fmt.Printf("\nScan it:\n  go run ./cmd/patchscan scan %s --user '%s\\%s' --password-file %s --catalog testdata/catalogs/lab.xml\n",
+		target, l.Domain, l.User, pwFile)
+	fmt.Printf("Browse it:\n  smbclient //%s/C$ -U '%s\\%s' -m SMB3   (password from %s)\n", h.IP, l.Domain, l.User, pwFile)
 	fmt.Printf("\nStop it: press Ctrl-C (or kill %d).\n", os.Getpid())
 
 	<-sig
