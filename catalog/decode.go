@@ -597,10 +597,36 @@ func (l *loader) product(e *etree.Element) {
 	l.c.Products = append(l.c.Products, p)
 }
 
-var (
-	cvePattern = regexp.MustCompile(`^CVE-\d{4}-\d{4,8}$`)
-	shaPattern = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
-)
+// isCVE matches CVE-YYYY-NNNN (4 to 8 digits), upper case.
+func isCVE(s string) bool {
+	rest, ok := strings.CutPrefix(s, "CVE-")
+	if !ok || len(rest) < 9 || len(rest) > 13 || rest[4] != '-' {
+		return false
+	}
+	return allDigits(rest[:4]) && allDigits(rest[5:])
+}
+
+func isSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
 
 func (l *loader) bulletin(e *etree.Element) {
 	l.checkAttrs(e, "BulletinID", "Title", "DatePosted", "Baseline", "Summary")
@@ -677,7 +703,7 @@ func (l *loader) patch(e *etree.Element, bi, pi int) Patch {
 	if s, _ := attr(e, "CVEID"); s != "" {
 		for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == ';' || r == '\t' || r == '\n' || r == '\r' }) {
 			f = strings.ToUpper(f)
-			if !cvePattern.MatchString(f) {
+			if !isCVE(f) {
 				l.errorf(e, "<Patch>: CVEID %s is not a CVE identifier (CVE-YYYY-NNNN)", quote(f))
 				continue
 			}
@@ -777,7 +803,7 @@ func (l *loader) fileCheck(e *etree.Element) (FileCheck, bool) {
 		ok = false
 	}
 	if s, _ := attr(e, "SHA256"); s != "" {
-		if !shaPattern.MatchString(s) {
+		if !isSHA256(s) {
 			l.errorf(e, "<FileCheck>: SHA256 %s is not 64 hexadecimal digits", quote(s))
 			ok = false
 		}

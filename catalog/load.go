@@ -74,19 +74,33 @@ func LoadFileOptions(path string, o Options) (*Catalog, error) {
 	}
 	defer f.Close()
 	br := bufio.NewReader(f)
+	var hint int64
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		hint = fi.Size()
+	}
 	if strings.HasSuffix(strings.ToLower(path), ".gz") {
 		if magic, _ := br.Peek(2); !isGzip(magic) {
 			return nil, &ValidationError{File: path, Problems: []Problem{{File: path,
 				Message: "the name ends in .gz but the file is not gzip data; rename it or compress it with gzip"}}}
 		}
 	}
-	return LoadOptions(br, path, o)
+	return loadSized(br, path, o, hint)
 }
 
 // LoadOptions is Load with explicit limits.
 func LoadOptions(r io.Reader, name string, o Options) (*Catalog, error) {
+	var hint int64
+	if l, ok := r.(interface{ Len() int }); ok { // bytes.Reader, strings.Reader, bytes.Buffer
+		hint = int64(l.Len())
+	}
+	return loadSized(r, name, o, hint)
+}
+
+// loadSized loads with a hint of the input's size, so reading it does not
+// copy a large document over and over while growing a buffer.
+func loadSized(r io.Reader, name string, o Options, hint int64) (*Catalog, error) {
 	o = o.withDefaults()
-	data, err := readAll(r, name, o.MaxBytes)
+	data, err := readAll(r, name, o.MaxBytes, hint)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +112,7 @@ func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b 
 // readAll reads the whole document, decompressing gzip, and refuses more
 // than max bytes of XML. Reading one byte past the limit tells "exactly at
 // the limit" from "over it" without buffering the excess.
-func readAll(r io.Reader, name string, max int64) ([]byte, error) {
+func readAll(r io.Reader, name string, max, hint int64) ([]byte, error) {
 	br := bufio.NewReader(r)
 	magic, _ := br.Peek(2)
 	var src io.Reader = br
@@ -111,7 +125,13 @@ func readAll(r io.Reader, name string, max int64) ([]byte, error) {
 		defer zr.Close()
 		src = zr
 	}
-	data, err := io.ReadAll(io.LimitReader(src, max+1))
+	var buf bytes.Buffer
+	if !compressed && hint > 0 {
+		// ReadFrom wants MinRead bytes free before each read, EOF included.
+		buf.Grow(int(min(hint, max)) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(io.LimitReader(src, max+1))
+	data := buf.Bytes()
 	if err != nil {
 		var corrupt flate.CorruptInputError
 		if compressed && (errors.As(err, &corrupt) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF)) {
@@ -309,11 +329,14 @@ func parseChunked(data []byte, name string, o Options, st structure) (c *Catalog
 var chunkSize = 1 << 20
 
 func (l *loader) parseChunk(ch chunk, maxDepth int) chunkDoc {
-	doc := newDocument(maxDepth)
-	if err := doc.ReadFromBytes(l.data[ch.start:ch.end]); err != nil {
-		return chunkDoc{err: err}
+	elems, ok := fastParse(l.data[ch.start:ch.end], maxDepth)
+	if !ok {
+		doc := newDocument(maxDepth)
+		if err := doc.ReadFromBytes(l.data[ch.start:ch.end]); err != nil {
+			return chunkDoc{err: err}
+		}
+		elems = doc.ChildElements()
 	}
-	elems := doc.ChildElements()
 	pos, ok := l.indexInto(elems, [][2]int{{ch.lo, ch.hi}})
 	if !ok {
 		return chunkDoc{err: errors.New("chunk does not line up with the structure scan")}

@@ -6,3 +6,4 @@ FUZZ_TARGETS += ./catalog:FuzzLoad
 # reports ns/op, B/op, peak-heap-MB and cpu-ms/op (budget: < 1 s, < 300 MB).
 bench-catalog:
 	$(GO) test -run='^$$' -bench='^BenchmarkLoad20MB$$' -benchtime=5x -count=3 ./catalog
+FUZZ_TARGETS += ./catalog:FuzzFastParse
