@@ -149,7 +149,6 @@ type Engine struct {
 	patches  []cpatch // every catalog patch, in catalog order
 	eval     []int32  // patches evaluated on each host, in catalog order
 	evalPos  []int32  // patch index -> position in eval, -1 if not evaluated
-	nReport  int      // how many of them are reported
 }
 
 type cproduct struct {
@@ -403,7 +402,6 @@ func New(cat *catalog.Catalog, opts Options) *Engine {
 		if e.patches[i].report {
 			need[i] = true
 			stack = append(stack, int32(i))
-			e.nReport++
 		}
 	}
 	for len(stack) > 0 {
