@@ -79,6 +79,10 @@ type Options struct {
 	// ChunkSize is how many bytes of stdout one Receive returns (real
 	// servers split output across Receives); 0 means 4096.
 	ChunkSize int
+	// DenyShell refuses to create shells with "Access is denied", as the
+	// WinRM service does for an account that is not an administrator (or
+	// in Remote Management Users) after it logged on.
+	DenyShell bool
 	// ListenAddr is the loopback address to listen on ("127.0.0.5:0", to
 	// sit beside a lab host); "" means 127.0.0.1 on a free port.
 	ListenAddr string
@@ -264,6 +268,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	switch action {
 	case actCreate:
+		if s.opts.DenyShell {
+			s.fault(w, h.MessageID, "s:Sender", "w:AccessDenied", "5", "Access is denied.")
+			return
+		}
 		s.create(w, h.MessageID)
 		return
 	case actDelete, actCommand, actSend, actReceive, actSignal:
