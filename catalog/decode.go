@@ -235,14 +235,31 @@ func ignorableAttr(a etree.Attr) bool {
 // checkAttrs reports duplicate attributes and warns (once per element and
 // attribute name) about unknown ones.
 func (l *loader) checkAttrs(e *etree.Element, known ...string) {
+	// Duplicates by pairwise comparison, or with a map when an element has
+	// many attributes: hostile input must not make this quadratic.
+	var seen map[etree.Attr]bool
+	if len(e.Attr) > 16 {
+		seen = make(map[etree.Attr]bool, len(e.Attr))
+	}
 	for i, a := range e.Attr {
 		if ignorableAttr(a) {
 			continue
 		}
-		for _, b := range e.Attr[:i] {
-			if a.Space == b.Space && a.Key == b.Key {
-				l.errorf(e, "<%s>: attribute %s appears more than once", e.Tag, a.FullKey())
+		dup := false
+		if seen != nil {
+			k := etree.Attr{Space: a.Space, Key: a.Key}
+			dup = seen[k]
+			seen[k] = true
+		} else {
+			for _, b := range e.Attr[:i] {
+				if a.Space == b.Space && a.Key == b.Key {
+					dup = true
+					break
+				}
 			}
+		}
+		if dup {
+			l.errorf(e, "<%s>: attribute %s appears more than once", e.Tag, a.FullKey())
 		}
 		isKnown := false
 		if a.Space == "" {
@@ -1031,13 +1048,23 @@ func (l *loader) checkSupersedence() {
 	for i, b := range bs {
 		base[i+1] = base[i] + len(b.Patches)
 	}
+	patches := base[len(bs)]
 	byID := make(map[string]int, len(bs))
 	for i, b := range bs {
 		if _, dup := byID[strings.ToUpper(b.ID)]; !dup {
 			byID[strings.ToUpper(b.ID)] = i
 		}
 	}
-	edges := make([][]int, base[len(bs)])
+	// Each distinct target (a bulletin, or a KB in it) becomes one extra
+	// node with edges to the patches it names, built once: many patches
+	// superseded by one big bulletin then cost one edge each, not one per
+	// patch of that bulletin.
+	type target struct {
+		bulletin int
+		sq       string
+	}
+	targets := map[target]int{}
+	edges := make([][]int, patches)
 	for _, s := range l.supers {
 		ti, ok := byID[strings.ToUpper(s.target.BulletinID)]
 		if !ok {
@@ -1045,28 +1072,42 @@ func (l *loader) checkSupersedence() {
 				"SupersededBy names bulletin %s, which is not in this catalog; that supersedence is ignored", s.target.BulletinID)
 			continue
 		}
-		from := base[s.bulletin] + s.patch
-		found := false
-		for pi, tp := range bs[ti].Patches {
-			if s.target.SQNumber == "" || strings.EqualFold(tp.SQNumber, s.target.SQNumber) {
-				edges[from] = append(edges[from], base[ti]+pi)
-				found = true
+		key := target{ti, strings.ToUpper(s.target.SQNumber)}
+		n, seen := targets[key]
+		if !seen {
+			var to []int
+			for pi, tp := range bs[ti].Patches {
+				if key.sq == "" || strings.EqualFold(tp.SQNumber, key.sq) {
+					to = append(to, base[ti]+pi)
+				}
 			}
+			n = -1
+			if len(to) > 0 {
+				n = len(edges)
+				edges = append(edges, to)
+			}
+			targets[key] = n
 		}
-		if !found {
+		if n < 0 {
 			l.errorAt(s.at, "SupersededBy: bulletin %s has no patch %s", s.target.BulletinID, s.target.SQNumber)
+			continue
 		}
+		from := base[s.bulletin] + s.patch
+		edges[from] = append(edges[from], n)
 	}
-	l.findCycles(edges, func(n int) (int, int) {
+	l.findCycles(edges, func(n int) (int, int, bool) {
+		if n >= patches {
+			return 0, 0, false // a target node, not a patch
+		}
 		bi := sort.Search(len(bs), func(i int) bool { return base[i+1] > n })
-		return bi, n - base[bi]
+		return bi, n - base[bi], true
 	})
 }
 
 // findCycles runs an iterative depth-first search (catalogs may chain
 // thousands of patches; recursion depth must not depend on input) and
 // reports each cycle once.
-func (l *loader) findCycles(edges [][]int, node func(int) (bulletin, patch int)) {
+func (l *loader) findCycles(edges [][]int, node func(int) (bulletin, patch int, isPatch bool)) {
 	const (
 		white = iota
 		grey
@@ -1076,7 +1117,7 @@ func (l *loader) findCycles(edges [][]int, node func(int) (bulletin, patch int))
 	type frame struct{ n, next int }
 	var stack []frame
 	name := func(n int) string {
-		bi, pi := node(n)
+		bi, pi, _ := node(n)
 		b := l.c.Bulletins[bi]
 		return b.ID + " " + b.Patches[pi].SQNumber
 	}
@@ -1100,20 +1141,29 @@ func (l *loader) findCycles(edges [][]int, node func(int) (bulletin, patch int))
 				color[m] = grey
 				stack = append(stack, frame{n: m})
 			case grey: // back edge: the cycle is the stack from m to the top
-				var path []string
+				var path []int
 				i := len(stack) - 1
 				for stack[i].n != m {
 					i--
 				}
 				for _, f := range stack[i:] {
-					path = append(path, name(f.n))
+					if _, _, ok := node(f.n); ok {
+						path = append(path, f.n)
+					}
 				}
-				path = append(path, name(m))
-				bi, pi := node(m)
+				if len(path) == 0 {
+					break
+				}
+				names := make([]string, 0, len(path)+1)
+				for _, n := range path {
+					names = append(names, name(n))
+				}
+				names = append(names, name(path[0]))
+				bi, pi, _ := node(path[0])
 				line := l.c.Bulletins[bi].Patches[pi].Line
 				if len(l.problems) < maxProblems {
 					l.problems = append(l.problems, Problem{File: l.name, Line: line,
-						Message: "supersedence cycle: " + strings.Join(path, " -> ") + "; a patch cannot be superseded by itself"})
+						Message: "supersedence cycle: " + strings.Join(names, " -> ") + "; a patch cannot be superseded by itself"})
 				} else {
 					l.dropped++
 				}

@@ -212,6 +212,9 @@ func (p *fastParser) startTag(parent *etree.Element) (e *etree.Element, selfClos
 		if !ok {
 			return nil, false, false
 		}
+		if len(p.attrs) >= 16 {
+			return nil, false, false // unusual: let etree (and checkAttrs) deal with it
+		}
 		for _, a := range p.attrs {
 			if a.Key == key {
 				return nil, false, false // duplicates: let etree keep both

@@ -3,6 +3,7 @@ package catalog
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -566,4 +567,50 @@ func TestIsNumber(t *testing.T) {
 			t.Errorf("isNumber(%q) = %v", s, got)
 		}
 	}
+}
+
+// TestHostileShapes: inputs that would be quadratic or explode in memory
+// with a naive loader load quickly and report sensibly.
+func TestHostileShapes(t *testing.T) {
+	t.Run("many attributes", func(t *testing.T) {
+		var b strings.Builder
+		for i := 0; i < 30000; i++ {
+			fmt.Fprintf(&b, ` a%d="x"`, i)
+		}
+		b.WriteString(` a7="dup"`)
+		doc := minimal(okProduct, strings.Replace(okBulletin("A"), "<Bulletin ", "<Bulletin"+b.String()+" ", 1))
+		_, err := Load(strings.NewReader(doc), "h.xml")
+		var ve *ValidationError
+		if !errors.As(err, &ve) || len(ve.Problems) != 1 || !strings.Contains(ve.Problems[0].Message, "attribute a7 appears more than once") {
+			t.Fatalf("got %v", err)
+		}
+		if n := len(ve.Warnings); n != maxWarnings+1 || !strings.Contains(ve.Warnings[n-1], "more distinct warnings not shown") {
+			t.Errorf("%d warnings, last %q", n, ve.Warnings[n-1])
+		}
+	})
+	t.Run("wide supersedence", func(t *testing.T) {
+		var big, refs strings.Builder
+		big.WriteString(`<Bulletin BulletinID="BIG" Title="T" DatePosted="2020-01-01"><Patches>`)
+		for i := 0; i < 3000; i++ {
+			fmt.Fprintf(&big, `<Patch SQNumber="KB%d" MSSeverityID="1"><AffectedProduct ProductID="1"/></Patch>`, i)
+			fmt.Fprintf(&refs, `<Patch SQNumber="KB%d" MSSeverityID="1"><AffectedProduct ProductID="1"/><SupersededBy BulletinID="BIG"/></Patch>`, i)
+		}
+		big.WriteString(`</Patches></Bulletin>`)
+		doc := minimal(okProduct, big.String()+`<Bulletin BulletinID="OLD" Title="T" DatePosted="2019-01-01"><Patches>`+refs.String()+`</Patches></Bulletin>`)
+		c, err := Load(strings.NewReader(doc), "h.xml")
+		if err != nil || len(c.Bulletins[1].Patches) != 3000 {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("too many problems", func(t *testing.T) {
+		var b strings.Builder
+		for i := 0; i < 2*maxProblems; i++ {
+			b.WriteString(`<Product ProductID="x" Name="P"><Detection><RegKey Key="HKLM\A"/></Detection></Product>`)
+		}
+		_, err := Load(strings.NewReader(minimal(b.String(), okBulletin("A"))), "h.xml")
+		var ve *ValidationError
+		if !errors.As(err, &ve) || len(ve.Problems) != maxProblems+1 || !strings.Contains(ve.Problems[maxProblems].Message, "more problems not shown") {
+			t.Fatalf("got %d problems", len(ve.Problems))
+		}
+	})
 }
