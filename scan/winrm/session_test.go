@@ -207,6 +207,7 @@ func TestFaults(t *testing.T) {
 	tests := []struct {
 		name     string
 		fault    winrmtest.Fault
+		deny     bool
 		delay    time.Duration
 		creds    transport.Credentials
 		cfg      func(*testing.T, *winrmtest.Server) winrm.Config
@@ -216,6 +217,7 @@ func TestFaults(t *testing.T) {
 		kind     transport.Kind
 		contains string
 	}{
+		{name: "not an administrator", deny: true, atOpen: true, kind: transport.AccessDenied, contains: "Access is denied"},
 		{name: "auth refused", fault: winrmtest.FaultAuth, atOpen: true, kind: transport.AuthFailed, contains: "rejected the credentials"},
 		{name: "wrong password", creds: transport.Credentials{Domain: "LAB", User: "scanner", Password: "nope"}, atOpen: true, kind: transport.AuthFailed, contains: "401"},
 		{name: "wrong user", creds: transport.Credentials{User: "mallory", Password: acct.Password}, atOpen: true, kind: transport.AuthFailed, contains: "401"},
@@ -235,7 +237,7 @@ func TestFaults(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := start(t, winrmtest.Options{Fault: tc.fault, Delay: tc.delay, TLS: tc.tls})
+			srv := start(t, winrmtest.Options{Fault: tc.fault, Delay: tc.delay, TLS: tc.tls, DenyShell: tc.deny})
 			cfg := httpCfg(srv)
 			if tc.cfg != nil {
 				cfg = tc.cfg(t, srv)
