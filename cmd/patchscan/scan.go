@@ -208,24 +208,16 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	go func() {
-		select {
-		case <-sigs:
-		case <-ctx.Done():
-			return
-		}
-		fmt.Fprintln(stderr, "\npatchscan: interrupted: finishing the reports of finished hosts (Ctrl-C again to quit at once)")
-		stop()
-		<-sigs
-		fmt.Fprintln(stderr, "patchscan: aborted; reports may be incomplete")
-		os.Exit(exitAborted)
-	}()
+	go handleSignals(ctx, sigs, stop, stderr, os.Exit)
 
 	notScanned := false
 	for _, d := range f.domains {
 		if err := f.addDomain(ctx, stderr, list, d, creds, resolver); err != nil {
 			if ctx.Err() != nil {
 				return &exitError{code: ExitNotScanned, err: errors.New("interrupted during domain enumeration; nothing was scanned")}
+			}
+			if errors.Is(err, ad.ErrTooMany) {
+				return usageErrorf("domain %s: %v", d, err)
 			}
 			fmt.Fprintf(stderr, "patchscan: domain %s: %v\n", d, err)
 			notScanned = true
@@ -289,6 +281,21 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 		return nil
 	}
 	return &exitError{code: code}
+}
+
+// handleSignals turns the first signal into a graceful stop and the
+// second into an immediate exit. It returns when ctx ends without a signal.
+func handleSignals(ctx context.Context, sigs <-chan os.Signal, stop func(), stderr io.Writer, exit func(int)) {
+	select {
+	case <-sigs:
+	case <-ctx.Done():
+		return
+	}
+	fmt.Fprintln(stderr, "\npatchscan: interrupted: finishing the reports of finished hosts (Ctrl-C again to quit at once)")
+	stop()
+	<-sigs
+	fmt.Fprintln(stderr, "patchscan: aborted; reports may be incomplete")
+	exit(exitAborted)
 }
 
 // check validates flag values that need no I/O.
@@ -366,7 +373,7 @@ func (f *scanFlags) addDomain(ctx context.Context, stderr io.Writer, list *targe
 		Bind:        ad.BindMode(f.ldapBind),
 		Credentials: ad.Credentials{Domain: creds.Domain, User: creds.User, Password: creds.Password, NTHash: creds.NTHash},
 		Resolver:    resolver,
-		Limit:       room,
+		Limit:       max(room, 1), // 0 would mean "no limit"
 	})
 	if err != nil {
 		return err

@@ -13,6 +13,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/patchscan/patchscan/scan"
+	"github.com/patchscan/patchscan/scan/targets"
 )
 
 // runScanCLI runs a fresh `scan` command (no state shared between runs)
@@ -179,3 +183,54 @@ func parseJSONLines(t *testing.T, s string) map[string]jsonHost {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// A domain whose DC can't be reached is reported, the other targets are
+// still scanned, and the exit code says hosts were not scanned.
+func TestScanDomainUnreachableDC(t *testing.T) {
+	t.Setenv(envPassword, "pw-not-shown-3")
+	port := itoa(closedPort(t))
+	code, stdout, stderr := runScanCLI(t, "", "-u", `LAB\scanner`, "--domain", "lab.test", "--dc", "127.0.0.1:"+port,
+		"--smb-port", port, "--no-files", "--format", "json", "127.0.0.1")
+	if code != ExitNotScanned {
+		t.Fatalf("exit %d, want %d; stderr: %s", code, ExitNotScanned, stderr)
+	}
+	if !strings.Contains(stderr, "domain lab.test: ldaps to 127.0.0.1:"+port) {
+		t.Errorf("stderr lacks the domain error: %s", stderr)
+	}
+	if hosts := parseJSONLines(t, stdout); hosts["127.0.0.1"].Status != "unreachable" {
+		t.Errorf("hosts %v: want 127.0.0.1 unreachable", hosts)
+	}
+}
+
+func TestProgress(t *testing.T) {
+	tests := []struct {
+		name          string
+		bar, verbose  bool
+		want, notWant []string
+	}{
+		{"bar", true, false, []string{"2/3 hosts, 1 failed", "ETA"}, []string{"starting"}},
+		{"verbose", false, true, []string{"10.0.0.1: starting (from 10.0.0.0/30)", "10.0.0.1: scanned in", "10.0.0.2: unreachable in", "port closed"}, []string{"hosts/s"}},
+		{"silent", false, false, nil, []string{"10.0.0.1", "hosts"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			p := newProgress(&b, 3, tc.bar, tc.verbose)
+			now := time.Now()
+			p.start(targets.Target{Host: "10.0.0.1", Input: "10.0.0.0/30"})
+			p.finish(scan.HostResult{Target: "10.0.0.1", Status: scan.HostScanned, Started: now, Finished: now})
+			p.finish(scan.HostResult{Target: "10.0.0.2", Status: scan.HostUnreachable, Error: "port closed", Started: now, Finished: now})
+			p.done()
+			for _, w := range tc.want {
+				if !strings.Contains(b.String(), w) {
+					t.Errorf("output %q lacks %q", b.String(), w)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(b.String(), w) {
+					t.Errorf("output %q has %q", b.String(), w)
+				}
+			}
+		})
+	}
+}
