@@ -39,7 +39,8 @@ type loader struct {
 	bulletins                     map[string]int32 // upper-cased BulletinID
 	refs                          []reference
 	supers                        []superRef
-	bulletinAt                    []int32 // start tag of each of c.Bulletins
+	bulletinAt                    []int32   // start tag of each of c.Bulletins
+	patchAt                       [][]int32 // and of each of their patches
 }
 
 // fork returns a loader for one chunk of bulletins, decoded on another
@@ -58,6 +59,7 @@ func (l *loader) merge(sub *loader) {
 	base := len(l.c.Bulletins)
 	l.c.Bulletins = append(l.c.Bulletins, sub.c.Bulletins...)
 	l.bulletinAt = append(l.bulletinAt, sub.bulletinAt...)
+	l.patchAt = append(l.patchAt, sub.patchAt...)
 	for _, p := range sub.problems {
 		if len(l.problems) >= maxProblems {
 			l.dropped++
@@ -694,7 +696,9 @@ func (l *loader) bulletin(e *etree.Element) {
 	})
 	type patchKey struct{ sq, name string }
 	seen := map[patchKey]*etree.Element{}
+	at := make([]int32, 0, len(patchEls))
 	for _, pe := range patchEls {
+		at = append(at, l.idx(pe))
 		p := l.patch(pe, bi, len(b.Patches))
 		k := patchKey{strings.ToUpper(p.SQNumber), strings.ToUpper(p.Name)}
 		if first, dup := seen[k]; dup && p.SQNumber != "" {
@@ -709,6 +713,7 @@ func (l *loader) bulletin(e *etree.Element) {
 	}
 	l.c.Bulletins = append(l.c.Bulletins, b)
 	l.bulletinAt = append(l.bulletinAt, l.idx(e))
+	l.patchAt = append(l.patchAt, at)
 }
 
 func (l *loader) patch(e *etree.Element, bi, pi int) Patch {
@@ -1160,13 +1165,7 @@ func (l *loader) findCycles(edges [][]int, node func(int) (bulletin, patch int, 
 				}
 				names = append(names, name(path[0]))
 				bi, pi, _ := node(path[0])
-				line := l.c.Bulletins[bi].Patches[pi].Line
-				if len(l.problems) < maxProblems {
-					l.problems = append(l.problems, Problem{File: l.name, Line: line,
-						Message: "supersedence cycle: " + strings.Join(names, " -> ") + "; a patch cannot be superseded by itself"})
-				} else {
-					l.dropped++
-				}
+				l.errorAt(l.patchAt[bi][pi], "supersedence cycle: %s; a patch cannot be superseded by itself", strings.Join(names, " -> "))
 			}
 		}
 	}
