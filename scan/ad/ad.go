@@ -368,11 +368,7 @@ func (cfg Config) bind(conn *ldap.Conn) error {
 		if c.Password == "" {
 			return errors.New("a simple bind needs a password (an NT hash only works with --ldap-bind ntlm)")
 		}
-		user := c.User
-		if c.Domain != "" {
-			user = c.Domain + `\` + c.User
-		}
-		err = conn.Bind(user, c.Password)
+		err = conn.Bind(simpleBindName(c), c.Password)
 		if err != nil && !tlsOn && (ldap.IsErrorWithCode(err, ldap.LDAPResultStrongAuthRequired) || ldap.IsErrorWithCode(err, ldap.LDAPResultConfidentialityRequired)) {
 			return errors.New("the domain controller refuses a simple bind without TLS (as AD does by default): use LDAPS or StartTLS (--ldap-tls auto), or --ldap-bind ntlm")
 		}
@@ -391,6 +387,19 @@ func (cfg Config) bind(conn *ldap.Conn) error {
 		return fmt.Errorf("NTLM bind failed (%v): the DC may not offer NTLM binds (Samba DCs don't); use TLS with a simple bind (--ldap-bind auto)", scrub(err, c.Password))
 	}
 	return scrub(err, c.Password)
+}
+
+// simpleBindName is the name AD accepts in a simple bind: the down-level
+// DOMAIN\user for a NetBIOS domain, the UPN user@domain for a DNS one
+// (AD does not take "corp.example.com\user").
+func simpleBindName(c Credentials) string {
+	switch {
+	case c.Domain == "":
+		return c.User
+	case strings.Contains(c.Domain, "."):
+		return c.User + "@" + c.Domain
+	}
+	return c.Domain + `\` + c.User
 }
 
 // scrub keeps a password out of an error should a library echo it.

@@ -114,3 +114,19 @@ func TestEnumerateUnreachable(t *testing.T) {
 		t.Errorf("error leaks the password: %v", err)
 	}
 }
+
+func TestSimpleBindName(t *testing.T) {
+	tests := []struct {
+		c    Credentials
+		want string
+	}{
+		{Credentials{User: "u"}, "u"},
+		{Credentials{Domain: "CORP", User: "u"}, `CORP\u`},
+		{Credentials{Domain: "corp.example.com", User: "u"}, "u@corp.example.com"},
+	}
+	for _, tc := range tests {
+		if got := simpleBindName(tc.c); got != tc.want {
+			t.Errorf("simpleBindName(%v) = %q, want %q", tc.c, got, tc.want)
+		}
+	}
+}

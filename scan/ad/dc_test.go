@@ -38,6 +38,7 @@ func TestEnumerateSambaDC(t *testing.T) {
 	}{
 		{"ldaps with CA", Config{DC: dc.Addr, CAFile: dc.CAFile}, all, ""},
 		{"dc by name via SRV and --dns-server", Config{Resolver: resolver, CAFile: dc.CAFile}, all, ""},
+		{"upn bind", Config{DC: dc.Addr, CAFile: dc.CAFile, Credentials: Credentials{Domain: adlab.Domain, User: adlab.AdminUser, Password: dc.Password}}, all, ""},
 		{"starttls", Config{DC: dc.Addr, TLS: TLSStartTLS, CAFile: dc.CAFile}, all, ""},
 		{"insecure skips verification", Config{DC: dc.Addr, InsecureSkipVerify: true}, all, ""},
 		{"small pages", Config{DC: dc.Addr, CAFile: dc.CAFile, PageSize: 2}, all, ""},
