@@ -10,3 +10,10 @@ FUZZ_TARGETS += ./scan/winrm/winrmtest:FuzzVerifyAuthenticate
 # nothing installed; the cross-transport test needs the Samba lab).
 winrm-test:
 	$(GO) test -race -count=1 ./scan/winrm/... ./scan/transport/...
+
+.PHONY: winrm-lab
+# winrm-lab starts WinRM test servers for the lab hosts (no Samba, no root
+# needed) and prints how to scan them with --transport winrm; Ctrl-C stops it.
+winrm-lab:
+	$(GO) build -o bin/patchscan-winrm-lab ./scan/winrm/winrmtest/cmd/patchscan-winrm-lab
+	./bin/patchscan-winrm-lab

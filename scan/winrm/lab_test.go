@@ -1,12 +1,8 @@
 package winrm_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"net"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -17,54 +13,17 @@ import (
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/detect/memhost"
 	"github.com/patchscan/patchscan/internal/lab"
-	"github.com/patchscan/patchscan/internal/pe"
 	"github.com/patchscan/patchscan/scan/smb"
 	"github.com/patchscan/patchscan/scan/transport"
 	"github.com/patchscan/patchscan/scan/winrm"
 	"github.com/patchscan/patchscan/scan/winrm/winrmtest"
 )
 
-// labFixture builds, from a lab host's own fixtures (.reg files and files
-// placed on C:), the host the WinRM test server answers from: the same
-// data the Samba lab host serves over SMB.
 func labFixture(t *testing.T, spec lab.HostSpec) *memhost.Host {
 	t.Helper()
-	h := memhost.New()
-	for _, reg := range spec.Reg {
-		f, err := os.Open(filepath.Join(lab.RepoRoot(), reg))
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = h.LoadReg(f)
-		f.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", reg, err)
-		}
-	}
-	// What Samba serves from its own code instead of the imported values
-	// (testdata/lab/README.md): a Windows host would serve the imported
-	// ones, but equivalence means the same host, so mirror Samba.
-	const cv = `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`
-	h.DeleteKey(cv)
-	h.SetValue(cv, "CurrentVersion", detect.RegValue{Type: detect.RegSZ, Data: utf16z("6.1")})
-	h.SetValue(cv, "SystemRoot", detect.RegValue{Type: detect.RegSZ, Data: utf16z(`c:\Windows`)})
-	h.SetValue(`HKLM\SYSTEM\CurrentControlSet\Control\ProductOptions`, "ProductType", detect.RegValue{Type: detect.RegSZ, Data: utf16z("ServerNT")})
-	for _, f := range spec.Files {
-		data, err := os.ReadFile(filepath.Join(lab.RepoRoot(), f.Src))
-		if err != nil {
-			t.Fatal(err)
-		}
-		data = append(data, f.Append...)
-		info, err := pe.ReadVersion(bytes.NewReader(data), int64(len(data)))
-		if err != nil {
-			t.Fatalf("%s: %v", f.Src, err)
-		}
-		sum := sha256.Sum256(data)
-		fi := detect.FileInfo{Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
-		if info.HasVersion {
-			fi.Version, fi.StringVersion = info.FileVersion, info.StringFileVersion
-		}
-		h.SetFile(`C:\`+f.Path, fi)
+	h, err := winrmtest.LabHost(spec)
+	if err != nil {
+		t.Fatalf("lab fixture %s: %v", spec.Name, err)
 	}
 	return h
 }
