@@ -288,33 +288,34 @@ func parseChunked(data []byte, name string, o Options, st structure) (c *Catalog
 					results[i] <- chunkDoc{err: errors.New("cancelled")}
 					return
 				}
-				results[i] <- l.parseChunk(ch, o.MaxDepth-2)
+				// Chunks start two levels down (root, <Bulletins>).
+				results[i] <- l.parseChunk(ch, max(o.MaxDepth-2, 1))
 			}()
 		}
 	}()
 
 	good := true
 	consumed := false
-	drain := func() {
+	drain := func(keep bool) {
 		for i := range chunks {
 			res := <-results[i]
 			if res.err != nil {
 				good = false
 				cancelled.Store(true)
-			} else if good {
+			} else if good && keep {
 				l.merge(res.sub)
 			}
 			<-slots
 		}
 		consumed = true
 	}
-	l.decode(r, drain)
+	l.decode(r, func() { drain(true) })
 	if !consumed {
-		// decode gave up before the bulletins (e.g. wrong root element);
-		// the parsers must still be waited for.
-		good = true
-		cancelled.Store(true)
-		drain()
+		// decode gave up before the bulletins (wrong root element), as a
+		// whole parse would; the parsers must still be waited for.
+		// If a chunk fails to parse the document is malformed, and the
+		// whole parse (below, on !good) reports where.
+		drain(false)
 	}
 	if !good {
 		return nil, nil, false

@@ -616,3 +616,23 @@ func TestHostileShapes(t *testing.T) {
 		}
 	})
 }
+
+// TestChunkedWrongRoot: bulletins under a wrong root are not decoded, in
+// the chunked parse as in the whole one.
+func TestChunkedWrongRoot(t *testing.T) {
+	doc := []byte(`<Catalog><Bulletins><Bulletin BulletinID="A"/></Bulletins></Catalog>`)
+	_, err1 := parse(doc, "r.xml", Options{}.withDefaults())
+	_, err2 := parseWhole(doc, "r.xml", Options{}.withDefaults())
+	if errString(err1) != errString(err2) || !strings.Contains(errString(err1), "root element is <Catalog>") {
+		t.Errorf("chunked: %v\nwhole: %v", err1, err2)
+	}
+}
+
+func TestChunkedWrongRootMalformed(t *testing.T) {
+	doc := []byte(`<Catalog><Bulletins><Bulletin a=1/></Bulletins></Catalog>`)
+	_, err1 := parse(doc, "r.xml", Options{}.withDefaults())
+	_, err2 := parseWhole(doc, "r.xml", Options{}.withDefaults())
+	if errString(err1) != errString(err2) || !strings.Contains(errString(err1), "malformed XML") {
+		t.Errorf("chunked: %v\nwhole: %v", err1, err2)
+	}
+}
