@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/metrics"
 	"strings"
@@ -47,19 +49,35 @@ func TestScanLabExitCodes(t *testing.T) {
 	ip := func(n string) string { return l.Host(n).IP }
 	dead := "127.0.0.1:" + itoa(closedPort(t))
 
+	dir := t.TempDir()
+	suppress := filepath.Join(dir, "suppress.txt")
+	approved := filepath.Join(dir, "approved.txt")
+	approvedKB := filepath.Join(dir, "approved-kb.txt")
+	for name, content := range map[string]string{suppress: "# accepted risk\nMS17-010\n", approved: "KB0000001\n", approvedKB: "KB4012212 # SMBv1\n"} {
+		if err := os.WriteFile(name, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	tests := []struct {
 		name    string
 		targets []string
+		extra   []string
 		code    int
 	}{
-		{"compliant", []string{ip(lab.Patched)}, ExitCompliant},
-		{"missing", []string{ip(lab.Patched), ip(lab.OldFile)}, ExitMissing},
-		{"not scanned", []string{ip(lab.Patched), dead}, ExitNotScanned},
-		{"both", []string{ip(lab.OldFile), ip(lab.WrongPassword)}, ExitBoth},
+		{"compliant", []string{ip(lab.Patched)}, nil, ExitCompliant},
+		{"missing", []string{ip(lab.Patched), ip(lab.OldFile)}, nil, ExitMissing},
+		{"not scanned", []string{ip(lab.Patched), dead}, nil, ExitNotScanned},
+		{"both", []string{ip(lab.OldFile), ip(lab.WrongPassword)}, nil, ExitBoth},
+		{"baseline keeps MS17-010", []string{ip(lab.OldFile)}, []string{"--baseline"}, ExitMissing},
+		{"suppressed", []string{ip(lab.OldFile)}, []string{"--suppress", suppress}, ExitCompliant},
+		{"not approved", []string{ip(lab.OldFile)}, []string{"--approved", approved}, ExitCompliant},
+		{"approved", []string{ip(lab.OldFile)}, []string{"--approved", approvedKB}, ExitMissing},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			args := append([]string{"-u", user, "--catalog", labCatalog, "--checksums", "on", "--no-files", "--format", "json"}, tc.targets...)
+			args := append([]string{"-u", user, "--catalog", labCatalog, "--checksums", "on", "--no-files", "--format", "json"}, tc.extra...)
+			args = append(args, tc.targets...)
 			code, stdout, stderr := runScanCLI(t, "", args...)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d\nstderr: %s\nstdout: %s", code, tc.code, stderr, stdout)
@@ -69,7 +87,7 @@ func TestScanLabExitCodes(t *testing.T) {
 				t.Fatalf("%d hosts reported, want %d", len(hosts), len(tc.targets))
 			}
 			for _, h := range l.Hosts {
-				if r, ok := hosts[h.IP]; ok {
+				if r, ok := hosts[h.IP]; ok && tc.extra == nil {
 					if got, want := ms17010(r), lab.Expected[h.Name]; got != want {
 						t.Errorf("%s: %s, want %s (%s)", h.Name, got, want, r.Error)
 					}

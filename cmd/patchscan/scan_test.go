@@ -234,3 +234,35 @@ func TestProgress(t *testing.T) {
 		})
 	}
 }
+
+func TestReadIDList(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		content string
+		want    []string
+		err     string
+	}{
+		{"MS17-010\n# comment\n\nKB4012212  # inline\r\n4012213\n", []string{"MS17-010", "KB4012212", "4012213"}, ""},
+		{"", nil, ""},
+		{"MS17-010 MS08-067\n", nil, "list.txt:1"},
+		{"a,b\n", nil, "not one bulletin ID"},
+		{strings.Repeat("x", 65) + "\n", nil, "not one bulletin ID"},
+		{strings.Repeat("x", 70000), nil, "--suppress"},
+	}
+	for i, tc := range tests {
+		name := filepath.Join(dir, "list.txt")
+		if err := os.WriteFile(name, []byte(tc.content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := readIDList(name, "--suppress")
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("case %d: err %v, want %q", i, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("case %d: %v, %v; want %v", i, got, err, tc.want)
+		}
+	}
+}
