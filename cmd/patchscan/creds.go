@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
@@ -52,10 +54,37 @@ func osCredSource(stderr io.Writer) credSource {
 		getenv:   os.Getenv,
 		stdin:    os.Stdin,
 		isTTY:    term.IsTerminal(fd),
-		readPass: func() ([]byte, error) { return term.ReadPassword(fd) },
+		readPass: func() ([]byte, error) { return readPasswordRestoring(fd, stderr) },
 		stderr:   stderr,
 		stat:     os.Stat,
 	}
+}
+
+// readPasswordRestoring reads a password without echo. Ctrl-C at the
+// prompt would otherwise kill the process with echo still off and leave
+// the operator's terminal unusable, so a signal restores it first.
+func readPasswordRestoring(fd int, stderr io.Writer) ([]byte, error) {
+	state, err := term.GetState(fd)
+	if err != nil {
+		return nil, err
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	defer func() {
+		signal.Stop(sigs)
+		close(done)
+	}()
+	go func() {
+		select {
+		case <-sigs:
+			_ = term.Restore(fd, state)
+			fmt.Fprintln(stderr)
+			os.Exit(exitAborted)
+		case <-done:
+		}
+	}()
+	return term.ReadPassword(fd)
 }
 
 // parseUser splits DOMAIN\user and user@domain.

@@ -244,15 +244,17 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 	var missing bool
 	var writeErr error
 	sum, runErr := scan.Run(ctx, cfg, list.All(), func(r scan.HostResult) {
-		prog.finish(r)
 		if r.Status != scan.HostScanned {
 			notScanned = true
 		} else if hasMissing(r.Report) {
 			missing = true
 		}
+		// The bar steps aside while a report goes to a terminal's stdout.
+		prog.pause()
 		if err := sink.Write(r); err != nil && writeErr == nil {
 			writeErr = err
 		}
+		prog.finish(r)
 	})
 	prog.done()
 	closeErr := sink.Close()
@@ -531,6 +533,13 @@ func (p *progress) done() {
 		fmt.Fprintln(p.w)
 		p.drawn = false
 	}
+}
+
+// pause erases the bar until the next draw.
+func (p *progress) pause() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clear()
 }
 
 // clear erases the bar so a log line can take its place.
