@@ -220,3 +220,42 @@ func TestAutoFallsBackWhen445Closed(t *testing.T) {
 		t.Errorf("Facts over the fallback = %+v, %v", got, err)
 	}
 }
+
+// TestRoundTrips scans the patched lab fixture (no Samba needed: the test
+// server answers from the fixtures) and states the WinRM cost: HTTP
+// exchanges per host against facts asked, with checksums on.
+func TestRoundTrips(t *testing.T) {
+	var spec lab.HostSpec
+	for _, s := range lab.StandardHosts() {
+		if s.Name == lab.Patched {
+			spec = s
+		}
+	}
+	srv := start(t, winrmtest.Options{Host: labFixture(t, spec), ChunkSize: 64 << 10})
+	ctx := context.Background()
+	s, err := winrm.NewOpener(httpCfg(srv)).Open(ctx, endpoint(srv), options(goodCreds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opened := srv.Stats().Requests
+	rep, err := detect.New(labCatalog(t), detect.Options{Checksums: detect.ChecksumOn}).Scan(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scanned := srv.Stats().Requests - opened
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st := srv.Stats()
+	total := st.Requests
+	t.Logf("patched lab host over WinRM: %d facts in %d batches; open (NTLM handshake + create shell) %d HTTP exchanges, scan %d (command, send, receive, signal per batch), close %d; total %d",
+		rep.Facts, rep.Batches, opened, scanned, total-opened-scanned, total)
+	// Anonymous try, NTLM negotiate, NTLM authenticate carrying Create;
+	// 4 per batch with the output in one Receive; Delete.
+	if opened != 3 || scanned != 4*rep.Batches || total != opened+scanned+1 {
+		t.Errorf("HTTP exchanges: open %d, scan %d for %d batches, total %d; want 3, %d, %d", opened, scanned, rep.Batches, total, 4*rep.Batches, 3+4*rep.Batches+1)
+	}
+	if st.Commands != rep.Batches {
+		t.Errorf("%d commands for %d batches", st.Commands, rep.Batches)
+	}
+}

@@ -3,6 +3,7 @@ package winrm
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/xml"
@@ -323,7 +324,7 @@ func (s *session) Facts(ctx context.Context, reqs []detect.Request) ([]detect.An
 }
 
 func (s *session) collect(ctx context.Context, stdin []byte, reqs []detect.Request) ([]detect.Answer, error) {
-	resp, err := s.post(ctx, winrm.NewExecuteCommandRequest(s.url, s.shellID, CommandLine(), nil, s.params), "run collector")
+	resp, err := s.post(ctx, newCommandRequest(s.url, s.shellID, CommandLine(), s.params), "run collector")
 	if err != nil {
 		return nil, err
 	}
@@ -611,4 +612,41 @@ func (b *limitBuffer) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	return b.Buffer.Write(p)
+}
+
+// newCommandRequest is winrm.NewExecuteCommandRequest with one difference:
+// WINRS_CONSOLEMODE_STDIN is FALSE, so the command's stdin is a pipe that
+// delivers the request block as sent (console mode is for interactive
+// input; clients that feed a command's stdin, such as pywinrm's callers,
+// turn it off). WINRS_SKIP_CMD_SHELL stays FALSE: the command line goes
+// through cmd.exe, whose 8191-character limit the collector respects.
+func newCommandRequest(uri, shellID, command string, params *winrm.Parameters) *soap.SoapMessage {
+	msg := soap.NewMessage()
+	msg.Header().
+		To(uri).
+		ReplyTo("http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous").
+		MaxEnvelopeSize(params.EnvelopeSize).
+		Id(newMessageID()).
+		Locale(params.Locale).
+		Timeout(params.Timeout).
+		Action("http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Command").
+		ResourceURI("http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd").
+		ShellId(shellID).
+		AddOption(soap.NewHeaderOption("WINRS_CONSOLEMODE_STDIN", "FALSE")).
+		AddOption(soap.NewHeaderOption("WINRS_SKIP_CMD_SHELL", "FALSE")).
+		Build()
+	body := msg.CreateBodyElement("CommandLine", soap.DOM_NS_WIN_SHELL)
+	// The command line is ours and pure base64 after the prefix, so the
+	// CDATA section cannot be closed early.
+	msg.CreateElement(body, "Command", soap.DOM_NS_WIN_SHELL).SetContent("<![CDATA[" + command + "]]>")
+	return msg
+}
+
+// newMessageID is a random (version 4) UUID in WS-Addressing form.
+func newMessageID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("uuid:%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

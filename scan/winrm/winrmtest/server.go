@@ -295,6 +295,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		s.reply(w, h.MessageID, "http://schemas.xmlsoap.org/ws/2004/09/transfer/DeleteResponse", "")
 	case actCommand:
+		if h.option("WINRS_CONSOLEMODE_STDIN") != "FALSE" {
+			// Console-mode stdin is not a pipe: the collector would not
+			// get its requests on a real host.
+			s.fault(w, h.MessageID, "s:Sender", "w:InvalidOptions", "1", "winrmtest: the collector needs WINRS_CONSOLEMODE_STDIN=FALSE to read its requests from stdin")
+			return
+		}
 		s.command(w, h.MessageID, sh, env.Body.CommandLine)
 	case actSend:
 		s.send(w, r.Context(), h.MessageID, sh, env.Body.Send)
@@ -622,6 +628,10 @@ type envelope struct {
 }
 
 type soapHeader struct {
+	Options []struct {
+		Name  string `xml:"Name,attr"`
+		Value string `xml:",chardata"`
+	} `xml:"OptionSet>Option"`
 	Action      string `xml:"Action"`
 	MessageID   string `xml:"MessageID"`
 	ResourceURI string `xml:"ResourceURI"`
@@ -650,6 +660,15 @@ type receiveBody struct {
 		CommandID string `xml:"CommandId,attr"`
 		Streams   string `xml:",chardata"`
 	} `xml:"DesiredStream"`
+}
+
+func (h soapHeader) option(name string) string {
+	for _, o := range h.Options {
+		if o.Name == name {
+			return strings.TrimSpace(o.Value)
+		}
+	}
+	return ""
 }
 
 func (h soapHeader) selector(name string) string {
