@@ -49,10 +49,9 @@ const collectorScript = `
 $ErrorActionPreference = 'Stop'
 $o = [Console]::Out
 $u8 = [Text.Encoding]::UTF8
-$g = [Microsoft.Win32.Registry]
 # Hive tokens -> base keys (the native registry view: WinRM starts the
 # native powershell.exe).
-$hv = @{ LM = $g::LocalMachine; U = $g::Users; CR = $g::ClassesRoot }
+$hv = @{ LM = [Microsoft.Win32.Registry]::LocalMachine; U = [Microsoft.Win32.Registry]::Users; CR = [Microsoft.Win32.Registry]::ClassesRoot }
 # B: bytes -> base64 token ("-" when empty). S: string -> base64(UTF-8).
 # D: token -> string.
 function B([byte[]]$b) { if ($null -eq $b -or $b.Length -eq 0) { '-' } else { [Convert]::ToBase64String($b) } }
@@ -93,7 +92,7 @@ function Q($f) {
     if ($e -is [IO.FileNotFoundException] -or $e -is [IO.DirectoryNotFoundException]) { return 'nf' }
     throw
   }
-  if ($a -band 16) { return 'nf' }
+  if (([int]$a -band 16) -ne 0) { return 'nf' }
   $i = [Diagnostics.FileVersionInfo]::GetVersionInfo($p)
   $v = '-'
   if ($i.FileMajorPart -or $i.FileMinorPart -or $i.FileBuildPart -or $i.FilePrivatePart -or $i.FileVersion) {
@@ -102,7 +101,10 @@ function Q($f) {
   $h = '-'
   if ($f[2] -eq '1') {
     $s = [IO.File]::Open($p, 'Open', 'Read', 'ReadWrite')
-    try { $h = ([BitConverter]::ToString([Security.Cryptography.SHA256]::Create().ComputeHash($s)) -replace '-', '').ToLower() } finally { $s.Close() }
+    # The CNG/CSP class works under the FIPS policy, where SHA256Managed
+    # (what Create() returns on .NET Framework) refuses to run.
+    try { $x = New-Object Security.Cryptography.SHA256CryptoServiceProvider } catch { $x = [Security.Cryptography.SHA256]::Create() }
+    try { $h = ([BitConverter]::ToString($x.ComputeHash($s)) -replace '-', '').ToLower() } finally { $s.Close() }
   }
   'ok ' + (New-Object IO.FileInfo $p).Length + " $v " + (S $i.FileVersion) + " $h"
 }
