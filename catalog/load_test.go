@@ -604,6 +604,13 @@ func TestHostileShapes(t *testing.T) {
 			t.Fatalf("got %v", err)
 		}
 	})
+	t.Run("too many elements", func(t *testing.T) {
+		doc := "<BulletinDatastore>" + strings.Repeat("<x/>", maxTags) + "</BulletinDatastore>"
+		_, err := Load(strings.NewReader(doc), "h.xml")
+		if err == nil || !strings.Contains(err.Error(), "more than the 2000000 a catalog") {
+			t.Fatalf("got %v", err)
+		}
+	})
 	t.Run("too many problems", func(t *testing.T) {
 		var b strings.Builder
 		for i := 0; i < 2*maxProblems; i++ {
