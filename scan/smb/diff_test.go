@@ -1,6 +1,7 @@
 package smb
 
 import (
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -76,14 +77,17 @@ func TestDifferentialImpacket(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := ts.(*session)
-		v, err := s.reg.GetVersion(s.hklm)
+		p, err := ts.(*session).takePipe(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := p.c.GetVersion(p.hklm)
 		if err != nil || v != ref.Version {
 			t.Errorf("%s: version %d (%v), impacket %d", name, v, err, ref.Version)
 		}
 		for _, key := range diffKeys {
 			want := ref.Keys[key]
-			kh, err := s.reg.OpenKey(s.hklm, key)
+			kh, err := p.c.OpenKey(p.hklm, key)
 			if want.Error != 0 {
 				var we rrp.Win32Error
 				if !errors.As(err, &we) || int(we) != want.Error {
@@ -99,7 +103,7 @@ func TestDifferentialImpacket(t *testing.T) {
 			// Values by enumeration, each also by query.
 			var got []string
 			for i := uint32(0); ; i++ {
-				val, err := s.reg.EnumValue(kh, i)
+				val, err := p.c.EnumValue(kh, i)
 				if errors.Is(err, rrp.ErrNoMoreItems) {
 					break
 				}
@@ -107,7 +111,7 @@ func TestDifferentialImpacket(t *testing.T) {
 					t.Fatalf("%s %s value %d: %v", name, key, i, err)
 				}
 				got = append(got, val.Name+"|"+strconv.Itoa(int(val.Type))+"|"+hex.EncodeToString(val.Data))
-				typ, data, err := s.reg.QueryValue(kh, val.Name)
+				typ, data, err := p.c.QueryValue(kh, val.Name)
 				if err != nil || typ != val.Type || hex.EncodeToString(data) != hex.EncodeToString(val.Data) {
 					t.Errorf("%s %s %q: query %d %x (%v) differs from enumeration", name, key, val.Name, typ, data, err)
 				}
@@ -125,7 +129,7 @@ func TestDifferentialImpacket(t *testing.T) {
 			compared += len(got)
 			var keys, wantKeys []string
 			for i := uint32(0); ; i++ {
-				k, err := s.reg.EnumKey(kh, i)
+				k, err := p.c.EnumKey(kh, i)
 				if errors.Is(err, rrp.ErrNoMoreItems) {
 					break
 				}

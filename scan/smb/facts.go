@@ -38,35 +38,23 @@ func (s *session) Facts(ctx context.Context, reqs []detect.Request) ([]detect.An
 	answers := make([]detect.Answer, len(reqs))
 	var wg sync.WaitGroup
 	for i, r := range reqs {
-		if r.Kind != detect.FactFile {
-			continue
-		}
-		wg.Go(func() {
-			s.sem <- struct{}{}
-			defer func() { <-s.sem }()
-			if ctx.Err() != nil {
-				answers[i].Err = ctx.Err()
-				return
-			}
-			answers[i] = s.file(r, w)
-		})
-	}
-	for i, r := range reqs {
 		switch r.Kind {
-		case detect.FactRegKey:
-			_, err := s.openKey(r.Key, w)
-			answers[i] = regAnswer(err)
-		case detect.FactRegValue:
-			typ, data, err := s.queryValue(r.Key, r.Name, w)
-			answers[i] = regAnswer(err)
-			if err == nil {
-				answers[i].Value = detect.RegValue{Type: detect.ValueType(typ), Data: data}
-			}
 		case detect.FactFile:
+			wg.Go(func() {
+				s.sem <- struct{}{}
+				defer func() { <-s.sem }()
+				if ctx.Err() != nil {
+					answers[i].Err = ctx.Err()
+					return
+				}
+				answers[i] = s.file(ctx, r, w)
+			})
+		case detect.FactRegKey, detect.FactRegValue:
 		default:
 			answers[i].Err = fmt.Errorf("unsupported fact kind %v", r.Kind)
 		}
 	}
+	s.registry(ctx, reqs, answers, w)
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -118,54 +106,6 @@ func splitHKLM(key string) (string, error) {
 	return "", fmt.Errorf("registry key %q: only HKLM is read remotely", key)
 }
 
-// openKey opens a key once per session; the handle (or its absence) is
-// cached under the key's case-folded path.
-func (s *session) openKey(key string, w *watchdog) (rrp.Handle, error) {
-	sub, err := splitHKLM(key)
-	if err != nil {
-		return rrp.Handle{}, err
-	}
-	if sub == "" {
-		return s.hklm, nil
-	}
-	s.regMu.Lock()
-	defer s.regMu.Unlock()
-	id := strings.ToLower(sub)
-	if e, ok := s.keys[id]; ok {
-		return e.h, e.err
-	}
-	h, err := s.reg.OpenKey(s.hklm, sub)
-	w.kick()
-	if err != nil && !errors.Is(err, rrp.ErrNotFound) {
-		err = regErr(err, "open key HKLM\\"+sub)
-		if isConnErr(err) {
-			return h, err // not cached: the session is over anyway
-		}
-	}
-	s.keys[id] = keyEntry{h: h, err: err}
-	return h, err
-}
-
-func (s *session) queryValue(key, name string, w *watchdog) (uint32, []byte, error) {
-	h, err := s.openKey(key, w)
-	if err != nil {
-		return 0, nil, err
-	}
-	s.regMu.Lock()
-	defer s.regMu.Unlock()
-	id := strings.ToLower(key) + "\x00" + strings.ToLower(name)
-	if v, ok := s.values[id]; ok {
-		return v.typ, v.data, v.err
-	}
-	typ, data, err := s.reg.QueryValue(h, name)
-	w.kick()
-	if err != nil && !errors.Is(err, rrp.ErrNotFound) {
-		err = regErr(err, fmt.Sprintf("read value %q of %s", name, key))
-	}
-	s.values[id] = valueEntry{typ: typ, data: data, err: err}
-	return typ, data, err
-}
-
 // regErr says what failed; access denied keeps matching
 // detect.ErrAccessDenied through rrp.Win32Error.Is.
 func regErr(err error, what string) error {
@@ -182,8 +122,8 @@ func isConnErr(err error) bool {
 
 // systemRoot is the host's %SystemRoot% from its registry (cached like any
 // value), used to serve files under it from ADMIN$.
-func (s *session) systemRoot(w *watchdog) string {
-	typ, data, err := s.queryValue(`HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`, "SystemRoot", w)
+func (s *session) systemRoot(ctx context.Context, w *watchdog) string {
+	typ, data, err := s.value(ctx, `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`, "SystemRoot", w)
 	if err != nil || (typ != uint32(detect.RegSZ) && typ != uint32(detect.RegExpandSZ)) {
 		return ""
 	}
@@ -258,8 +198,8 @@ const (
 )
 
 // file reads one file's size and PE version (and SHA-256 when asked).
-func (s *session) file(r detect.Request, w *watchdog) detect.Answer {
-	root := s.systemRoot(w)
+func (s *session) file(ctx context.Context, r detect.Request, w *watchdog) detect.Answer {
+	root := s.systemRoot(ctx, w)
 	shareName, rel, err := sharePath(r.Path, root)
 	if err != nil {
 		return detect.Answer{Err: err}
@@ -284,7 +224,8 @@ func (s *session) file(r detect.Request, w *watchdog) detect.Answer {
 		}
 		return detect.Answer{Err: fileErr(where, "open", err)}
 	}
-	defer f.Close()
+	// Closing costs a round trip nobody needs to wait for.
+	defer s.bgGo(func() { _ = f.Close() })
 	st, err := f.Stat()
 	w.kick()
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -284,4 +285,30 @@ func TestSilentHostTimesOut(t *testing.T) {
 		t.Fatalf("err %v (kind %v) after %v", err, transport.KindOf(err), time.Since(start))
 	}
 	t.Logf("%v after %v", err, time.Since(start).Round(time.Millisecond))
+}
+
+// A session leaves no goroutine behind once closed: background pipe opens,
+// tree connects and file closes all end with the connection.
+func TestCloseLeaksNoGoroutines(t *testing.T) {
+	l := standardLab(t)
+	before := runtime.NumGoroutine()
+	for i := 0; i < 3; i++ {
+		s, err := open(t, l, lab.Patched, Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Facts(context.Background(), []detect.Request{{Kind: detect.FactFile, Path: srvWin}, {Kind: detect.FactRegValue, Key: cv, Name: "SystemRoot"}}); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		s.Close() // idempotent
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<16)
+		t.Fatalf("%d goroutines before, %d after:\n%s", before, n, buf[:runtime.Stack(buf, true)])
+	}
 }

@@ -20,7 +20,6 @@ import (
 
 	smb2 "github.com/cloudsoda/go-smb2"
 
-	"github.com/patchscan/patchscan/internal/msrpc"
 	"github.com/patchscan/patchscan/internal/rrp"
 	"github.com/patchscan/patchscan/scan/transport"
 )
@@ -32,8 +31,12 @@ const DefaultPort = 445
 type Config struct {
 	// Port dialled when an endpoint's address has none; 0 = 445.
 	Port int
-	// FileConcurrency bounds the files read at once on one host; 0 = 8.
+	// FileConcurrency bounds the files read at once on one host; 0 = 16.
 	FileConcurrency int
+	// RegistryPipes is how many \PIPE\winreg instances a session uses at
+	// most; 0 = 4. A pipe carries one RPC call at a time, so several
+	// pipes let registry reads overlap.
+	RegistryPipes int
 	// Dial opens the TCP connection; nil = net.Dialer. Tests wrap it to
 	// count round trips.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -45,7 +48,10 @@ func NewOpener(cfg Config) transport.Opener {
 		cfg.Port = DefaultPort
 	}
 	if cfg.FileConcurrency <= 0 {
-		cfg.FileConcurrency = 8
+		cfg.FileConcurrency = 16
+	}
+	if cfg.RegistryPipes <= 0 {
+		cfg.RegistryPipes = 8
 	}
 	if cfg.Dial == nil {
 		var d net.Dialer
@@ -93,7 +99,7 @@ func (o *opener) Open(ctx context.Context, ep transport.Endpoint, opts transport
 		return nil, fail(transport.Unreachable, "connect", dialError(err, addr), hintUnreachable)
 	}
 	s := &session{host: host, conn: conn, timeout: opts.Timeout, sem: make(chan struct{}, o.cfg.FileConcurrency),
-		keys: map[string]keyEntry{}, values: map[string]valueEntry{}, shares: map[string]*shareEntry{}}
+		pipes: make(chan *regPipe, o.cfg.RegistryPipes), values: map[string]valueEntry{}, shares: map[string]*shareEntry{}}
 	// Cancelling the context (or the setup deadline) closes the
 	// connection, which fails every outstanding SMB request at once.
 	stop := context.AfterFunc(setupCtx, func() { conn.Close() })
@@ -133,36 +139,37 @@ func (o *opener) Open(ctx context.Context, ep transport.Endpoint, opts transport
 		return nil, fail(kind, "connect to IPC$", cleanErr(err, setupCtx), hint)
 	}
 	s.ipc = ipc
-	pipe, err := ipc.WithContext(context.Background()).OpenFile("winreg", os.O_RDWR, 0)
+	// The first pipe decides whether the host can be scanned at all. Once
+	// it is open (the server's registry service is up: Samba starts it on
+	// demand, and concurrent first opens can stall it), the other pipes
+	// and the ADMIN$ tree most file checks need are set up in the
+	// background, ready by the time the first batch of facts arrives.
+	// Close waits for them; if they fail, the session has fewer pipes.
+	more := func() {
+		for i := 1; i < o.cfg.RegistryPipes; i++ {
+			s.bgGo(func() {
+				if p, _, err := openPipe(ipc, nil); err == nil {
+					s.addPipe(p)
+				}
+			})
+		}
+		s.bgGo(func() { _, _ = s.mount("ADMIN$") })
+	}
+	p, op, err := openPipe(ipc, more)
 	if err != nil {
 		kind, hint := classify(err, setupCtx)
 		if kind == transport.Failed {
 			hint = "winreg pipe unavailable on " + host + ": " + hintWinreg
-			if errors.Is(err, os.ErrPermission) {
+			switch {
+			case errors.Is(err, os.ErrPermission):
 				kind = transport.AccessDenied
+			case errors.Is(err, rrp.Win32Error(rrp.ErrorAccessDenied)):
+				kind, hint = transport.AccessDenied, "the account may not read the registry remotely: it must be an administrator of the host"
 			}
 		}
-		return nil, fail(kind, `open \PIPE\winreg`, cleanErr(pathErr(err), setupCtx), hint)
+		return nil, fail(kind, op, cleanErr(pathErr(err), setupCtx), hint)
 	}
-	s.pipe = pipe
-	reg, err := rrp.Bind(pipe, msrpc.Options{})
-	if err != nil {
-		kind, hint := classify(err, setupCtx)
-		if kind == transport.Failed {
-			hint = "winreg pipe unavailable on " + host + ": " + hintWinreg
-		}
-		return nil, fail(kind, "bind winreg", cleanErr(err, setupCtx), hint)
-	}
-	s.reg = reg
-	hklm, err := reg.OpenLocalMachine()
-	if err != nil {
-		kind, hint := classify(err, setupCtx)
-		if errors.Is(err, rrp.Win32Error(rrp.ErrorAccessDenied)) {
-			kind, hint = transport.AccessDenied, "the account may not read the registry remotely: it must be an administrator of the host"
-		}
-		return nil, fail(kind, "open HKLM", cleanErr(err, setupCtx), hint)
-	}
-	s.hklm = hklm
+	s.addPipe(p)
 	ok = true
 	return s, nil
 }
@@ -275,18 +282,21 @@ type session struct {
 
 	sess *smb2.Session
 	ipc  *smb2.Share
-	pipe *smb2.File
-	reg  *rrp.Client
-	hklm rrp.Handle
 
-	regMu  sync.Mutex // one call at a time on the pipe; guards keys, values
-	keys   map[string]keyEntry
+	// pipes holds the idle winreg pipes; a registry worker takes one and
+	// gives it back.
+	pipes chan *regPipe
+
+	valMu  sync.Mutex
 	values map[string]valueEntry
 
 	shareMu sync.Mutex
 	shares  map[string]*shareEntry
 
 	closeOnce sync.Once
+	bgMu      sync.Mutex
+	closed    bool
+	bg        sync.WaitGroup
 }
 
 type keyEntry struct {
@@ -306,33 +316,29 @@ type shareEntry struct {
 	err   error
 }
 
-// Close closes the pipe, trees, the session and the connection. It is safe
-// to call more than once.
+// Close ends the session by closing the connection: the server then
+// closes the pipes, files and trees and runs down every registry handle,
+// without a round trip per object. It is safe to call more than once.
 func (s *session) Close() error {
 	s.closeOnce.Do(func() {
-		// Best effort and bounded: a dead connection fails these at once.
-		w := newWatchdog(2*time.Second, func() { s.conn.Close() })
-		defer w.stop()
-		// Key handles are not closed one by one (two round trips each):
-		// closing the pipe ends the RPC association, and the server runs
-		// down every context handle of it, as [MS-RPCE] requires.
-		if s.pipe != nil {
-			_ = s.pipe.Close()
-		}
-		s.shareMu.Lock()
-		for _, e := range s.shares {
-			if e.share != nil {
-				_ = e.share.Umount()
-			}
-		}
-		s.shareMu.Unlock()
-		if s.ipc != nil {
-			_ = s.ipc.Umount()
-		}
-		if s.sess != nil {
-			_ = s.sess.Logoff()
-		}
+		s.bgMu.Lock()
+		s.closed = true
+		s.bgMu.Unlock()
 		s.conn.Close()
+		// Background work (pipe opens, file closes) fails at once on the
+		// closed connection.
+		s.bg.Wait()
 	})
 	return nil
+}
+
+// bgGo runs f in the background unless the session is closed; Close
+// waits for it.
+func (s *session) bgGo(f func()) {
+	s.bgMu.Lock()
+	defer s.bgMu.Unlock()
+	if s.closed {
+		return
+	}
+	s.bg.Go(f)
 }
