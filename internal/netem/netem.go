@@ -4,10 +4,14 @@
 // kernel's netem qdisc is not available on the test machines; this does the
 // same in user space, per connection, preserving byte order.
 //
-// It also counts what crosses it: connections, bytes each way and round
-// trips, where a round trip is the client sending after it has received
-// (plus one per connection for the TCP handshake). That is the figure a
-// WAN link charges for, whatever the protocol.
+// It also counts what crosses it: connections, bytes each way, turns (the
+// client sending after it has received, plus one per connection for the
+// TCP handshake) and round trips: turns that start a new flight, at least
+// one Delay after the previous one. A client with several requests in
+// flight turns around once per reply, but those turns overlap within one
+// round trip of the link; RoundTrips is what the link charges for in
+// wall time, Turns the raw alternation (they are equal without a delay
+// or for a strictly sequential client).
 //
 // Memory is bounded: each direction of each connection holds at most
 // MaxInFlight bytes in transit; beyond that the proxy stops reading and TCP
@@ -44,7 +48,8 @@ type Config struct {
 // Stats are counters over every connection the proxy has relayed.
 type Stats struct {
 	Conns      int64 // connections accepted
-	RoundTrips int64 // one per connection (handshake) + one per client turn
+	RoundTrips int64 // one per connection (handshake) + one per flight of client turns
+	Turns      int64 // one per connection (handshake) + one per client turn
 	BytesUp    int64 // client → target
 	BytesDown  int64 // target → client
 }
@@ -54,7 +59,7 @@ type Proxy struct {
 	cfg Config
 	ln  net.Listener
 
-	conns, roundTrips, up, down atomic.Int64
+	conns, roundTrips, turns, up, down atomic.Int64
 
 	mu     sync.Mutex
 	open   map[*link]struct{}
@@ -112,13 +117,14 @@ func (p *Proxy) Addr() string { return p.ln.Addr().String() }
 
 // Stats returns the counters so far.
 func (p *Proxy) Stats() Stats {
-	return Stats{Conns: p.conns.Load(), RoundTrips: p.roundTrips.Load(), BytesUp: p.up.Load(), BytesDown: p.down.Load()}
+	return Stats{Conns: p.conns.Load(), RoundTrips: p.roundTrips.Load(), Turns: p.turns.Load(), BytesUp: p.up.Load(), BytesDown: p.down.Load()}
 }
 
 // Reset zeroes the counters (between measured runs).
 func (p *Proxy) Reset() {
 	p.conns.Store(0)
 	p.roundTrips.Store(0)
+	p.turns.Store(0)
 	p.up.Store(0)
 	p.down.Store(0)
 }
@@ -166,6 +172,7 @@ func (p *Proxy) accept() {
 		}
 		p.conns.Add(1)
 		p.roundTrips.Add(1) // the TCP handshake
+		p.turns.Add(1)
 		l := &link{client: c, accepted: time.Now()}
 		p.mu.Lock()
 		if p.closed {
@@ -190,6 +197,7 @@ type link struct {
 	// when the client next sends: that next send is a new round trip.
 	lastDown  bool
 	sentFirst bool
+	lastRT    time.Time // start of the current flight
 	closeOnce sync.Once
 }
 
@@ -279,7 +287,11 @@ func (p *Proxy) pipe(l *link, src, dst net.Conn, up bool, notBefore time.Time) {
 					// A client turn: its first send, or a send after
 					// it was answered. Each costs one round trip.
 					if l.lastDown || !l.sentFirst {
-						p.roundTrips.Add(1)
+						p.turns.Add(1)
+						if now := time.Now(); p.cfg.Delay == 0 || now.Sub(l.lastRT) >= p.cfg.Delay {
+							p.roundTrips.Add(1)
+							l.lastRT = now
+						}
 						l.lastDown, l.sentFirst = false, true
 					}
 					l.mu.Unlock()

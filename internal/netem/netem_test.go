@@ -124,7 +124,7 @@ func TestRoundTripCostsTwiceTheDelay(t *testing.T) {
 				t.Fatalf("%d turns took %v, far above the floor %v", tt.turns, elapsed, floor)
 			}
 			st := p.Stats()
-			want := Stats{Conns: 1, RoundTrips: int64(tt.turns) + 1, BytesUp: int64(16 * tt.turns), BytesDown: int64(16 * tt.turns)}
+			want := Stats{Conns: 1, RoundTrips: int64(tt.turns) + 1, Turns: int64(tt.turns) + 1, BytesUp: int64(16 * tt.turns), BytesDown: int64(16 * tt.turns)}
 			if st != want {
 				t.Fatalf("stats %+v, want %+v", st, want)
 			}
@@ -302,6 +302,46 @@ func TestCloseStopsEverything(t *testing.T) {
 		t.Fatal("proxy still accepts after Close")
 	}
 	settle(t, base)
+}
+
+// A client with several requests in flight: each reply makes it turn
+// around, but all turns of one flight are one round trip of the link.
+func TestOverlappedTurnsAreOneRoundTrip(t *testing.T) {
+	target := echoServer(t)
+	const delay = 20 * time.Millisecond
+	p := start(t, Config{Target: target, Delay: delay})
+	c, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// Flight 1: four messages sent 1 ms apart; each echo triggers an
+	// immediate follow-up (flight 2), as concurrent file reads do.
+	for i := range 4 {
+		if _, err := c.Write([]byte{byte('a' + i)}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	buf := make([]byte, 1)
+	for i := range 4 {
+		if _, err := io.ReadFull(c, buf); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Write([]byte{byte('A' + i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 4 {
+		if _, err := io.ReadFull(c, buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := p.Stats()
+	// Handshake + 2 flights; the turns count every alternation.
+	if st.RoundTrips != 3 || st.Turns < 4 {
+		t.Fatalf("stats %+v, want 3 round trips and at least 4 turns", st)
+	}
 }
 
 func TestLoopbackOnly(t *testing.T) {
