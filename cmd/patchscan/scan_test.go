@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,6 +24,10 @@ import (
 // and returns its exit code as main would.
 func runScanCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	// Reports never land in the source tree (the default --out is ./SecurityScans).
+	if !slices.Contains(args, "--no-files") && !slices.Contains(args, "--out") {
+		args = append(args, "--out", filepath.Join(t.TempDir(), "reports"))
+	}
 	c := newScanCmd()
 	var out, errb bytes.Buffer
 	c.SetOut(&out)
