@@ -271,3 +271,22 @@ func TestReadIDList(t *testing.T) {
 		}
 	}
 }
+
+// IPv6 targets with and without ports travel through to the probe.
+func TestScanIPv6Loopback(t *testing.T) {
+	t.Setenv(envPassword, "pw-not-shown-4")
+	port := itoa(closedPort(t))
+	code, stdout, stderr := runScanCLI(t, "", "-u", "scanner", "--smb-port", port, "--no-files", "--format", "json",
+		"::1", "[::1]:"+port, "[::1]:1")
+	if code != ExitNotScanned {
+		t.Fatalf("exit %d, want %d; stderr: %s", code, ExitNotScanned, stderr)
+	}
+	hosts := parseJSONLines(t, stdout)
+	// "::1" and "[::1]:<default port>" are one target; "[::1]:1" another.
+	if len(hosts) != 2 || hosts["::1"].Status != "unreachable" || hosts["[::1]:1"].Status != "unreachable" {
+		t.Errorf("hosts %+v; want ::1 and [::1]:1 unreachable", hosts)
+	}
+	if a := hosts["::1"].Address; a != "::1" {
+		t.Errorf("address %q, want ::1", a)
+	}
+}
