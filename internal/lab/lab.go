@@ -320,8 +320,12 @@ func (l *Lab) start(spec HostSpec, ip string, cfg Config) (*Host, error) {
 	if err := run(strings.NewReader(h.Password+"\n"+h.Password+"\n"), SMBPASSWD, "-c", h.conf, "-a", "-s", Account); err != nil {
 		return nil, fmt.Errorf("adding samba account: %w", err)
 	}
-	for _, r := range spec.Reg {
-		if err := run(nil, NET, "-s", h.conf, "registry", "import", repoPath(r)); err != nil {
+	for i, r := range spec.Reg {
+		path, err := padReg(repoPath(r), filepath.Join(h.dir, fmt.Sprintf("import-%d.reg", i)))
+		if err != nil {
+			return nil, err
+		}
+		if err := run(nil, NET, "-s", h.conf, "registry", "import", path); err != nil {
 			return nil, fmt.Errorf("importing %s: %w", r, err)
 		}
 	}
@@ -440,6 +444,28 @@ func killByArg(arg string) error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// padReg works around Samba 4.17's .reg parser, which drops a file's last
+// value unless a blank line follows it: a file not ending with one is
+// imported from a copy (tmp) that does.
+func padReg(src, tmp string) (string, error) {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return "", fmt.Errorf("registry file: %w", err)
+	}
+	t := bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+	if bytes.HasSuffix(t, []byte("\n\n")) {
+		return src, nil
+	}
+	eol := "\n"
+	if bytes.Contains(b, []byte("\r\n")) {
+		eol = "\r\n"
+	}
+	if err := os.WriteFile(tmp, append(b, eol+eol...), 0o644); err != nil {
+		return "", err
+	}
+	return tmp, nil
 }
 
 func renderConf(path string, data map[string]any) error {
