@@ -386,16 +386,32 @@ func TestResilienceCutMidSession(t *testing.T) {
 		cuts[tg.String()] = cut
 	}
 	got = runScan(t, l, cat, ts, runOpts{timeout: 30 * time.Second})
+	complete := want{status: scan.HostScanned,
+		bulletins: map[string]detect.Status{"MS17-010": detect.StatusInstalled, "LAB-DENIED": detect.StatusError}}
+	unreachable := 0
 	for _, tg := range ts {
 		r := got[tg.String()]
 		cut, isCut := cuts[tg.String()]
 		if !isCut {
-			check(t, "lab host", r, healthy)
+			check(t, "lab host", r, complete)
 			continue
 		}
 		name := fmt.Sprintf("cut after %d of %d bytes", cut, total)
-		check(t, name, r, want{status: scan.HostUnreachable, errSub: "broke"})
 		t.Logf("%-28s %-12s %v %s", name, r.Status, r.Finished.Sub(r.Started).Round(time.Millisecond), r.Error)
+		if r.Status == scan.HostScanned {
+			// The cut fell after the last fact (in the close
+			// exchanges, whose share of the bytes depends on the
+			// transport): then the report must be complete and right.
+			check(t, name, r, complete)
+			continue
+		}
+		unreachable++
+		check(t, name, r, want{status: scan.HostUnreachable, errSub: "broke"})
+	}
+	// Most cuts land among the facts; if they all "succeed", cutting
+	// does not reach the scan at all and the test proves nothing.
+	if unreachable < len(cuts)-2 {
+		t.Errorf("only %d of %d cut connections ended unreachable", unreachable, len(cuts))
 	}
 }
 
