@@ -1,8 +1,10 @@
 # WinRM transport (scan/winrm): fuzz targets for the collector's output
-# parser, the request data block decoder, and the test server's NTLM
+# parser, the request data block decoder, the SOAP fault and Receive
+# parsers, and the test server's NTLM
 # message parser (all fed by the network).
 FUZZ_TARGETS += ./scan/winrm:FuzzParseOutput
 FUZZ_TARGETS += ./scan/winrm:FuzzDecodeRequests
+FUZZ_TARGETS += ./scan/winrm:FuzzSOAPResponses
 FUZZ_TARGETS += ./scan/winrm/winrmtest:FuzzVerifyAuthenticate
 
 .PHONY: winrm-test

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -364,12 +365,8 @@ func (s *session) collect(ctx context.Context, stdin []byte, reqs []detect.Reque
 		if err != nil {
 			return nil, err
 		}
-		var done bool
-		_, err = safeParse(func() (string, error) {
-			var perr error
-			done, exit, perr = winrm.ParseSlurpOutputErrResponse(resp, stdout, stderr)
-			return "", perr
-		})
+		done, code, err := parseReceive([]byte(resp), cmdID, stdout, stderr)
+		exit = code
 		if err != nil {
 			return nil, s.hostErr(transport.Failed, "receive output", fmt.Errorf("unreadable Receive response: %v", err), "")
 		}
@@ -649,4 +646,64 @@ func newMessageID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("uuid:%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// parseReceive reads a ReceiveResponse strictly (masterzen/winrm's parser
+// ignores bad base64 and answers "not done" for any document, which would
+// make the client poll a confused server until its deadline): the
+// document must be a ReceiveResponse for our command, streams must be
+// base64, and the command is done only when the service says so.
+func parseReceive(body []byte, cmdID string, stdout, stderr io.Writer) (done bool, exit int, err error) {
+	var env struct {
+		Body struct {
+			Receive *struct {
+				Streams []struct {
+					Name      string `xml:"Name,attr"`
+					CommandID string `xml:"CommandId,attr"`
+					Data      string `xml:",chardata"`
+				} `xml:"Stream"`
+				State *struct {
+					CommandID string `xml:"CommandId,attr"`
+					State     string `xml:"State,attr"`
+					ExitCode  string `xml:"ExitCode"`
+				} `xml:"CommandState"`
+			} `xml:"ReceiveResponse"`
+		} `xml:"Body"`
+	}
+	if err := xml.Unmarshal(body, &env); err != nil {
+		return false, 0, fmt.Errorf("not XML: %v", clip(err.Error()))
+	}
+	r := env.Body.Receive
+	if r == nil {
+		return false, 0, errors.New("no ReceiveResponse in the answer")
+	}
+	for _, st := range r.Streams {
+		if st.CommandID != "" && st.CommandID != cmdID {
+			return false, 0, fmt.Errorf("output for another command (%q)", clip(st.CommandID))
+		}
+		data, err := base64.StdEncoding.DecodeString(strings.TrimSpace(st.Data))
+		if err != nil {
+			return false, 0, fmt.Errorf("%s stream is not base64", clip(st.Name))
+		}
+		switch st.Name {
+		case "stdout":
+			_, _ = stdout.Write(data)
+		case "stderr":
+			_, _ = stderr.Write(data)
+		default:
+			return false, 0, fmt.Errorf("unexpected stream %q", clip(st.Name))
+		}
+	}
+	if r.State != nil && strings.HasSuffix(r.State.State, "/CommandState/Done") {
+		code := strings.TrimSpace(r.State.ExitCode)
+		if code == "" {
+			return true, 0, nil
+		}
+		n, err := strconv.ParseInt(code, 10, 64)
+		if err != nil {
+			return true, 0, fmt.Errorf("exit code %q is not a number", clip(code))
+		}
+		return true, int(int32(n)), nil
+	}
+	return false, 0, nil
 }

@@ -226,6 +226,7 @@ func TestFaults(t *testing.T) {
 		{name: "truncated output", fault: winrmtest.FaultTruncated, kind: transport.Failed, contains: "truncated"},
 		{name: "huge output", fault: winrmtest.FaultHuge, kind: transport.Failed, contains: "more than 65536 bytes"},
 		{name: "garbage output", fault: winrmtest.FaultGarbage, kind: transport.Failed, contains: "first line"},
+		{name: "not a ReceiveResponse", fault: winrmtest.FaultBadSOAP, kind: transport.Failed, contains: "no ReceiveResponse"},
 		{name: "connection refused", atOpen: true, kind: transport.Unreachable, contains: "connection refused",
 			cfg: func(t *testing.T, s *winrmtest.Server) winrm.Config { return winrm.Config{Port: closedPort()} }},
 		{name: "untrusted certificate", tls: true, atOpen: true, kind: transport.Failed, contains: "--winrm-ca",

@@ -64,6 +64,7 @@ const (
 	FaultTruncated Fault = "truncated" // the output stops before the end marker
 	FaultHuge      Fault = "huge"      // the command never ends and prints without limit
 	FaultGarbage   Fault = "garbage"   // the output is not the collector's
+	FaultBadSOAP   Fault = "badsoap"   // Receive answers HTTP 200 with something that is not a ReceiveResponse
 )
 
 // Options configure a Server.
@@ -535,6 +536,11 @@ func (s *Server) receive(w http.ResponseWriter, ctx context.Context, msgID strin
 			timedOut()
 			return
 		}
+	}
+	if s.opts.Fault == FaultBadSOAP {
+		w.Header().Set("Content-Type", "application/soap+xml;charset=UTF-8")
+		io.WriteString(w, `<html><body>Proxy error</body></html>`)
+		return
 	}
 	if !c.ended {
 		// The process is waiting for its input: nothing to say yet.
