@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -65,7 +66,8 @@ type Config struct {
 type Summary struct {
 	Hosts    int // results emitted
 	ByStatus map[HostStatus]int
-	// Interrupted is set when ctx ended before every target was scanned.
+	// Interrupted is set when ctx ended before every target was scanned:
+	// some were never started or were cut short.
 	Interrupted bool
 }
 
@@ -91,6 +93,9 @@ func Run(ctx context.Context, cfg Config, ts iter.Seq[targets.Target], emit func
 	jobs := make(chan targets.Target)
 	results := make(chan HostResult, cfg.Threads)
 	var feed, workers sync.WaitGroup
+	// cutShort records targets left unscanned by cancellation, so a run
+	// cancelled just after its last host isn't called interrupted.
+	var cutShort atomic.Bool
 
 	feed.Add(1)
 	go func() {
@@ -98,11 +103,13 @@ func Run(ctx context.Context, cfg Config, ts iter.Seq[targets.Target], emit func
 		defer close(jobs)
 		for t := range ts {
 			if ctx.Err() != nil {
+				cutShort.Store(true)
 				return
 			}
 			select {
 			case jobs <- t:
 			case <-ctx.Done():
+				cutShort.Store(true)
 				return
 			}
 		}
@@ -113,6 +120,7 @@ func Run(ctx context.Context, cfg Config, ts iter.Seq[targets.Target], emit func
 			defer workers.Done()
 			for t := range jobs {
 				if ctx.Err() != nil {
+					cutShort.Store(true)
 					continue // handed over as the run was cancelled: never started
 				}
 				results <- cfg.host(ctx, t)
@@ -127,10 +135,13 @@ func Run(ctx context.Context, cfg Config, ts iter.Seq[targets.Target], emit func
 	for r := range results {
 		sum.Hosts++
 		sum.ByStatus[r.Status]++
+		if r.Error == ErrInterrupted.Error() {
+			cutShort.Store(true)
+		}
 		emit(r)
 	}
 	feed.Wait()
-	sum.Interrupted = ctx.Err() != nil
+	sum.Interrupted = cutShort.Load()
 	return sum, nil
 }
 
