@@ -224,6 +224,9 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 		}
 	}
 	total := list.Count()
+	if total == 0 {
+		fmt.Fprintln(stderr, "patchscan: no hosts to scan (the domains listed no enabled computers that match)")
+	}
 	if total > uint64(f.maxHosts) {
 		return usageErrorf("the targets and domains expand to %s hosts, more than --max-hosts %d: narrow them (--ou, --ldap-filter) or raise --max-hosts", countString(total), f.maxHosts)
 	}
