@@ -190,16 +190,16 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 	}
 	engine := detect.New(cat, engOpts)
 
-	creds, err := f.creds.resolve(osCredSource(stderr))
-	if err != nil {
-		return err
-	}
-
 	var resolver *net.Resolver
 	if f.dnsServer != "" {
 		if resolver, err = ad.NewResolver(f.dnsServer); err != nil {
 			return usageErrorf("%v", err)
 		}
+	}
+
+	creds, err := f.creds.resolve(osCredSource(stderr))
+	if err != nil {
+		return err
 	}
 
 	// Signals: the first stops the run gracefully, the second exits.
