@@ -21,6 +21,9 @@ const MaxEntries = 1 << 20
 // ErrTooManyEntries is returned when a List would exceed MaxEntries.
 var ErrTooManyEntries = fmt.Errorf("more than %d target entries", MaxEntries)
 
+// ErrUTF16 is returned for hosts files saved as UTF-16.
+var ErrUTF16 = errors.New("the file is UTF-16 (Notepad's \"Unicode\"): save it as UTF-8 or ANSI")
+
 // List is an ordered collection of entries with the bad ones set aside.
 //
 // Dedupe: a host is scanned once per (host, effective port). Addresses are
@@ -75,6 +78,11 @@ func (l *List) Entries() []Entry { return l.entries }
 // failures and ErrTooManyEntries.
 func (l *List) ReadHosts(r io.Reader, name string) error {
 	br := bufio.NewReaderSize(r, 4096)
+	// Notepad's "Unicode" is UTF-16; read as bytes every line would be a
+	// bad target, so say what the file is instead.
+	if b, _ := br.Peek(2); len(b) == 2 && (b[0] == 0xff && b[1] == 0xfe || b[0] == 0xfe && b[1] == 0xff) {
+		return fmt.Errorf("%s: %w", name, ErrUTF16)
+	}
 	for lineNo := 1; ; lineNo++ {
 		line, tooLong, err := readLine(br)
 		if err != nil && err != io.EOF {

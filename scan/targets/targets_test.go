@@ -272,6 +272,16 @@ func TestTooManyEntries(t *testing.T) {
 	}
 }
 
+func TestReadHostsUTF16(t *testing.T) {
+	for _, bom := range []string{"\xff\xfe", "\xfe\xff"} {
+		l := &List{}
+		err := l.ReadHosts(strings.NewReader(bom+"h\x00o\x00"), "hosts.txt")
+		if !errors.Is(err, ErrUTF16) || !strings.HasPrefix(err.Error(), "hosts.txt: ") {
+			t.Errorf("UTF-16 file with BOM % x: %v", bom, err)
+		}
+	}
+}
+
 func TestTargetAddr(t *testing.T) {
 	tests := []struct {
 		t    Target
