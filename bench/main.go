@@ -56,6 +56,7 @@ var (
 	flagPeers   = flag.Bool("peers", true, "run the impacket and Samba CLI peers")
 	flagCPUHost = flag.Int("cpu-hosts", 20, "sequential scans over which CPU per host is measured")
 	flagProbe   = flag.Duration("probe-timeout", 3*time.Second, "TCP probe timeout of fleet runs: one smbd's listen backlog (50) serves every address, so with 64 workers some SYNs are dropped and retried after 1 s")
+	flagKeep    = flag.Bool("keep", false, "keep the lab's state directory (smbd logs) for a post-mortem")
 	flagFileCon = flag.Int("file-concurrency", 0, "smb.Config.FileConcurrency (0 = the transport's default)")
 )
 
@@ -101,7 +102,11 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	if *flagKeep {
+		defer fmt.Printf("lab state kept in %s\n", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
 	fmt.Printf("starting the Samba bench host (one smbd on 0.0.0.0, dialled on 127.x only)...\n")
 	l, err := lab.Run(filepath.Join(dir, "lab"), lab.Config{Shared: true}, benchHost())
 	if err != nil {
@@ -117,6 +122,10 @@ func run() error {
 	if _, err := b.scanOnce(bench50, hostAddr); err != nil {
 		return fmt.Errorf("warm-up scan: %w", err)
 	}
+	// Idle process count (smbd, its helpers, samba-dcerpcd, rpcd_*), once
+	// the warm-up connection's smbd child has gone.
+	time.Sleep(500 * time.Millisecond)
+	b.idleProcs, _ = b.procTicks()
 	load, _ := os.ReadFile("/proc/loadavg")
 	fmt.Printf("machine: %d CPUs, load %s\n", numCPU(), strings.Join(strings.Fields(string(load))[:3], " "))
 
@@ -148,11 +157,12 @@ func run() error {
 	// CPU per host, no proxy in the process's way.
 	fmt.Printf("\n== scanner CPU per host (getrusage over %d sequential scans, direct) ==\n", *flagCPUHost)
 	for _, sc := range cats {
-		cpu, wall, err := b.cpuPerHost(sc.cat, hostAddr, *flagCPUHost)
-		if err != nil {
-			return err
+		cpu, wall, failed := b.cpuPerHost(sc.cat, hostAddr, *flagCPUHost)
+		fmt.Printf("%-9s CPU %v per host (user+sys), wall %v per host, %d of %d scans failed\n", sc.name,
+			cpu.Round(10*time.Microsecond), wall.Round(10*time.Microsecond), len(failed), *flagCPUHost)
+		if len(failed) > 0 {
+			fmt.Printf("          first failure: %.300s\n", failed[0])
 		}
-		fmt.Printf("%-9s CPU %v per host (user+sys), wall %v per host\n", sc.name, cpu.Round(10*time.Microsecond), wall.Round(10*time.Microsecond))
 	}
 
 	// Fleet throughput.
@@ -205,9 +215,10 @@ func run() error {
 }
 
 type bencher struct {
-	l    *lab.Lab
-	port int
-	conf string
+	l         *lab.Lab
+	port      int
+	conf      string
+	idleProcs int // the host's processes with no client connected
 }
 
 func (b *bencher) config(cat *catalog.Catalog, threads int, opener transport.Opener) scan.Config {
@@ -265,14 +276,24 @@ func (b *bencher) perHost(cat *catalog.Catalog, hostAddr string, delay time.Dura
 	}
 	defer p.Close()
 	var figs []hostFig
+	var failed []string
 	for range *flagReps {
 		p.Reset()
 		r, err := b.scanOnce(cat, p.Addr())
 		if err != nil {
-			return hostFig{}, err
+			// A failed scan is a finding, not a reason to stop the
+			// benchmark: say it and measure the others.
+			failed = append(failed, err.Error())
+			continue
 		}
 		figs = append(figs, hostFig{wall: r.Finished.Sub(r.Started), st: p.Stats(), facts: r.Report.Facts,
 			batches: r.Report.Batches, verdicts: verdicts(r.Report)})
+	}
+	for _, f := range failed {
+		fmt.Printf("          FAILED scan (not counted): %.300s\n", f)
+	}
+	if len(figs) == 0 {
+		return hostFig{}, errors.New("every repetition failed")
 	}
 	slices.SortFunc(figs, func(a, b hostFig) int { return int(a.wall - b.wall) })
 	return figs[len(figs)/2], nil
@@ -307,14 +328,16 @@ func rusage() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func (b *bencher) cpuPerHost(cat *catalog.Catalog, addr string, n int) (cpu, wall time.Duration, err error) {
+// cpuPerHost scans n times in a row; failed scans are counted (and
+// their CPU included: a scanner pays for failures too).
+func (b *bencher) cpuPerHost(cat *catalog.Catalog, addr string, n int) (cpu, wall time.Duration, failed []string) {
 	begin, c0 := time.Now(), rusage()
 	for range n {
 		if _, err := b.scanOnce(cat, addr); err != nil {
-			return 0, 0, err
+			failed = append(failed, err.Error())
 		}
 	}
-	return (rusage() - c0) / time.Duration(n), time.Since(begin) / time.Duration(n), nil
+	return (rusage() - c0) / time.Duration(n), time.Since(begin) / time.Duration(n), failed
 }
 
 type fleetFig struct {
@@ -342,9 +365,6 @@ func (b *bencher) fleet(cat *catalog.Catalog, n int) (fleetFig, error) {
 	})
 	f.wall = time.Since(begin)
 	f.scanCPU = rusage() - c0
-	// smbd reaps its per-connection children as they exit; give it a
-	// moment so their CPU shows in its cutime.
-	time.Sleep(200 * time.Millisecond)
 	f.serverCPU = b.serverCPU() - s0
 	return f, err
 }
@@ -353,7 +373,22 @@ func (b *bencher) fleet(cat *catalog.Catalog, n int) (fleetFig, error) {
 // the bench host: smbd, samba-dcerpcd and its rpcd_* workers, found by
 // the host's smb.conf path on their command lines.
 func (b *bencher) serverCPU() time.Duration {
-	var ticks int64
+	// A per-connection smbd that has exited but is not reaped yet is a
+	// zombie whose CPU is in neither its own entry (no command line to
+	// match) nor its parent's cutime: sample only once the processes are
+	// back to their idle count (or after 3 s).
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if n, _ := b.procTicks(); n <= b.idleProcs {
+			break
+		}
+	}
+	_, ticks := b.procTicks()
+	// USER_HZ is 100 on Linux for every architecture Go supports here.
+	return time.Duration(ticks) * 10 * time.Millisecond
+}
+
+// procTicks counts the bench host's processes and sums their CPU ticks.
+func (b *bencher) procTicks() (n int, ticks int64) {
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
 		if _, err := strconv.Atoi(e.Name()); err != nil {
@@ -377,13 +412,13 @@ func (b *bencher) serverCPU() time.Duration {
 		if len(fs) < 15 {
 			continue
 		}
+		n++
 		for _, k := range []int{11, 12, 13, 14} { // utime stime cutime cstime
 			v, _ := strconv.ParseInt(fs[k], 10, 64)
 			ticks += v
 		}
 	}
-	// USER_HZ is 100 on Linux for every architecture Go supports here.
-	return time.Duration(ticks) * 10 * time.Millisecond
+	return n, ticks
 }
 
 // factList is what the peers read: the facts patchscan asked for.
