@@ -40,7 +40,7 @@ import (
 //	R <hive> <key> <name>       registry value (type + raw bytes)
 //	F <path> <0|1>              file size, version, optional SHA-256
 //
-// Output (stdout), see parseOutput for the grammar:
+// Output (stdout), see ParseOutput for the grammar:
 //
 //	PSCAN-OUT 1 <n>
 //	<i> ok|nf|err <msg>|denied <msg> [fields...]
