@@ -48,6 +48,10 @@ func ParseOutput(out []byte, reqs []detect.Request, max int) ([]detect.Answer, e
 		return nil, badOutput("%d bytes exceeds the %d-byte limit", len(out), max)
 	}
 	text := string(out)
+	// The shell runs with code page 65001 (masterzen/winrm's Create asks
+	// for it); some .NET console writers then start stdout with a UTF-8
+	// byte order mark.
+	text = strings.TrimPrefix(text, "\uFEFF")
 	// PowerShell on Windows ends lines with CRLF; accept LF too.
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	text = strings.TrimSuffix(text, "\n")

@@ -41,6 +41,10 @@ func TestParseOutputGood(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	withBOM, err := ParseOutput(append([]byte("\xef\xbb\xbf"), out...), outReqs, 0)
+	if err != nil || !reflect.DeepEqual(withBOM[:4], got[:4]) {
+		t.Errorf("output with a UTF-8 BOM: %v", err)
+	}
 	want := []detect.Answer{
 		{Found: true},
 		{Found: true, Value: detect.RegValue{Type: detect.RegDWORD, Data: []byte{1, 0, 0, 0}}},
