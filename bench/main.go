@@ -148,9 +148,7 @@ func run() error {
 			}
 			fmt.Printf("%-9s %-6v %9v %8d %6d %9s %9d %9d %6d %8d\n", sc.name, 2*d, f.wall.Round(100*time.Microsecond),
 				f.st.RoundTrips, f.st.Turns, ratio, f.st.BytesDown, f.st.BytesUp, f.facts, f.batches)
-			if d == 0 {
-				fmt.Printf("          verdicts: %s\n", f.verdicts)
-			}
+			fmt.Printf("          verdicts: %s\n", f.verdicts)
 		}
 	}
 
