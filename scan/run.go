@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/internal/netguard"
 	"github.com/patchscan/patchscan/scan/targets"
 	"github.com/patchscan/patchscan/scan/transport"
 )
@@ -219,6 +220,11 @@ func (c Config) scan(hctx, runCtx context.Context, t targets.Target, r HostResul
 		return r
 	}
 	r.Address = ip.String()
+	if err := netguard.Check(ip); err != nil {
+		r.Status, r.Error = HostError, err.Error()
+		r.Finished = time.Now()
+		return r
+	}
 	port := t.Port
 	if port == 0 {
 		port = c.Port

@@ -145,7 +145,7 @@ func seq(hosts ...string) func(func(targets.Target) bool) {
 }
 
 // IP-literal hosts skip the resolver, so the tests use addresses as names.
-func ip(i int) string { return fmt.Sprintf("192.0.2.%d", i) }
+func ip(i int) string { return fmt.Sprintf("127.42.0.%d", i) }
 
 func TestRunStatuses(t *testing.T) {
 	hosts := map[string]behaviour{
@@ -168,7 +168,7 @@ func TestRunStatuses(t *testing.T) {
 		ip(1):  {HostScanned, ""},
 		ip(2):  {HostUnreachable, "TCP port 445 refused the connection"},
 		ip(3):  {HostUnreachable, "no answer on TCP port 445 within 200ms"},
-		ip(4):  {HostAuthFailed, "session setup on 192.0.2.4: STATUS_LOGON_FAILURE: check --user"},
+		ip(4):  {HostAuthFailed, "session setup on 127.42.0.4: STATUS_LOGON_FAILURE: check --user"},
 		ip(5):  {HostAccessDenied, "STATUS_ACCESS_DENIED"},
 		ip(6):  {HostUnreachable, "is the Remote Registry service running?"},
 		ip(7):  {HostError, "connection reset by peer"},
@@ -317,7 +317,7 @@ func TestRunBoundedByPool(t *testing.T) {
 	const n = 20000
 	all := func(yield func(targets.Target) bool) {
 		for i := range n {
-			if !yield(targets.Target{Host: fmt.Sprintf("10.%d.%d.%d", i>>16, (i>>8)&255, i&255)}) {
+			if !yield(targets.Target{Host: fmt.Sprintf("127.%d.%d.%d", 100+i>>16, (i>>8)&255, i&255)}) {
 				return
 			}
 		}
@@ -376,5 +376,36 @@ func TestRunCancelledAfterLastHost(t *testing.T) {
 func TestRunConfigErrors(t *testing.T) {
 	if _, err := Run(context.Background(), Config{}, seq(), func(HostResult) {}); err == nil {
 		t.Error("Run without an Opener succeeded")
+	}
+}
+
+// TestRunRefusesNonLoopbackUnderTest checks the guard that keeps the test
+// suite off real networks: a non-loopback target is refused before any
+// probe or session, whatever the test wires in.
+func TestRunRefusesNonLoopbackUnderTest(t *testing.T) {
+	f := newFake(nil)
+	var dialed atomic.Int32
+	cfg := Config{
+		Opener: f,
+		Engine: fakeEngine{},
+		Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			dialed.Add(1)
+			return nil, errors.New("must not dial")
+		},
+	}
+	var got []HostResult
+	if _, err := Run(context.Background(), cfg, seq("192.0.2.7", "10.1.2.3"), func(r HostResult) { got = append(got, r) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("got %d results, want 2", len(got))
+	}
+	for _, r := range got {
+		if r.Status != HostError || !strings.Contains(r.Error, "only loopback") {
+			t.Errorf("%s: status %s %q, want error refusing a non-loopback address", r.Target, r.Status, r.Error)
+		}
+	}
+	if n := dialed.Load(); n != 0 {
+		t.Errorf("dialed %d times, want 0", n)
 	}
 }

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/patchscan/patchscan/internal/netguard"
 )
 
 // ComputerFilter selects enabled computer objects: userAccountControl bit 2
@@ -275,7 +277,7 @@ func (cfg Config) connect(ctx context.Context, dc string) (*ldap.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	dialer := &net.Dialer{Timeout: cfg.Timeout, Resolver: cfg.Resolver}
+	dialer := &net.Dialer{Timeout: cfg.Timeout, Resolver: cfg.Resolver, Control: netguard.Control}
 	try := func(scheme, defPort string, startTLS bool) (*ldap.Conn, error) {
 		p := port
 		if p == "" {
@@ -471,7 +473,7 @@ func NewResolver(server string) (*net.Resolver, error) {
 	return &net.Resolver{
 		PreferGo: true,
 		Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			var d net.Dialer
+			d := net.Dialer{Control: netguard.Control}
 			return d.DialContext(ctx, network, addr)
 		},
 	}, nil
