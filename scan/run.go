@@ -247,6 +247,8 @@ func (c Config) scan(hctx, runCtx context.Context, t targets.Target, r HostResul
 	if err != nil {
 		return c.fail(r, runCtx, hctx, err)
 	}
+	// The auto transport says which transport actually answered.
+	r.Transport = transport.SessionTransport(sess, r.Transport)
 	rep, err := c.Engine.Scan(hctx, sess)
 	// Close even after errors: it releases pipes and trees on the host.
 	_ = sess.Close()

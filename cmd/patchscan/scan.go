@@ -144,9 +144,14 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 	if err := f.check(cmd); err != nil {
 		return err
 	}
-	opener, port, err := f.transport.opener()
+	tc, err := f.transport.opener()
 	if err != nil {
 		return err
+	}
+	opener, port := tc.opener, tc.port
+	probeTimeout := f.probeTimeout
+	if !tc.probe {
+		probeTimeout = -1
 	}
 
 	// Targets first: a typo in a range is found before any prompt.
@@ -241,7 +246,7 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 	prog := newProgress(stderr, int(total), isTerminal(stderr) && !f.quiet, f.verbose)
 	cfg := scan.Config{
 		Opener: opener, Engine: engine, Credentials: creds, Port: port,
-		Threads: f.threads, Timeout: f.timeout, ProbeTimeout: f.probeTimeout,
+		Threads: f.threads, Timeout: f.timeout, ProbeTimeout: probeTimeout,
 		Resolver: resolver, OnStart: prog.start,
 	}
 	var missing bool

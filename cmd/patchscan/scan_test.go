@@ -103,7 +103,7 @@ func TestScanUsageErrors(t *testing.T) {
 		{"timeout", []string{"-u", "a", "--timeout", "0s", "127.0.0.1"}, ExitUsage, "--timeout"},
 		{"probe longer than timeout", []string{"-u", "a", "--timeout", "1s", "--probe-timeout", "2s", "127.0.0.1"}, ExitUsage, "--probe-timeout"},
 		{"quiet verbose", []string{"-u", "a", "-q", "-v", "127.0.0.1"}, ExitUsage, "contradict"},
-		{"winrm not yet", []string{"-u", "a", "--transport", "winrm", "127.0.0.1"}, ExitUsage, "not available yet"},
+		{"winrm basic over http", []string{"-u", "a", "--transport", "winrm", "--winrm-https=false", "--winrm-basic", "127.0.0.1"}, ExitUsage, "only allowed over HTTPS"},
 		{"unknown transport", []string{"-u", "a", "--transport", "rsh", "127.0.0.1"}, ExitUsage, "unknown --transport"},
 		{"bad port", []string{"-u", "a", "--smb-port", "70000", "127.0.0.1"}, ExitUsage, "--smb-port 70000"},
 		{"ldap flag without domain", []string{"-u", "a", "--ldap-ca", "x.pem", "127.0.0.1"}, ExitUsage, "--ldap-ca only applies with --domain"},

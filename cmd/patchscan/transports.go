@@ -7,6 +7,7 @@ import (
 
 	"github.com/patchscan/patchscan/scan/smb"
 	"github.com/patchscan/patchscan/scan/transport"
+	"github.com/patchscan/patchscan/scan/winrm"
 )
 
 // Transport names of --transport.
@@ -18,8 +19,9 @@ const (
 
 // Default ports of the transports.
 const (
-	defaultSMBPort   = 445
-	defaultWinRMPort = 5986
+	defaultSMBPort       = 445
+	defaultWinRMPort     = 5986 // HTTPS
+	defaultWinRMHTTPPort = 5985
 )
 
 // transportFlags choose how hosts are reached.
@@ -27,30 +29,57 @@ type transportFlags struct {
 	name      string
 	smbPort   int
 	winrmPort int
+	winrm     winrm.Config
+	fs        *pflag.FlagSet // to tell a --winrm-port given from its default
 }
 
 func (f *transportFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.name, "transport", transportSMB, "how to reach hosts: smb (Remote Registry and admin shares), winrm, or auto")
+	f.fs = fs
+	f.winrm = winrm.DefaultConfig()
+	fs.StringVar(&f.name, "transport", transportSMB, "how to reach hosts: smb (Remote Registry and admin shares), winrm, or auto (SMB, falling back to WinRM when 445 is closed or the winreg pipe is unavailable)")
 	fs.IntVar(&f.smbPort, "smb-port", defaultSMBPort, "TCP port for SMB when a target gives none")
-	fs.IntVar(&f.winrmPort, "winrm-port", defaultWinRMPort, "TCP port for WinRM when a target gives none")
+	fs.IntVar(&f.winrmPort, "winrm-port", defaultWinRMPort, "TCP port for WinRM when a target gives none (5985 with --winrm-https=false)")
+	f.winrm.AddFlags(fs)
 }
 
-// opener builds the transport and says which port targets without one
-// are dialled (and probed) on.
-func (f *transportFlags) opener() (transport.Opener, int, error) {
-	for flag, p := range map[string]int{"--smb-port": f.smbPort, "--winrm-port": f.winrmPort} {
+// transportChoice is what the run needs to know about the chosen transport.
+type transportChoice struct {
+	opener transport.Opener
+	port   int  // port dialled for targets that give none
+	probe  bool // whether a TCP probe of port says anything about reachability
+}
+
+// opener builds the transport.
+func (f *transportFlags) opener() (transportChoice, error) {
+	winrmPort := f.winrmPort
+	if !f.winrm.HTTPS && (f.fs == nil || !f.fs.Changed("winrm-port")) {
+		winrmPort = defaultWinRMHTTPPort
+	}
+	for flag, p := range map[string]int{"--smb-port": f.smbPort, "--winrm-port": winrmPort} {
 		if p < 1 || p > 65535 {
-			return nil, 0, usageErrorf("%s %d: a port is a number from 1 to 65535", flag, p)
+			return transportChoice{}, usageErrorf("%s %d: a port is a number from 1 to 65535", flag, p)
 		}
 	}
-	switch strings.ToLower(strings.TrimSpace(f.name)) {
-	case transportSMB:
-		return smb.NewOpener(smb.Config{Port: f.smbPort}), f.smbPort, nil
-	case transportWinRM, transportAuto:
-		// Integration point for the WinRM transport (scan/winrm): return
-		// winrm.NewOpener(...) with f.winrmPort here, and for auto an
-		// opener that tries SMB and falls back to WinRM.
-		return nil, 0, usageErrorf("--transport %s is not available yet: use --transport smb", f.name)
+	name := strings.ToLower(strings.TrimSpace(f.name))
+	if name == transportWinRM || name == transportAuto {
+		if err := f.winrm.Validate(); err != nil {
+			return transportChoice{}, usageErrorf("%v", err)
+		}
 	}
-	return nil, 0, usageErrorf("unknown --transport %q: use smb, winrm or auto", f.name)
+	smbOpener := func() transport.Opener { return smb.NewOpener(smb.Config{Port: f.smbPort}) }
+	switch name {
+	case transportSMB:
+		return transportChoice{opener: smbOpener(), port: f.smbPort, probe: true}, nil
+	case transportWinRM:
+		cfg := f.winrm
+		cfg.Port, cfg.PortFromAddr = winrmPort, true // targets carry WinRM ports
+		return transportChoice{opener: winrm.NewOpener(cfg), port: winrmPort, probe: true}, nil
+	case transportAuto:
+		// Targets carry the SMB port; WinRM always uses --winrm-port. No
+		// probe: a closed 445 is exactly when WinRM must still be tried.
+		cfg := f.winrm
+		cfg.Port, cfg.PortFromAddr = winrmPort, false
+		return transportChoice{opener: transport.NewAuto(smbOpener(), winrm.NewOpener(cfg)), port: f.smbPort, probe: false}, nil
+	}
+	return transportChoice{}, usageErrorf("unknown --transport %q: use smb, winrm or auto", f.name)
 }

@@ -16,6 +16,7 @@ package winrmtest
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
@@ -172,6 +173,12 @@ func Start(opts Options) (*Server, error) {
 		s.srv.Listener = l
 	}
 	if opts.TLS {
+		cert, err := serverCert(s.srv.Listener.Addr().(*net.TCPAddr).IP)
+		if err != nil {
+			s.srv.Listener.Close()
+			return nil, fmt.Errorf("winrmtest: certificate: %w", err)
+		}
+		s.srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 		s.srv.StartTLS()
 	} else {
 		s.srv.Start()
@@ -208,12 +215,16 @@ func (s *Server) OpenShells() int {
 	return len(s.shells)
 }
 
-// WriteCAFile writes the server's TLS certificate as a PEM file in dir
-// (the client's --winrm-ca) and returns its path.
+// WriteCAFile writes the CA that signed the server's TLS certificate (the
+// same for every test server) as a PEM file in dir (the client's
+// --winrm-ca) and returns its path.
 func (s *Server) WriteCAFile(dir string) (string, error) {
-	cert := s.srv.Certificate()
-	if cert == nil {
+	if s.srv.Certificate() == nil {
 		return "", errors.New("winrmtest: server has no TLS certificate")
+	}
+	cert, _, err := loadCA()
+	if err != nil {
+		return "", err
 	}
 	p := filepath.Join(dir, "winrm-ca.pem")
 	return p, os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o600)
