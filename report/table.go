@@ -72,7 +72,7 @@ func (s *tableSink) Write(h scan.HostResult) error {
 	if h.Report != nil {
 		rep = *h.Report
 	}
-	th.os = osLine(rep.OS)
+	th.os = osLine(&rep)
 	for _, r := range rep.Results {
 		switch r.Status {
 		case detect.StatusMissing:

@@ -58,11 +58,16 @@ func hostLabel(name, address, domain, target string) string {
 	return term(target)
 }
 
-// osLine describes a host's OS in one line.
-func osLine(o detect.OS) string {
+// osLine describes a host's OS in one line. Hosts that don't say their
+// ProductName (old or stripped-down Windows, Samba) are named by the first
+// catalog product detected on them, so the operator still sees what it is.
+func osLine(rep *detect.Report) string {
+	o := rep.OS
 	var parts []string
 	if p := term(o.Product); p != "" {
 		parts = append(parts, p)
+	} else if len(rep.Products) > 0 {
+		parts = append(parts, term(rep.Products[0].Name))
 	}
 	if v := term(o.Version); v != "" {
 		s := "version " + v
@@ -126,7 +131,7 @@ func writeTextHost(b *strings.Builder, h scan.HostResult, show Show, verbose boo
 	if rep == nil {
 		rep = &detect.Report{}
 	}
-	if o := osLine(rep.OS); o != "" {
+	if o := osLine(rep); o != "" {
 		fmt.Fprintf(b, "* %s\n", o)
 	}
 	b.WriteString("\n")
