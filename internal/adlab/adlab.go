@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+	"github.com/patchscan/patchscan/internal/procutil"
 )
 
 // Fixed names of the lab domain.
@@ -263,12 +264,10 @@ func (d *DC) start() error {
 	d.cmd = exec.Command(lookBin("samba"), "-s", d.conf, "-i", "-M", "single", "--debug-stdout")
 	d.cmd.Stdout, d.cmd.Stderr = &lockedWriter{d: d}, &lockedWriter{d: d}
 	// Own process group: cleanup ends samba and anything it spawned.
-	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := d.cmd.Start(); err != nil {
+	d.done = make(chan struct{})
+	if err := procutil.StartPinned(d.cmd, func() { close(d.done) }); err != nil {
 		return err
 	}
-	d.done = make(chan struct{})
-	go func() { _ = d.cmd.Wait(); close(d.done) }()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		select {

@@ -32,6 +32,8 @@ import (
 	"testing"
 	"text/template"
 	"time"
+
+	"github.com/patchscan/patchscan/internal/procutil"
 )
 
 // Account is the unix user smbd maps lab logons to. It needs no home and no
@@ -339,13 +341,12 @@ func (l *Lab) start(spec HostSpec, ip string, cfg Config) (*Host, error) {
 	cmd.Env = sambaEnv()
 	// Its own process group, so Stop reaches smbd's forked children too;
 	// and smbd dies with the test binary if that is killed (timeout).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	h.cmd = cmd
+	if err := procutil.StartPinned(cmd, func() { logf.Close(); close(h.done) }); err != nil {
+		h.cmd = nil
 		logf.Close()
 		return nil, fmt.Errorf("starting smbd: %w", err)
 	}
-	h.cmd = cmd
-	go func() { _ = cmd.Wait(); logf.Close(); close(h.done) }()
 	if err := h.waitReady(cfg.StartTimeout); err != nil {
 		return h, err
 	}
