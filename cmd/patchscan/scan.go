@@ -71,8 +71,11 @@ func newScanCmd() *cobra.Command {
 		Use:   "scan [TARGET...]",
 		Short: "Scan Windows hosts for missing patches",
 		Long: `scan reads registry values and file versions from each target over SMB
-(Remote Registry and the admin shares) and reports, per host, which
-bulletins of the catalog are installed, missing or not applicable.
+(Remote Registry and the admin shares) or WinRM (one PowerShell command per
+host; --transport winrm, or auto to fall back to it when SMB can't serve the
+registry) and reports, per host, which bulletins of the catalog are
+installed, missing or not applicable. Without --catalog the embedded default
+catalog is used.
 
 Targets are host names, IPv4/IPv6 addresses, CIDR blocks (10.1.0.0/22; the
 network and broadcast addresses of IPv4 blocks larger than /31 are skipped),
