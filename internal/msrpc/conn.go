@@ -24,6 +24,15 @@ type Options struct {
 	MaxResponse int
 }
 
+// Transceiver is an optional interface of the pipe given to Bind: write
+// one message and read (the start of) the reply in a single exchange, as
+// SMB2's FSCTL_PIPE_TRANSCEIVE does or as a pipelined WRITE and READ do.
+// It returns the bytes read into resp. With it a call costs one network
+// round trip instead of two (write, then read).
+type Transceiver interface {
+	Transceive(req, resp []byte) (int, error)
+}
+
 // Conn is a bound RPC association over a pipe. Calls are serialized: a
 // named pipe carries one call at a time.
 type Conn struct {
@@ -55,7 +64,7 @@ func Bind(rw io.ReadWriter, iface SyntaxID, opts Options) (*Conn, error) {
 	// One byte more than a fragment: a message-mode pipe read then always
 	// ends short of the buffer, so the SMB client never waits for more.
 	c.rbuf = make([]byte, frag+1)
-	if _, err := rw.Write(BindPDU(c.callID, iface, uint16(frag), uint16(frag))); err != nil {
+	if err := c.send(BindPDU(c.callID, iface, uint16(frag), uint16(frag)), true); err != nil {
 		return nil, fmt.Errorf("sending RPC bind: %w", err)
 	}
 	pdu, err := c.readPDU()
@@ -139,7 +148,7 @@ func (c *Conn) call(opnum uint16, stub []byte) ([]byte, error) {
 			flags |= FlagLastFrag
 		}
 		pdu := RequestPDU(id, flags, uint32(len(stub)-off), opnum, stub[off:end])
-		if _, err := c.rw.Write(pdu); err != nil {
+		if err := c.send(pdu, end == len(stub)); err != nil {
 			return nil, fmt.Errorf("sending RPC request (opnum %d): %w", opnum, err)
 		}
 		if end == len(stub) {
@@ -177,6 +186,31 @@ func (c *Conn) call(opnum uint16, stub []byte) ([]byte, error) {
 			return out, nil
 		}
 	}
+}
+
+// send writes one PDU. The last PDU before a reply is due goes through the
+// pipe's Transceiver when it has one, so the reply's first bytes arrive
+// in the same exchange; readPDU then finds them in the buffer.
+func (c *Conn) send(pdu []byte, replyDue bool) error {
+	t, ok := c.rw.(Transceiver)
+	if !ok || !replyDue || c.rlen != 0 {
+		// Bytes still buffered mean the server sent more than asked for;
+		// readPDU sorts that out without another transceive.
+		_, err := c.rw.Write(pdu)
+		return err
+	}
+	n, err := t.Transceive(pdu, c.rbuf)
+	if n < 0 || n > len(c.rbuf) {
+		return protoErr("pipe transceive returned %d bytes for a %d-byte buffer", n, len(c.rbuf))
+	}
+	c.rlen = n
+	if err != nil && !(errors.Is(err, io.EOF) && n > 0) {
+		return err
+	}
+	if n == 0 {
+		return protoErr("empty reply from the pipe")
+	}
+	return nil
 }
 
 // readPDU returns the next whole PDU. It copes with both message pipes

@@ -332,3 +332,78 @@ func FuzzDecodePDU(f *testing.F) {
 		_ = d.WideChars(n)
 	})
 }
+
+// transceivePipe is a fakePipe that also transceives: the message written
+// and the first reply in one exchange.
+type transceivePipe struct {
+	fakePipe
+	transceives, writes int
+}
+
+func (p *transceivePipe) Write(b []byte) (int, error) {
+	p.writes++
+	return p.fakePipe.Write(b)
+}
+
+func (p *transceivePipe) Transceive(req, resp []byte) (int, error) {
+	p.transceives++
+	if _, err := p.fakePipe.Write(req); err != nil {
+		return 0, err
+	}
+	return p.fakePipe.Read(resp)
+}
+
+// With a Transceiver, the bind and every call's last request fragment go
+// out in the same exchange as the reply's first read (one round trip per
+// call); earlier fragments are plain writes, and replies in many
+// fragments or stream chunks are still read to the end.
+func TestCallUsesTransceiver(t *testing.T) {
+	stub := bytes.Repeat([]byte("0123456789"), 1000)
+	tests := []struct {
+		name                    string
+		chunk, maxFrag, reqLen  int
+		replies                 [][]byte
+		wantTransceive, wantWri int
+	}{
+		{"one fragment each way", 0, 0, 8, [][]byte{response(2, 3, stub[:100])}, 2, 0},
+		{"fragmented reply", 0, 0, 8, [][]byte{response(2, FlagFirstFrag, stub[:4000]), response(2, 0, stub[4000:8000]), response(2, FlagLastFrag, stub[8000:])}, 2, 0},
+		{"stream chunks", 7, 0, 8, [][]byte{response(2, 3, stub[:100])}, 2, 0},
+		{"fragmented request", 0, 1024, 3000, [][]byte{response(2, 3, stub[:100])}, 2, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &transceivePipe{fakePipe: fakePipe{chunk: tt.chunk, replies: append([][]byte{bindAck(1, 4280, 4280, 0, NDR)}, tt.replies...)}}
+			c, err := Bind(p, winreg, Options{MaxFrag: tt.maxFrag})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []byte
+			for _, r := range tt.replies {
+				want = append(want, r[24:]...)
+			}
+			got, err := c.Call(17, make([]byte, tt.reqLen))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("reply %d bytes, want %d", len(got), len(want))
+			}
+			if p.transceives != tt.wantTransceive || p.writes != tt.wantWri {
+				t.Fatalf("%d transceives and %d writes, want %d and %d", p.transceives, p.writes, tt.wantTransceive, tt.wantWri)
+			}
+		})
+	}
+}
+
+// A transceive that fails or comes back empty breaks the association with
+// a clear error.
+func TestTransceiveErrors(t *testing.T) {
+	p := &transceivePipe{fakePipe: fakePipe{replies: [][]byte{bindAck(1, 4280, 4280, 0, NDR)}}}
+	c, err := Bind(p, winreg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Call(2, nil); err == nil || !strings.Contains(err.Error(), "sending RPC request") {
+		t.Fatalf("err %v", err)
+	}
+}
