@@ -226,20 +226,19 @@ func (s *session) file(ctx context.Context, r detect.Request, w *watchdog) detec
 	}
 	// Closing costs a round trip nobody needs to wait for.
 	defer s.bgGo(func() { _ = f.Close() })
-	st, err := f.Stat()
-	w.kick()
+	size, head, err := sizeAndHead(f, w, r.SHA256)
 	if err != nil {
-		return detect.Answer{Err: fileErr(where, "stat", err)}
+		if st, serr := share.Stat(rel); serr == nil && st.IsDir() {
+			return detect.Answer{Err: fmt.Errorf("%s is a directory, not a file", where)}
+		}
+		return detect.Answer{Err: fileErr(where, "read", err)}
 	}
-	if st.IsDir() {
-		return detect.Answer{Err: fmt.Errorf("%s is a directory, not a file", where)}
-	}
-	info := detect.FileInfo{Size: st.Size()}
-	var ra io.ReaderAt = kicker{f, w}
+	info := detect.FileInfo{Size: size}
+	var ra io.ReaderAt = &prefixReader{head: head, r: kicker{f, w}}
 	var sum []byte
-	if r.SHA256 && st.Size() <= wholeFileLimit {
+	if r.SHA256 && size <= wholeFileLimit {
 		// The hash needs every byte anyway: one read serves both.
-		buf := make([]byte, st.Size())
+		buf := make([]byte, size)
 		if _, err := ra.ReadAt(buf, 0); err != nil && !(errors.Is(err, io.EOF) && len(buf) > 0) {
 			return detect.Answer{Err: fileErr(where, "read", err)}
 		}
@@ -247,7 +246,7 @@ func (s *session) file(ctx context.Context, r detect.Request, w *watchdog) detec
 		sum = h[:]
 		ra = bytes.NewReader(buf)
 	}
-	v, err := pe.ReadVersion(ra, st.Size())
+	v, err := pe.ReadVersion(ra, size)
 	switch {
 	case err == nil:
 		info.Version, info.StringVersion = v.FileVersion, v.StringFileVersion
@@ -263,7 +262,7 @@ func (s *session) file(ctx context.Context, r detect.Request, w *watchdog) detec
 		// Large reads: go-smb2 splits them into the server's maximum read
 		// size, so a 30 MB file costs tens of round trips, not a thousand.
 		buf := make([]byte, hashBuffer)
-		if _, err := io.CopyBuffer(h, io.NewSectionReader(kicker{f, w}, 0, st.Size()), buf); err != nil {
+		if _, err := io.CopyBuffer(h, io.NewSectionReader(kicker{f, w}, 0, size), buf); err != nil {
 			return detect.Answer{Err: fileErr(where, "hash", err)}
 		}
 		sum = h.Sum(nil)
@@ -272,6 +271,80 @@ func (s *session) file(ctx context.Context, r detect.Request, w *watchdog) detec
 		info.SHA256 = hex.EncodeToString(sum)
 	}
 	return detect.Answer{Found: true, File: info}
+}
+
+// headSize is what is read of every file before its size is known: the
+// PE reader's first read (DOS and PE headers, section table), or with a
+// checksum asked for, the whole of most small files in one credit.
+const (
+	headSize     = 4096
+	headSizeHash = 64 << 10
+)
+
+// sizeAndHead learns the file's size and reads its first bytes at once:
+// the size query (FileStandardInformation, one credit) and the read go out
+// together, so the size costs no round trip of its own.
+//
+// File.Stat is not used: go-smb2 asks it for an output buffer as large as
+// the maximum transaction size (1 MiB, 16 credits) and, when fewer credits
+// are free because other requests of the session hold them, sends it with
+// the smaller charge anyway; the server rejects that with
+// STATUS_INVALID_PARAMETER ("CreditCharge too low" in Samba's log), so
+// files failed under concurrency. The size the CREATE response carries is
+// not exposed by go-smb2.
+func sizeAndHead(f *smb2.File, w *watchdog, hash bool) (int64, []byte, error) {
+	n := headSize
+	if hash {
+		n = headSizeHash
+	}
+	head := make([]byte, n)
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		m, err := f.ReadAt(head, 0)
+		w.kick()
+		done <- result{m, err}
+	}()
+	size, err := f.Seek(0, io.SeekEnd)
+	w.kick()
+	rd := <-done
+	if err != nil {
+		return 0, nil, err
+	}
+	if rd.err != nil && !errors.Is(rd.err, io.EOF) {
+		return 0, nil, rd.err
+	}
+	if size < 0 {
+		return 0, nil, fmt.Errorf("server reports a negative file size %d", size)
+	}
+	// A file that grew or shrank between the two: trust the size, and
+	// the head only as far as both agree.
+	return size, head[:min(int64(rd.n), size)], nil
+}
+
+// prefixReader serves reads from the bytes already read at offset 0 and
+// goes to the file for the rest.
+type prefixReader struct {
+	head []byte
+	r    io.ReaderAt
+}
+
+func (p *prefixReader) ReadAt(b []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("negative offset %d", off)
+	}
+	n := 0
+	if off < int64(len(p.head)) {
+		n = copy(b, p.head[off:])
+		if n == len(b) {
+			return n, nil
+		}
+	}
+	m, err := p.r.ReadAt(b[n:], off+int64(n))
+	return n + m, err
 }
 
 func fileErr(where, op string, err error) error {

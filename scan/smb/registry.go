@@ -26,7 +26,7 @@ type regPipe struct {
 
 // openPipe opens a winreg pipe, binds the interface and opens HKLM. It
 // names the step that failed for the operator.
-func openPipe(ipc *smb2.Share, opened func()) (*regPipe, string, error) {
+func (s *session) openPipe(ipc *smb2.Share, opened func()) (*regPipe, string, error) {
 	f, err := ipc.OpenFile("winreg", os.O_RDWR, 0)
 	if err != nil {
 		return nil, `open \PIPE\winreg`, err
@@ -34,7 +34,7 @@ func openPipe(ipc *smb2.Share, opened func()) (*regPipe, string, error) {
 	if opened != nil {
 		opened()
 	}
-	c, err := rrp.Bind(f, msrpc.Options{})
+	c, err := rrp.Bind(&pipeIO{f: f, s: s}, msrpc.Options{})
 	if err != nil {
 		f.Close()
 		return nil, "bind winreg", err
@@ -45,6 +45,48 @@ func openPipe(ipc *smb2.Share, opened func()) (*regPipe, string, error) {
 		return nil, "open HKLM", err
 	}
 	return &regPipe{f: f, c: c, hklm: h, keys: map[string]keyEntry{}}, "", nil
+}
+
+// pipeIO is a winreg pipe as msrpc sees it. Its Transceive sends the
+// SMB2 WRITE of a request and the READ of the reply back to back, without
+// waiting for the WRITE's response: the server holds the READ pending
+// until the reply is in the pipe ([MS-SMB2] 3.3.5.12: a read on a named
+// pipe with no data waits), so an RPC call costs one round trip, not two.
+// go-smb2 does not expose FSCTL_PIPE_TRANSCEIVE, which would do the same
+// in one request.
+type pipeIO struct {
+	f *smb2.File
+	s *session
+}
+
+func (p *pipeIO) Write(b []byte) (int, error) { return p.f.Write(b) }
+
+// Read uses ReadAt: File.Read holds the file's lock, which would keep a
+// pipelined write and read apart. A pipe has no offset.
+func (p *pipeIO) Read(b []byte) (int, error) { return p.f.ReadAt(b, 0) }
+
+func (p *pipeIO) Transceive(req, resp []byte) (int, error) {
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	// The session tracks the read so Close waits for it; a read that is
+	// never answered ends when the connection is closed.
+	if !p.s.bgGo(func() {
+		n, err := p.f.ReadAt(resp, 0)
+		done <- result{n, err}
+	}) {
+		return 0, fmt.Errorf("%w: the session is closed", errConnLost)
+	}
+	if _, err := p.f.Write(req); err != nil {
+		// The pending read fails with the connection or is answered
+		// with whatever the server makes of the broken pipe; nobody
+		// waits for it.
+		return 0, err
+	}
+	r := <-done
+	return r.n, r.err
 }
 
 func (s *session) addPipe(p *regPipe) {

@@ -148,14 +148,14 @@ func (o *opener) Open(ctx context.Context, ep transport.Endpoint, opts transport
 	more := func() {
 		for i := 1; i < o.cfg.RegistryPipes; i++ {
 			s.bgGo(func() {
-				if p, _, err := openPipe(ipc, nil); err == nil {
+				if p, _, err := s.openPipe(ipc, nil); err == nil {
 					s.addPipe(p)
 				}
 			})
 		}
 		s.bgGo(func() { _, _ = s.mount("ADMIN$") })
 	}
-	p, op, err := openPipe(ipc, more)
+	p, op, err := s.openPipe(ipc, more)
 	if err != nil {
 		kind, hint := classify(err, setupCtx)
 		if kind == transport.Failed {
@@ -332,13 +332,14 @@ func (s *session) Close() error {
 	return nil
 }
 
-// bgGo runs f in the background unless the session is closed; Close
-// waits for it.
-func (s *session) bgGo(f func()) {
+// bgGo runs f in the background unless the session is closed (then it
+// reports false); Close waits for it.
+func (s *session) bgGo(f func()) bool {
 	s.bgMu.Lock()
 	defer s.bgMu.Unlock()
 	if s.closed {
-		return
+		return false
 	}
 	s.bg.Go(f)
+	return true
 }

@@ -1,0 +1,90 @@
+package smb
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/internal/lab"
+	"github.com/patchscan/patchscan/scan/transport"
+)
+
+// manyFilesHost has nFiles copies of a fixture with a known version, as
+// the bench host has 20.
+const nFiles = 32
+
+func manyFilesHost() lab.HostSpec {
+	spec := lab.HostSpec{Name: "many", Reg: []string{lab.BaseReg, lab.KBReg}}
+	for i := range nFiles {
+		spec.Files = append(spec.Files, lab.File{Path: fmt.Sprintf(`Windows\System32\many\m%02d.dll`, i), Src: lab.SrvExact})
+	}
+	return spec
+}
+
+// Many files read at once on one session, beside registry reads, all come
+// back with their version. Before the transport stopped using File.Stat
+// (whose 1 MiB output buffer needs 16 credits, sent with fewer when other
+// requests of the session held credits), Samba refused some of them with
+// STATUS_INVALID_PARAMETER ("CreditCharge too low") and those files came
+// out as errors.
+func TestManyFilesConcurrently(t *testing.T) {
+	l := lab.Start(t, manyFilesHost())
+	h := l.Hosts[0]
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		hash bool
+	}{
+		{"default", Config{}, false},
+		{"checksums", Config{}, true},
+		{"64 at once", Config{FileConcurrency: 64}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			s, err := NewOpener(tc.cfg).Open(ctx, transport.Endpoint{Host: h.IP, Addr: h.Addr()}, transport.Options{
+				Credentials: transport.Credentials{Domain: l.Domain, User: l.User, Password: l.Password},
+				Timeout:     20 * time.Second,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			var reqs []detect.Request
+			for i := range nFiles {
+				reqs = append(reqs, detect.Request{Kind: detect.FactFile, SHA256: tc.hash,
+					Path: fmt.Sprintf(`C:\Windows\System32\many\m%02d.dll`, i)})
+			}
+			// Registry calls hold credits meanwhile, as in a real batch.
+			for range 16 {
+				reqs = append(reqs, detect.Request{Kind: detect.FactRegValue, Key: cv, Name: "CurrentVersion"},
+					detect.Request{Kind: detect.FactRegKey, Key: kbKey})
+			}
+			// Several batches: the credit balance differs each time.
+			for batch := range 3 {
+				answers, err := s.Facts(ctx, reqs)
+				if err != nil {
+					t.Fatalf("batch %d: %v", batch, err)
+				}
+				bad := 0
+				for i, a := range answers[:nFiles] {
+					if a.Err != nil || !a.Found || a.File.Version != "6.1.7601.23689" || a.File.Size != 5120 ||
+						(tc.hash && a.File.SHA256 != lab.SrvSHA256) {
+						bad++
+						t.Errorf("batch %d, file %d: %+v, err %v", batch, i, a.File, a.Err)
+					}
+				}
+				for i, a := range answers[nFiles:] {
+					if a.Err != nil || !a.Found {
+						t.Errorf("batch %d, registry request %d: %+v", batch, i, a)
+					}
+				}
+				if bad > 0 {
+					t.Fatalf("batch %d: %d of %d files failed", batch, bad, nFiles)
+				}
+			}
+		})
+	}
+}
