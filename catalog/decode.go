@@ -454,6 +454,7 @@ func (l *loader) result() (*Catalog, error) {
 		}
 	}
 	l.checkRefs()
+	l.checkPatchOverlap()
 	l.checkSupersedence()
 	if len(l.problems) > 0 {
 		return nil, l.validationError()
@@ -694,19 +695,13 @@ func (l *loader) bulletin(e *etree.Element) {
 		}
 		return true
 	})
-	type patchKey struct{ sq, name string }
-	seen := map[patchKey]*etree.Element{}
+	// Patches sharing SQNumber and PatchName are checked once service
+	// pack levels are known (checkPatchOverlap): they are fine as long as
+	// they cover different service packs.
 	at := make([]int32, 0, len(patchEls))
 	for _, pe := range patchEls {
 		at = append(at, l.idx(pe))
-		p := l.patch(pe, bi, len(b.Patches))
-		k := patchKey{strings.ToUpper(p.SQNumber), strings.ToUpper(p.Name)}
-		if first, dup := seen[k]; dup && p.SQNumber != "" {
-			l.errorf(pe, "bulletin %s: duplicate patch %s %s (first defined at line %d)", b.ID, p.SQNumber, p.Name, l.line(first))
-		} else {
-			seen[k] = pe
-		}
-		b.Patches = append(b.Patches, p)
+		b.Patches = append(b.Patches, l.patch(pe, bi, len(b.Patches)))
 	}
 	if len(patchEls) == 0 {
 		l.errorf(e, "bulletin %s has no <Patch>; a bulletin without patches can never apply", orUnnamed(b.ID))

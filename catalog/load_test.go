@@ -146,6 +146,10 @@ func TestBadCatalogs(t *testing.T) {
 			{24, "duplicate patch KB1 a.exe (first defined at line 23)"},
 			{27, "duplicate BulletinID ms01-001 (first defined at line 21)"},
 		}},
+		{"bad-overlap.xml", []wantProblem{
+			{18, "18:9: bulletin MS01-001: duplicate patch KB1 a.exe (first defined at line 16): both apply to P10 (ProductID 10) at service pack level 1,"},
+			{19, "19:9: bulletin MS01-001: duplicate patch KB1 a.exe (first defined at line 16): both apply to P10 (ProductID 10) at service pack level 1,"},
+		}},
 		{"bad-cycle.xml", []wantProblem{
 			{11, "11:9: supersedence cycle: MS01-001 KB1 -> MS01-002 KB2 -> MS01-001 KB1"},
 			{25, "25:9: supersedence cycle: MS01-003 KB3 -> MS01-003 KB3"},

@@ -40,6 +40,11 @@ func TestSchema(t *testing.T) {
 		{testdata + "example.xml", true, ""},
 		{"default/catalog.xml", true, ""},
 		{generated, true, ""},
+		{testdata + "sp-variants.xml", true, ""},
+		// XSD 1.0 cannot express "same package, overlapping service
+		// packs"; the schema accepts it and the loader rejects it
+		// (TestBadCatalogs).
+		{testdata + "bad-overlap.xml", true, ""},
 		{testdata + "bad-dups.xml", false, "Duplicate key-sequence ['10']"},
 		{testdata + "bad-refs.xml", false, "keyref 'AffectedProductRef'"},
 		{testdata + "bad-values.xml", false, "Missing child element"},
