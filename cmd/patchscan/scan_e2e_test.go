@@ -1,0 +1,770 @@
+package main
+
+// End-to-end checks of the report outputs (issue 5): the real patchscan
+// binary, run as a subprocess against the Samba lab, with its stdout a real
+// pipe or a real terminal, checked by the real xmllint against the shipped
+// XSDs. One lab serves every subtest; the whole test takes a few seconds
+// once the binary is built.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/patchscan/patchscan/internal/lab"
+	"github.com/patchscan/patchscan/internal/netguard"
+)
+
+var (
+	reportXSD = filepath.Join("..", "..", "report", "report.xsd")
+	rollupXSD = filepath.Join("..", "..", "report", "rollup.xsd")
+)
+
+// e2eHosts are the lab hosts every full run scans: one per verdict and per
+// failure the reports must carry.
+var e2eHosts = []string{
+	lab.Patched, lab.MissingRegKey, lab.OldFile, lab.NewerFile, lab.WrongChecksum,
+	lab.NoWinreg, lab.WrongPassword, lab.NotAdmin,
+}
+
+// e2e is the shared state of TestE2E's subtests.
+type e2e struct {
+	bin, xmllint, script string
+	lab                  *lab.Lab
+	env                  []string
+	user                 string
+	name                 map[string]string // lab host name by address
+}
+
+// needTool finds an external program: a missing one skips the test
+// locally and fails it under CI=true, like the lab itself.
+func needTool(t *testing.T, name, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s not found (Debian package %s)", name, pkg)
+		}
+		t.Skipf("%s not found; install %s (set CI=true to make this fatal)", name, pkg)
+	}
+	return p
+}
+
+// buildE2EBinary builds patchscan once for TestE2E into the test's temp
+// dir, so nothing outlives the test. (buildBinary in scan_signal_test.go
+// keeps its binary for TestScanSignals, which removes it.)
+func buildE2EBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "patchscan")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("building patchscan: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func (e *e2e) ip(name string) string { return e.lab.Host(name).IP }
+
+func (e *e2e) ips(names ...string) []string {
+	var out []string
+	for _, n := range names {
+		out = append(out, e.ip(n))
+	}
+	return out
+}
+
+// scanArgs is `scan -u USER --catalog lab.xml EXTRA... TARGETS...`.
+func (e *e2e) scanArgs(targets []string, extra ...string) []string {
+	args := append([]string{"scan", "-u", e.user, "--catalog", labCatalog}, extra...)
+	return append(args, targets...)
+}
+
+func exitCode(t *testing.T, err error) int {
+	t.Helper()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.ExitCode()
+	}
+	t.Fatalf("running patchscan: %v", err)
+	return -1
+}
+
+// run runs the binary with stdout and stderr captured. exec joins a
+// non-file writer to the child through an os.Pipe, so the child's stdout
+// is a real pipe, as in `patchscan scan ... | tool`.
+func (e *e2e) run(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, e.bin, args...)
+	cmd.Env = e.env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	code = exitCode(t, cmd.Run())
+	e.noSecret(t, out.String()+errb.String())
+	return code, out.String(), errb.String()
+}
+
+// onTerminal runs the binary under a pseudo-terminal made by util-linux
+// script(1): stdout and stderr are both the terminal, as for a person at a
+// console. script -e returns the command's exit status.
+func (e *e2e) onTerminal(t *testing.T, args ...string) (code int, output string) {
+	t.Helper()
+	quoted := []string{shellQuote(e.bin)}
+	for _, a := range args {
+		quoted = append(quoted, shellQuote(a))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, e.script, "-qfec", strings.Join(quoted, " "), "/dev/null")
+	// script runs the command with $SHELL -c.
+	cmd.Env = append(slices.Clone(e.env), "SHELL=/bin/sh", "TERM=xterm")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	code = exitCode(t, cmd.Run())
+	e.noSecret(t, out.String())
+	return code, out.String()
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+func (e *e2e) noSecret(t *testing.T, s string) {
+	t.Helper()
+	if strings.Contains(s, e.lab.Password) {
+		t.Error("output shows the password")
+	}
+}
+
+// validate runs xmllint --schema on a file, or on data given on stdin when
+// path is "-".
+func (e *e2e) validate(t *testing.T, xsd, path string, data []byte) {
+	t.Helper()
+	cmd := exec.Command(e.xmllint, "--noout", "--nonet", "--schema", xsd, path)
+	if path == "-" {
+		cmd.Stdin = bytes.NewReader(data)
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		what := path
+		if path == "-" {
+			what = "stdout"
+		}
+		t.Errorf("%s does not validate against %s: %v\n%s", what, filepath.Base(xsd), err, out)
+	}
+}
+
+// The documents as the tests read them back. encoding/xml checks the
+// namespace of the roots, so a document of another version fails here.
+type e2eReport struct {
+	XMLName xml.Name  `xml:"urn:patchscan:report:1 ScanReport"`
+	Hosts   []e2eHost `xml:"Host"`
+}
+
+type e2eHost struct {
+	Name    string      `xml:"name,attr"`
+	Address string      `xml:"address,attr"`
+	Status  string      `xml:"status,attr"`
+	Error   string      `xml:"error,attr"`
+	Results []e2eResult `xml:"Result"`
+}
+
+type e2eResult struct {
+	Bulletin string `xml:"bulletin,attr" json:"bulletin"`
+	KB       string `xml:"kb,attr" json:"kb"`
+	Status   string `xml:"status,attr" json:"status"`
+}
+
+// verdict is MS17-010's status on the host, else the host's status: the
+// values lab.Expected lists.
+func (h e2eHost) verdict() string {
+	if h.Status != "scanned" {
+		return h.Status
+	}
+	for _, r := range h.Results {
+		if r.Bulletin == "MS17-010" {
+			return r.Status
+		}
+	}
+	return "no MS17-010 result"
+}
+
+func (h e2eHost) has(status string) bool {
+	for _, r := range h.Results {
+		if r.Status == status {
+			return true
+		}
+	}
+	return false
+}
+
+type e2eSummary struct {
+	Hosts     int `xml:"hosts,attr"`
+	Scanned   int `xml:"scanned,attr"`
+	Failed    int `xml:"failed,attr"`
+	Compliant int `xml:"compliant,attr"`
+	Missing   int `xml:"missing,attr"`
+	Warning   int `xml:"warning,attr"`
+}
+
+type e2eRollup struct {
+	XMLName xml.Name   `xml:"urn:patchscan:rollup:1 Rollup"`
+	Summary e2eSummary `xml:"Summary"`
+	Hosts   []struct {
+		Name    string `xml:"name,attr"`
+		Address string `xml:"address,attr"`
+		Status  string `xml:"status,attr"`
+		Missing int    `xml:"missing,attr"`
+		Warning int    `xml:"warning,attr"`
+	} `xml:"Hosts>Host"`
+	Bulletins []struct {
+		ID      string `xml:"id,attr"`
+		KB      string `xml:"kb,attr"`
+		Missing int    `xml:"missing,attr"`
+		Hosts   []struct {
+			Address string `xml:"address,attr"`
+		} `xml:"Host"`
+	} `xml:"Bulletins>Bulletin"`
+}
+
+func parseXML[T any](t *testing.T, what string, data []byte) T {
+	t.Helper()
+	var v T
+	if err := xml.Unmarshal(data, &v); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// summarize is what the rollup's Summary must say of these hosts, worked
+// out independently of report.Rollup: compliant is scanned with neither a
+// missing nor an unreadable (error) result; a warning does not spoil it.
+func summarize(hosts []e2eHost) e2eSummary {
+	var s e2eSummary
+	for _, h := range hosts {
+		s.Hosts++
+		if h.Status != "scanned" {
+			s.Failed++
+			continue
+		}
+		s.Scanned++
+		if !h.has("missing") && !h.has("error") {
+			s.Compliant++
+		}
+		if h.has("missing") {
+			s.Missing++
+		}
+		if h.has("warning") {
+			s.Warning++
+		}
+	}
+	return s
+}
+
+// TestE2E runs the built binary against one Samba lab: the XML stream
+// through a pipe into xmllint, the per-host files and rollup, the four
+// stdout formats through a pipe and on a terminal, `patchscan rollup` over
+// two runs, and a run interrupted by SIGINT.
+func TestE2E(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and starts the Samba lab")
+	}
+	e := &e2e{
+		xmllint: needTool(t, "xmllint", "libxml2-utils"),
+		script:  needTool(t, "script", "util-linux"),
+	}
+	start := time.Now()
+	e.lab = lab.Start(t, labSpecs(e2eHosts...)...)
+	t.Logf("lab of %d hosts started in %v", len(e.lab.Hosts), time.Since(start).Round(time.Millisecond))
+	e.bin = buildE2EBinary(t)
+	e.user = e.lab.Domain + `\` + e.lab.User
+	e.env = append(os.Environ(), envPassword+"="+e.lab.Password, netguard.EnvLoopbackOnly+"=1")
+	e.name = map[string]string{}
+	for _, h := range e.lab.Hosts {
+		e.name[h.IP] = h.Name
+	}
+	all := e.ips(e2eHosts...)
+
+	// Run 1: the XML stream (default format on a pipe) straight into
+	// xmllint, and the report files in out. Subtests 1 and 2 check it.
+	out := filepath.Join(t.TempDir(), "SecurityScans")
+	code, scanErr, xmlErr := e.pipeToXmllint(t, e.scanArgs(all, "--out", out)...)
+
+	t.Run("xml through a pipe", func(t *testing.T) {
+		// A table or text on stdout would not validate: the default on a
+		// pipe is the XML stream.
+		if xmlErr != nil {
+			t.Errorf("xmllint rejected the default stdout of a piped scan: %v", xmlErr)
+		}
+		if code != ExitBoth {
+			t.Errorf("exit %d, want %d (missing patches and hosts not scanned)\nstderr: %s", code, ExitBoth, scanErr)
+		}
+	})
+
+	t.Run("report files", func(t *testing.T) {
+		e.checkDir(t, out, all)
+	})
+
+	t.Run("formats through a pipe", func(t *testing.T) {
+		for _, format := range []string{formatTable, formatText, formatXML, formatJSON} {
+			t.Run(format, func(t *testing.T) {
+				code, stdout, stderr := e.run(t, e.scanArgs(all, "--no-files", "--format", format)...)
+				if code != ExitBoth {
+					t.Fatalf("exit %d, want %d\nstderr: %s", code, ExitBoth, stderr)
+				}
+				if strings.TrimSpace(stdout) == "" {
+					t.Fatal("stdout is empty")
+				}
+				if strings.Contains(stderr, "hosts/s") {
+					t.Errorf("progress bar drawn on a stderr that is no terminal: %q", stderr)
+				}
+				switch format {
+				case formatTable, formatText:
+					for _, ip := range all {
+						if !strings.Contains(stdout, ip) {
+							t.Errorf("%s does not mention %s (%s):\n%s", format, ip, e.name[ip], stdout)
+						}
+					}
+					e.checkHuman(t, format, stdout)
+				case formatXML:
+					e.validate(t, reportXSD, "-", []byte(stdout))
+					rep := parseXML[e2eReport](t, "stdout", []byte(stdout))
+					e.checkVerdicts(t, rep.Hosts, all)
+				case formatJSON:
+					e.checkJSON(t, stdout, all)
+				}
+			})
+		}
+	})
+
+	t.Run("terminal", func(t *testing.T) {
+		tests := []struct {
+			name     string
+			extra    []string
+			has, not []string
+		}{
+			// The default on a terminal is the table, with the progress
+			// bar on stderr (the same terminal).
+			{"default is the table", nil,
+				[]string{"+------", "HOST", "CRITICAL", "Patch NOT Installed", "hosts/s", "ETA"},
+				[]string{"<ScanReport", `"schema"`}},
+			{"text", []string{"--format", "text"},
+				[]string{"Patch NOT Installed  MS17-010", "Host NOT Scanned", "hosts/s"},
+				[]string{"+------", "CRITICAL", "<ScanReport", `"schema"`}},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				extra := append([]string{"--no-files"}, tc.extra...)
+				code, output := e.onTerminal(t, e.scanArgs(all, extra...)...)
+				if code != ExitBoth {
+					t.Fatalf("exit %d, want %d\noutput: %s", code, ExitBoth, output)
+				}
+				for _, s := range append(tc.has, all...) {
+					if !strings.Contains(output, s) {
+						t.Errorf("terminal output lacks %q:\n%s", s, output)
+					}
+				}
+				for _, s := range tc.not {
+					if strings.Contains(output, s) {
+						t.Errorf("terminal output has %q:\n%s", s, output)
+					}
+				}
+			})
+		}
+	})
+
+	t.Run("rollup of two runs", func(t *testing.T) { e.checkRollupMerge(t) })
+
+	t.Run("interrupted", func(t *testing.T) { e.checkInterrupted(t) })
+}
+
+// pipeToXmllint runs `patchscan ARGS | xmllint --schema report.xsd --noout -`
+// as two processes joined by an os.Pipe. It returns patchscan's exit code
+// and stderr, and xmllint's error (nil when the stream validated).
+func (e *e2e) pipeToXmllint(t *testing.T, args ...string) (code int, stderr string, xmllintErr error) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	lint := exec.CommandContext(ctx, e.xmllint, "--noout", "--nonet", "--schema", reportXSD, "-")
+	lint.Stdin = r
+	var lintOut bytes.Buffer
+	lint.Stdout, lint.Stderr = &lintOut, &lintOut
+	ps := exec.CommandContext(ctx, e.bin, args...)
+	ps.Env = e.env
+	ps.Stdout = w
+	var errb bytes.Buffer
+	ps.Stderr = &errb
+	if err := lint.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := ps.Start(); err != nil {
+		_ = w.Close()
+		_ = lint.Wait()
+		t.Fatal(err)
+	}
+	// Only the children hold the pipe now: xmllint sees EOF when
+	// patchscan exits.
+	_ = r.Close()
+	_ = w.Close()
+	code = exitCode(t, ps.Wait())
+	if err := lint.Wait(); err != nil {
+		xmllintErr = errors.New(err.Error() + ": " + lintOut.String())
+	}
+	e.noSecret(t, errb.String())
+	return code, errb.String(), xmllintErr
+}
+
+// checkVerdicts: exactly the wanted addresses, each with the verdict
+// lab.Expected gives its lab host.
+func (e *e2e) checkVerdicts(t *testing.T, hosts []e2eHost, want []string) {
+	t.Helper()
+	var got []string
+	for _, h := range hosts {
+		got = append(got, h.Address)
+		if v, w := h.verdict(), lab.Expected[e.name[h.Address]]; v != w {
+			t.Errorf("%s (%s): %s, want %s (%s)", h.Address, e.name[h.Address], v, w, h.Error)
+		}
+	}
+	sort.Strings(got)
+	want = slices.Sorted(slices.Values(want))
+	if !slices.Equal(got, want) {
+		t.Errorf("hosts %v, want %v", got, want)
+	}
+}
+
+// checkDir: one valid per-host file per host, named by its address (lab
+// hosts scanned by address have no name), plus a valid rollup.xml whose
+// Summary agrees with the hosts' files.
+func (e *e2e) checkDir(t *testing.T, dir string, targets []string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names, want []string
+	for _, ent := range ents {
+		names = append(names, ent.Name())
+	}
+	for _, ip := range targets {
+		want = append(want, ip+".xml")
+	}
+	want = append(want, "rollup.xml")
+	sort.Strings(want)
+	if !slices.Equal(names, want) {
+		t.Fatalf("%s holds %v, want %v (one file per host and the rollup, no temp files)", dir, names, want)
+	}
+	var hosts []e2eHost
+	for _, ip := range targets {
+		path := filepath.Join(dir, ip+".xml")
+		e.validate(t, reportXSD, path, nil)
+		rep := parseXML[e2eReport](t, path, readFile(t, path))
+		if len(rep.Hosts) != 1 || rep.Hosts[0].Address != ip {
+			t.Errorf("%s: hosts %+v, want one: %s", path, rep.Hosts, ip)
+			continue
+		}
+		hosts = append(hosts, rep.Hosts[0])
+	}
+	e.checkVerdicts(t, hosts, targets)
+
+	path := filepath.Join(dir, "rollup.xml")
+	e.validate(t, rollupXSD, path, nil)
+	ru := parseXML[e2eRollup](t, path, readFile(t, path))
+	e.checkRollup(t, ru, hosts)
+}
+
+// checkRollup compares a rollup with the per-host reports it summarizes.
+func (e *e2e) checkRollup(t *testing.T, ru e2eRollup, hosts []e2eHost) {
+	t.Helper()
+	if want := summarize(hosts); ru.Summary != want {
+		t.Errorf("rollup Summary %+v, the hosts' reports say %+v", ru.Summary, want)
+	}
+	status := map[string]string{}
+	var missing []string
+	for _, h := range hosts {
+		status[h.Address] = h.Status
+		if h.has("missing") {
+			missing = append(missing, h.Address)
+		}
+	}
+	if len(ru.Hosts) != len(hosts) {
+		t.Errorf("rollup lists %d hosts, want %d", len(ru.Hosts), len(hosts))
+	}
+	for _, h := range ru.Hosts {
+		if s, ok := status[h.Address]; !ok || s != h.Status {
+			t.Errorf("rollup: host %s %s, its report says %q", h.Address, h.Status, s)
+		}
+	}
+	// The lab catalog has one bulletin: MS17-010, listing the hosts
+	// missing it.
+	var listed []string
+	for _, b := range ru.Bulletins {
+		if b.ID != "MS17-010" || b.KB != "KB4012212" || b.Missing != len(b.Hosts) {
+			t.Errorf("rollup bulletin %+v", b)
+		}
+		for _, h := range b.Hosts {
+			listed = append(listed, h.Address)
+		}
+	}
+	sort.Strings(listed)
+	sort.Strings(missing)
+	if !slices.Equal(listed, missing) {
+		t.Errorf("rollup lists %v as missing MS17-010, want %v", listed, missing)
+	}
+}
+
+// checkHuman checks what the table and text formats must say of the lab.
+func (e *e2e) checkHuman(t *testing.T, format, stdout string) {
+	t.Helper()
+	var has []string
+	switch format {
+	case formatTable:
+		has = []string{"+------", "HOST", "CRITICAL", "Patch NOT Installed", "auth-failed", "access-denied"}
+	case formatText:
+		has = []string{"Patch NOT Installed  MS17-010        KB4012212", "Warning              MS17-010", "Host NOT Scanned     auth-failed", "Host NOT Scanned     access-denied"}
+	}
+	for _, s := range has {
+		if !strings.Contains(stdout, s) {
+			t.Errorf("%s lacks %q:\n%s", format, s, stdout)
+		}
+	}
+}
+
+// checkJSON: JSON Lines, one object per line per host, with the XML's
+// verdicts.
+func (e *e2e) checkJSON(t *testing.T, stdout string, targets []string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	if len(lines) != len(targets) {
+		t.Fatalf("%d JSON lines, want one per host (%d):\n%s", len(lines), len(targets), stdout)
+	}
+	var hosts []e2eHost
+	for i, line := range lines {
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(line), &obj); err != nil {
+			t.Fatalf("line %d is not a JSON object: %v\n%s", i+1, err, line)
+		}
+		var h struct {
+			Schema, Address, Status, Error string
+			Results                        []e2eResult
+		}
+		if err := json.Unmarshal([]byte(line), &h); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		if h.Schema != "urn:patchscan:report:1" {
+			t.Errorf("line %d: schema %q", i+1, h.Schema)
+		}
+		hosts = append(hosts, e2eHost{Address: h.Address, Status: h.Status, Error: h.Error, Results: h.Results})
+	}
+	e.checkVerdicts(t, hosts, targets)
+}
+
+// checkRollupMerge: two runs into two directories, the second newer and
+// disagreeing about wrong-checksum (installed with --checksums off: its
+// version is right; missing with checksums on: its bytes are not), merged
+// by `patchscan rollup` in both argument orders. The newest report of
+// each host wins whatever the order.
+func (e *e2e) checkRollupMerge(t *testing.T) {
+	base := t.TempDir()
+	dirA, dirB := filepath.Join(base, "site-a"), filepath.Join(base, "site-b")
+	runA := e.ips(lab.Patched, lab.OldFile, lab.WrongChecksum)
+	// A closed port adds the one host status the lab hosts don't give.
+	dead := "127.0.0.1:" + strconv.Itoa(closedPort(t))
+	runB := append(e.ips(lab.WrongChecksum, lab.NoWinreg), dead)
+	for _, r := range []struct {
+		dir       string
+		targets   []string
+		checksums string
+		code      int
+	}{
+		{dirA, runA, "off", ExitMissing}, // old-file misses its patch
+		{dirB, runB, "on", ExitBoth},     // wrong-checksum misses it; no-winreg not scanned
+	} {
+		code, _, stderr := e.run(t, e.scanArgs(r.targets, "--checksums", r.checksums, "--out", r.dir, "--format", "json")...)
+		if code != r.code {
+			t.Fatalf("scan into %s: exit %d, want %d\nstderr: %s", filepath.Base(r.dir), code, r.code, stderr)
+		}
+	}
+	// Every host's report in each directory, by address.
+	reports := func(dir string) map[string]e2eHost {
+		files, err := filepath.Glob(filepath.Join(dir, "*.xml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hosts := map[string]e2eHost{}
+		for _, path := range files {
+			if filepath.Base(path) == "rollup.xml" {
+				continue
+			}
+			rep := parseXML[e2eReport](t, path, readFile(t, path))
+			if len(rep.Hosts) != 1 {
+				t.Fatalf("%s: %d hosts, want 1", path, len(rep.Hosts))
+			}
+			hosts[rep.Hosts[0].Address] = rep.Hosts[0]
+		}
+		return hosts
+	}
+	a, b := reports(dirA), reports(dirB)
+	if len(a) != len(runA) || len(b) != len(runB) {
+		t.Fatalf("%d and %d reports, want %d and %d", len(a), len(b), len(runA), len(runB))
+	}
+	wc := e.ip(lab.WrongChecksum)
+	if va, vb := a[wc].verdict(), b[wc].verdict(); va != "installed" || vb != "missing" {
+		t.Fatalf("wrong-checksum: %s with checksums off, %s with them on; the test needs installed, then missing", va, vb)
+	}
+	if st := b["127.0.0.1"].Status; st != "unreachable" {
+		t.Fatalf("%s: %q, want unreachable", dead, st)
+	}
+	// The newest report of each host: run B's where it scanned the host.
+	var newest []e2eHost
+	for addr, h := range a {
+		if _, ok := b[addr]; !ok {
+			newest = append(newest, h)
+		}
+	}
+	for _, h := range b {
+		newest = append(newest, h)
+	}
+
+	for _, order := range [][]string{{dirA, dirB}, {dirB, dirA}} {
+		name := filepath.Base(order[0]) + " then " + filepath.Base(order[1])
+		t.Run(name, func(t *testing.T) {
+			merged := filepath.Join(t.TempDir(), "all.xml")
+			code, stdout, stderr := e.run(t, append([]string{"rollup", "--out", merged}, order...)...)
+			if code != 0 || stdout != "" {
+				t.Fatalf("rollup: exit %d, stdout %q, stderr: %s", code, stdout, stderr)
+			}
+			e.validate(t, rollupXSD, merged, nil)
+			ru := parseXML[e2eRollup](t, merged, readFile(t, merged))
+			e.checkRollup(t, ru, newest)
+			want := e2eSummary{Hosts: 5, Scanned: 3, Failed: 2, Compliant: 1, Missing: 2, Warning: 0}
+			if ru.Summary != want {
+				t.Errorf("merged Summary %+v, want %+v", ru.Summary, want)
+			}
+		})
+	}
+
+	// To stdout, as in `patchscan rollup DIR... | tool`.
+	code, stdout, stderr := e.run(t, "rollup", dirB, dirA)
+	if code != 0 {
+		t.Fatalf("rollup to stdout: exit %d, stderr: %s", code, stderr)
+	}
+	e.validate(t, rollupXSD, "-", []byte(stdout))
+}
+
+// checkInterrupted SIGINTs a scan of two lab hosts and four tarpit hosts
+// (they accept and never answer) once the lab hosts are done: the XML on
+// stdout is still a complete, valid document, and every file written is
+// valid, the finished hosts' with their verdicts.
+func (e *e2e) checkInterrupted(t *testing.T) {
+	port := closedPort(t)
+	var pits, pitTargets []string
+	for i := 1; i <= 4; i++ {
+		a := "127.67.0." + strconv.Itoa(i)
+		pits = append(pits, a)
+		pitTargets = append(pitTargets, a+":"+strconv.Itoa(port))
+	}
+	tp := startTarpit(t, pits, port)
+	done := e.ips(lab.Patched, lab.OldFile)
+	out := filepath.Join(t.TempDir(), "reports")
+	cmd := exec.Command(e.bin, e.scanArgs(append(slices.Clone(done), pitTargets...),
+		"--timeout", "60s", "--out", out, "--format", "xml")...)
+	cmd.Env = e.env
+	var stdout, stderr syncBuffer // written by exec's copying goroutines while the test polls
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-waited
+		}
+	})
+
+	// Both lab hosts reported and every tarpit host stuck (a probe and a
+	// session each).
+	deadline := time.Now().Add(30 * time.Second)
+	for countReports(out) < len(done) || len(tp.accepted) < 2*len(pits) {
+		if time.Now().After(deadline) {
+			t.Fatalf("scan did not reach the tarpit: %d reports, %d accepts\nstderr: %s", countReports(out), len(tp.accepted), stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(stdout.String(), "<ScanReport") {
+		t.Errorf("finished hosts not streamed before the interrupt; stdout so far: %q", stdout.String())
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	select {
+	case err = <-waited:
+	case <-time.After(10 * time.Second):
+		t.Fatal("patchscan did not exit within 10s of SIGINT")
+	}
+	if code := exitCode(t, err); code != ExitBoth {
+		t.Errorf("exit %d, want %d (old-file missing, tarpit hosts not scanned)\nstderr: %s", code, ExitBoth, stderr.String())
+	}
+	e.noSecret(t, stdout.String()+stderr.String())
+
+	e.validate(t, reportXSD, "-", []byte(stdout.String()))
+	rep := parseXML[e2eReport](t, "stdout", []byte(stdout.String()))
+	if n := len(rep.Hosts); n != len(done)+len(pits) {
+		t.Errorf("stdout carries %d hosts, want %d", n, len(done)+len(pits))
+	}
+
+	ents, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ents) != len(done)+len(pits)+1 {
+		t.Errorf("%d files in the report dir, want %d (a report per host and the rollup)", len(ents), len(done)+len(pits)+1)
+	}
+	var finished []e2eHost
+	for _, ent := range ents {
+		path := filepath.Join(out, ent.Name())
+		if ent.Name() == "rollup.xml" {
+			e.validate(t, rollupXSD, path, nil)
+			continue
+		}
+		e.validate(t, reportXSD, path, nil)
+		rep := parseXML[e2eReport](t, path, readFile(t, path))
+		for _, h := range rep.Hosts {
+			if slices.Contains(done, h.Address) {
+				finished = append(finished, h)
+			} else if h.Status == "scanned" || !strings.Contains(h.Error, "interrupted") {
+				t.Errorf("%s: tarpit host %s: %s (%s), want it marked interrupted", path, h.Address, h.Status, h.Error)
+			}
+		}
+	}
+	e.checkVerdicts(t, finished, done)
+}
