@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,19 +62,44 @@ func needTool(t *testing.T, name, pkg string) string {
 	return p
 }
 
-// buildE2EBinary builds patchscan once for TestE2E into the test's temp
-// dir, so nothing outlives the test. (buildBinary in scan_signal_test.go
-// keeps its binary for TestScanSignals, which removes it.)
-func buildE2EBinary(t *testing.T) string {
+// buildE2EBinary starts building patchscan for TestE2E into the test's
+// temp dir, so nothing outlives the test (buildBinary in
+// scan_signal_test.go keeps its binary for TestScanSignals, which removes
+// it). The build runs while the lab starts; wait returns the binary. A
+// test that ends early (the lab skipped) stops the build first.
+func buildE2EBinary(t *testing.T) (wait func() string) {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "patchscan")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("building patchscan: %v\n%s", err, out)
+	type result struct {
+		out []byte
+		err error
 	}
-	return bin
+	built := make(chan result, 1)
+	go func() {
+		out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput()
+		built <- result{out, err}
+	}()
+	var res *result
+	get := func() result {
+		if res == nil {
+			r := <-built
+			res = &r
+		}
+		return *res
+	}
+	// Registered after TempDir's, so it runs before the dir is removed.
+	t.Cleanup(func() {
+		cancel()
+		get()
+	})
+	return func() string {
+		t.Helper()
+		if r := get(); r.err != nil {
+			t.Fatalf("building patchscan: %v\n%s", r.err, r.out)
+		}
+		return bin
+	}
 }
 
 func (e *e2e) ip(name string) string { return e.lab.Host(name).IP }
@@ -296,10 +322,12 @@ func TestE2E(t *testing.T) {
 		xmllint: needTool(t, "xmllint", "libxml2-utils"),
 		script:  needTool(t, "script", "util-linux"),
 	}
+	built := buildE2EBinary(t)
 	start := time.Now()
 	e.lab = lab.Start(t, labSpecs(e2eHosts...)...)
-	t.Logf("lab of %d hosts started in %v", len(e.lab.Hosts), time.Since(start).Round(time.Millisecond))
-	e.bin = buildE2EBinary(t)
+	labUp := time.Since(start)
+	e.bin = built()
+	t.Logf("lab of %d hosts started in %v; binary built in %v", len(e.lab.Hosts), labUp.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 	e.user = e.lab.Domain + `\` + e.lab.User
 	e.env = append(os.Environ(), envPassword+"="+e.lab.Password, netguard.EnvLoopbackOnly+"=1")
 	e.name = map[string]string{}
@@ -358,6 +386,26 @@ func TestE2E(t *testing.T) {
 				}
 			})
 		}
+		// HFNetChk's -v: the reason under each result; --show picks the
+		// results listed.
+		t.Run("text -v --show missing", func(t *testing.T) {
+			code, stdout, stderr := e.run(t, e.scanArgs(all, "--no-files", "--format", "text", "-v", "--show", "missing")...)
+			if code != ExitBoth {
+				t.Fatalf("exit %d, want %d\nstderr: %s", code, ExitBoth, stderr)
+			}
+			for _, s := range []string{
+				`srv.sys has version 6.1.7601.17514; 6.1.7601.23689 or later is required.`, // old-file
+				`KB4012212\Installed does not exist.`,                                      // missing-regkey
+				`srv.sys has an invalid checksum`,                                          // wrong-checksum
+			} {
+				if !strings.Contains(stdout, s) {
+					t.Errorf("text -v lacks the reason %q:\n%s", s, stdout)
+				}
+			}
+			if strings.Contains(stdout, "Warning ") || strings.Contains(stdout, "greater than what is expected") {
+				t.Errorf("--show missing still lists newer-file's warning:\n%s", stdout)
+			}
+		})
 	})
 
 	t.Run("terminal", func(t *testing.T) {
@@ -382,7 +430,9 @@ func TestE2E(t *testing.T) {
 				if code != ExitBoth {
 					t.Fatalf("exit %d, want %d\noutput: %s", code, ExitBoth, output)
 				}
-				for _, s := range append(tc.has, all...) {
+				// The final, forced draw of the bar.
+				bar := fmt.Sprintf("%d/%d hosts, 3 failed", len(all), len(all))
+				for _, s := range append(append(tc.has, bar), all...) {
 					if !strings.Contains(output, s) {
 						t.Errorf("terminal output lacks %q:\n%s", s, output)
 					}
@@ -548,6 +598,10 @@ func (e *e2e) checkHuman(t *testing.T, format, stdout string) {
 		has = []string{"+------", "HOST", "CRITICAL", "Patch NOT Installed", "auth-failed", "access-denied"}
 	case formatText:
 		has = []string{"Patch NOT Installed  MS17-010        KB4012212", "Warning              MS17-010", "Host NOT Scanned     auth-failed", "Host NOT Scanned     access-denied"}
+	}
+	// Reasons are for -v only.
+	if strings.Contains(stdout, "or later is required") {
+		t.Errorf("%s without -v shows reasons:\n%s", format, stdout)
 	}
 	for _, s := range has {
 		if !strings.Contains(stdout, s) {
