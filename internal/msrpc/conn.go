@@ -119,7 +119,8 @@ func (c *Conn) MaxFrag() (xmit, recv int) { return c.maxXmit, c.maxRecv }
 
 // Call performs one request with opnum and NDR stub and returns the
 // response stub. A fault comes back as *FaultError. After a transport or
-// protocol error the connection is unusable and every later call fails.
+// protocol error the connection is unusable and every later call fails;
+// such errors match ErrBroken.
 func (c *Conn) Call(opnum uint16, stub []byte) ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -129,10 +130,22 @@ func (c *Conn) Call(opnum uint16, stub []byte) ([]byte, error) {
 	out, err := c.call(opnum, stub)
 	var fe *FaultError
 	if err != nil && !errors.As(err, &fe) {
+		err = brokenError{err}
 		c.broken = fmt.Errorf("RPC connection unusable after an earlier error: %w", err)
 	}
 	return out, err
 }
+
+// ErrBroken matches every error of Call that left the association
+// unusable: the pipe failed or closed, or the server broke the protocol.
+// A FaultError (the server refused one call) does not match it. Callers
+// use it to tell "this call failed" from "the channel is gone".
+var ErrBroken = errors.New("RPC association broken")
+
+type brokenError struct{ err error }
+
+func (e brokenError) Error() string   { return e.err.Error() }
+func (e brokenError) Unwrap() []error { return []error{e.err, ErrBroken} }
 
 func (c *Conn) call(opnum uint16, stub []byte) ([]byte, error) {
 	id := c.callID

@@ -258,9 +258,12 @@ func TestCallErrors(t *testing.T) {
 			if errors.As(err, &fe) != (tt.fault != 0) || (fe != nil && fe.Status != tt.fault) {
 				t.Fatalf("fault = %v, want 0x%x", fe, tt.fault)
 			}
+			if errors.Is(err, ErrBroken) == (tt.fault != 0) {
+				t.Fatalf("%v: errors.Is(err, ErrBroken) = %v for a fault = %v", err, errors.Is(err, ErrBroken), tt.fault != 0)
+			}
 			// A fault leaves the association usable; anything else breaks it.
 			_, err2 := c.Call(2, nil)
-			if broken := err2 != nil && strings.Contains(err2.Error(), "unusable"); broken == (tt.fault != 0) {
+			if broken := err2 != nil && strings.Contains(err2.Error(), "unusable") && errors.Is(err2, ErrBroken); broken == (tt.fault != 0) {
 				t.Fatalf("after %v: second call err %v", err, err2)
 			}
 		})

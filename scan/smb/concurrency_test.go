@@ -2,7 +2,13 @@ package smb
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -87,4 +93,73 @@ func TestManyFilesConcurrently(t *testing.T) {
 			}
 		})
 	}
+}
+
+// winregPids finds the processes serving a lab host's winreg pipe
+// (samba-dcerpcd's rpcd_winreg worker, started with the host's smb.conf).
+func winregPids(h *lab.Host) []int {
+	var pids []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && strings.Contains(string(b), "rpcd_winreg") && strings.Contains(string(b), h.Conf()) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// The Remote Registry server dies between two batches: the next batch
+// fails as a whole with a host-level error that says so, instead of
+// coming back as registry facts in error on a host that looks scanned.
+// A value the account may not read is different: that one fact's error
+// (TestLabPatchedHostFacts' locked file, detect.ErrAccessDenied).
+func TestWinregDiesMidScan(t *testing.T) {
+	l := lab.Start(t, lab.HostSpec{Name: "dies", Reg: []string{lab.BaseReg, lab.KBReg}})
+	h := l.Hosts[0]
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s, err := NewOpener(Config{}).Open(ctx, transport.Endpoint{Host: h.IP, Addr: h.Addr()}, transport.Options{
+		Credentials: transport.Credentials{Domain: l.Domain, User: l.User, Password: l.Password},
+		Timeout:     20 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	reqs := []detect.Request{
+		{Kind: detect.FactRegValue, Key: cv, Name: "CurrentVersion"},
+		{Kind: detect.FactRegKey, Key: kbKey},
+		{Kind: detect.FactRegValue, Key: kbKey, Name: "Installed"},
+	}
+	if a, err := s.Facts(ctx, reqs); err != nil || a[0].Err != nil || !a[1].Found {
+		t.Fatalf("first batch: %+v, %v", a, err)
+	}
+	pids := winregPids(h)
+	if len(pids) == 0 {
+		t.Fatal("no rpcd_winreg process of the host found")
+	}
+	for _, pid := range pids {
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Keys and values not read yet, so the calls reach the dead server.
+	reqs = []detect.Request{
+		{Kind: detect.FactRegValue, Key: cv, Name: "SystemRoot"},
+		{Kind: detect.FactRegKey, Key: `HKLM\SOFTWARE\Microsoft\Updates`},
+	}
+	a, err := s.Facts(ctx, reqs)
+	if err == nil {
+		t.Fatalf("second batch answered %+v", a)
+	}
+	var te *transport.Error
+	if !errors.As(err, &te) || te.Kind != transport.Failed || !strings.Contains(err.Error(), "Remote Registry service stopped") {
+		t.Fatalf("err %v (kind %v), want a host-level error naming the Remote Registry", err, transport.KindOf(err))
+	}
+	t.Log(err)
 }

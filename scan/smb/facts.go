@@ -16,6 +16,7 @@ import (
 	smb2 "github.com/cloudsoda/go-smb2"
 
 	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/internal/msrpc"
 	"github.com/patchscan/patchscan/internal/pe"
 	"github.com/patchscan/patchscan/internal/rrp"
 	"github.com/patchscan/patchscan/scan/transport"
@@ -59,8 +60,13 @@ func (s *session) Facts(ctx context.Context, reqs []detect.Request) ([]detect.An
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	// A broken connection, or admin shares refused, is the host's
-	// failure, not the facts'.
+	// A broken connection, a server that broke the protocol, a winreg
+	// pipe that died or admin shares refused are the host's failure, not
+	// the facts': the facts not read would otherwise show as verdicts of
+	// "error" on a host that looks scanned.
+	if v := s.conn.violation(); v != nil {
+		return nil, &transport.Error{Kind: transport.Failed, Host: s.host, Op: "read facts", Err: v, Hint: hintNotSMB}
+	}
 	for _, a := range answers {
 		var te *transport.Error
 		if errors.As(a.Err, &te) {
@@ -69,6 +75,12 @@ func (s *session) Facts(ctx context.Context, reqs []detect.Request) ([]detect.An
 		if a.Err != nil && connectionLost(a.Err) {
 			return nil, &transport.Error{Kind: transport.Unreachable, Host: s.host, Op: "read facts", Err: a.Err,
 				Hint: "the connection to the host broke or timed out: raise --timeout or check the network"}
+		}
+	}
+	for _, a := range answers {
+		if errors.Is(a.Err, errPipeBroken) {
+			return nil, &transport.Error{Kind: transport.Failed, Host: s.host, Op: "read the registry", Err: a.Err,
+				Hint: "the Remote Registry service stopped or crashed during the scan: scan the host again, or try --transport winrm"}
 		}
 	}
 	return answers, nil
@@ -80,6 +92,11 @@ func connectionLost(err error) bool {
 }
 
 var errConnLost = errors.New("SMB connection lost")
+
+// errPipeBroken marks a registry request that failed because its winreg
+// pipe failed under it (the RPC association is gone), not because of the
+// key or value: access denied on one value stays that value's error.
+var errPipeBroken = errors.New("winreg pipe broke")
 
 func regAnswer(err error) detect.Answer {
 	switch {
@@ -109,8 +126,11 @@ func splitHKLM(key string) (string, error) {
 // regErr says what failed; access denied keeps matching
 // detect.ErrAccessDenied through rrp.Win32Error.Is.
 func regErr(err error, what string) error {
-	if isConnErr(err) {
+	switch {
+	case isConnErr(err):
 		return fmt.Errorf("%s: %w: %v", what, errConnLost, err)
+	case errors.Is(err, msrpc.ErrBroken):
+		return fmt.Errorf("%s: %w: %v", what, errPipeBroken, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }

@@ -119,8 +119,8 @@ func (p *regPipe) openKey(sub string, w *watchdog) (rrp.Handle, error) {
 	w.kick()
 	if err != nil && !errors.Is(err, rrp.ErrNotFound) {
 		err = regErr(err, `open key HKLM\`+sub)
-		if isConnErr(err) {
-			return h, err // not cached: the session is over anyway
+		if isConnErr(err) || errors.Is(err, errPipeBroken) {
+			return h, err // not cached: the session or this pipe is over anyway
 		}
 	}
 	p.keys[id] = keyEntry{h: h, err: err}
