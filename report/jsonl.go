@@ -1,9 +1,8 @@
 package report
 
 import (
-	"bufio"
+	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 
 	"github.com/patchscan/patchscan/scan"
@@ -119,11 +118,8 @@ func toJSON(meta Meta, h scan.HostResult) jsonHost {
 }
 
 type jsonLines struct {
-	guard
-	w    *bufio.Writer
-	enc  *json.Encoder
+	stream
 	meta Meta
-	err  error
 }
 
 // NewJSONLines returns a Sink writing one JSON object per host, one per
@@ -131,38 +127,18 @@ type jsonLines struct {
 // line is complete on its own, so an interrupted run leaves valid JSON
 // Lines.
 func NewJSONLines(w io.Writer, meta Meta) Sink {
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	// Readable paths and titles: HTML escaping is for embedding in HTML.
-	enc.SetEscapeHTML(false)
-	return &jsonLines{w: bw, enc: enc, meta: meta.withDefaults()}
+	return &jsonLines{stream: newStream(w, "JSON report"), meta: meta.withDefaults()}
 }
 
 func (s *jsonLines) Write(h scan.HostResult) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return ErrClosed
-	}
-	if s.err != nil {
-		return s.err
-	}
-	if err := s.enc.Encode(toJSON(s.meta, h)); err != nil {
-		s.err = fmt.Errorf("writing JSON report: %w", err)
-		return s.err
-	}
-	if err := s.w.Flush(); err != nil {
-		s.err = fmt.Errorf("writing JSON report: %w", err)
-	}
-	return s.err
+	return s.write(func() ([]byte, error) {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		// Readable paths and titles: HTML escaping is for embedding in HTML.
+		enc.SetEscapeHTML(false)
+		err := enc.Encode(toJSON(s.meta, h))
+		return b.Bytes(), err
+	})
 }
 
-func (s *jsonLines) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil
-	}
-	s.closed = true
-	return s.err
-}
+func (s *jsonLines) Close() error { return s.close(nil) }

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"strings"
@@ -86,39 +85,24 @@ func osLine(rep *detect.Report) string {
 }
 
 type textSink struct {
-	guard
-	w       *bufio.Writer
+	stream
 	show    Show
 	verbose bool
-	err     error
 }
 
 // NewText returns a Sink writing HFNetChk-style lines, one block per host,
 // flushed as each host finishes. show selects the result statuses listed;
 // verbose adds the reason lines.
 func NewText(w io.Writer, show Show, verbose bool) Sink {
-	return &textSink{w: bufio.NewWriter(w), show: show, verbose: verbose}
+	return &textSink{stream: newStream(w, "text report"), show: show, verbose: verbose}
 }
 
 func (s *textSink) Write(h scan.HostResult) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return ErrClosed
-	}
-	if s.err != nil {
-		return s.err
-	}
-	var b strings.Builder
-	writeTextHost(&b, h, s.show, s.verbose)
-	if _, err := io.WriteString(s.w, b.String()); err != nil {
-		s.err = fmt.Errorf("writing text report: %w", err)
-		return s.err
-	}
-	if err := s.w.Flush(); err != nil {
-		s.err = fmt.Errorf("writing text report: %w", err)
-	}
-	return s.err
+	return s.write(func() ([]byte, error) {
+		var b strings.Builder
+		writeTextHost(&b, h, s.show, s.verbose)
+		return []byte(b.String()), nil
+	})
 }
 
 func writeTextHost(b *strings.Builder, h scan.HostResult, show Show, verbose bool) {
@@ -177,17 +161,4 @@ func writeTextHost(b *strings.Builder, h scan.HostResult, show Show, verbose boo
 	b.WriteString("\n")
 }
 
-func (s *textSink) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil
-	}
-	s.closed = true
-	if s.err == nil {
-		if err := s.w.Flush(); err != nil {
-			s.err = fmt.Errorf("writing text report: %w", err)
-		}
-	}
-	return s.err
-}
+func (s *textSink) Close() error { return s.close(nil) }

@@ -1,9 +1,7 @@
 package report
 
 import (
-	"bufio"
 	"bytes"
-	"fmt"
 	"io"
 	"strconv"
 
@@ -230,11 +228,9 @@ func WriteHostXML(w io.Writer, meta Meta, h scan.HostResult) error {
 
 // xmlStream writes one ScanReport document with a Host element per Write.
 type xmlStream struct {
-	guard
-	w       *bufio.Writer
+	stream
 	meta    Meta
 	started bool
-	err     error // first write error; later writes are pointless
 }
 
 // NewXMLStream returns a Sink writing one streaming ScanReport document to
@@ -242,9 +238,11 @@ type xmlStream struct {
 // a pipe sees hosts as they finish; Close writes the closing tag, so the
 // document is well-formed even when the run was interrupted.
 func NewXMLStream(w io.Writer, meta Meta) Sink {
-	return &xmlStream{w: bufio.NewWriter(w), meta: meta.withDefaults()}
+	return &xmlStream{stream: newStream(w, "XML report"), meta: meta.withDefaults()}
 }
 
+// start opens the document before the first host (or at Close, for a run
+// that scanned none).
 func (s *xmlStream) start(x *xw) {
 	if !s.started {
 		x.openReport(s.meta)
@@ -253,44 +251,19 @@ func (s *xmlStream) start(x *xw) {
 }
 
 func (s *xmlStream) Write(h scan.HostResult) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return ErrClosed
-	}
-	if s.err != nil {
-		return s.err
-	}
-	var x xw
-	s.start(&x)
-	x.host(h)
-	return s.emit(x.b.Bytes())
-}
-
-func (s *xmlStream) emit(p []byte) error {
-	if _, err := s.w.Write(p); err != nil {
-		s.err = fmt.Errorf("writing XML report: %w", err)
-		return s.err
-	}
-	if err := s.w.Flush(); err != nil {
-		s.err = fmt.Errorf("writing XML report: %w", err)
-		return s.err
-	}
-	return nil
+	return s.write(func() ([]byte, error) {
+		var x xw
+		s.start(&x)
+		x.host(h)
+		return x.b.Bytes(), nil
+	})
 }
 
 func (s *xmlStream) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil
-	}
-	s.closed = true
-	if s.err != nil {
-		return s.err
-	}
-	var x xw
-	s.start(&x)
-	x.b.WriteString("</ScanReport>\n")
-	return s.emit(x.b.Bytes())
+	return s.close(func() []byte {
+		var x xw
+		s.start(&x)
+		x.b.WriteString("</ScanReport>\n")
+		return x.b.Bytes()
+	})
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -26,15 +25,7 @@ func runCatalogCLI(t *testing.T, stdin string, args ...string) (code int, stdout
 	root.SetIn(strings.NewReader(stdin))
 	root.SetArgs(append([]string{"catalog"}, args...))
 	err := root.Execute()
-	var ee *exitError
-	switch {
-	case err == nil:
-		code = ExitCompliant
-	case errors.As(err, &ee):
-		code = ee.code
-	default:
-		code = ExitUsage
-	}
+	code = exitCodeOf(err)
 	if err != nil {
 		errb.WriteString(err.Error())
 	}

@@ -59,17 +59,22 @@ func main() {
 func run(args []string) int {
 	rootCmd.SetArgs(args)
 	err := rootCmd.Execute()
-	if err == nil {
-		return ExitCompliant
-	}
 	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.err != nil {
-			fmt.Fprintln(os.Stderr, "patchscan:", ee.err)
-		}
+	if err != nil && (!errors.As(err, &ee) || ee.err != nil) {
+		fmt.Fprintln(os.Stderr, "patchscan:", err)
+	}
+	return exitCodeOf(err)
+}
+
+// exitCodeOf maps what a command returned to the process exit code. Errors
+// cobra raises itself (unknown flag, bad arguments) are usage errors.
+func exitCodeOf(err error) int {
+	var ee *exitError
+	switch {
+	case err == nil:
+		return ExitCompliant
+	case errors.As(err, &ee):
 		return ee.code
 	}
-	// Errors cobra raises itself (unknown flag, bad arguments) are usage errors.
-	fmt.Fprintln(os.Stderr, "patchscan:", err)
 	return ExitUsage
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,15 +47,7 @@ func execute(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	defer rootCmd.SetErr(nil)
 	rootCmd.SetArgs(args)
 	err := rootCmd.Execute()
-	var ee *exitError
-	switch {
-	case err == nil:
-		code = ExitCompliant
-	case errors.As(err, &ee):
-		code = ee.code
-	default:
-		code = ExitUsage
-	}
+	code = exitCodeOf(err)
 	if err != nil {
 		errb.WriteString(err.Error())
 	}

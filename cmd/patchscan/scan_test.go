@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"io"
 	"net"
 	"os"
@@ -36,15 +35,7 @@ func runScanCLI(t *testing.T, stdin string, args ...string) (code int, stdout, s
 	c.SetArgs(args)
 	c.SilenceUsage, c.SilenceErrors = true, true
 	err := c.Execute()
-	var ee *exitError
-	switch {
-	case err == nil:
-		code = ExitCompliant
-	case errors.As(err, &ee):
-		code = ee.code
-	default:
-		code = ExitUsage
-	}
+	code = exitCodeOf(err)
 	if err != nil {
 		errb.WriteString(err.Error())
 	}
