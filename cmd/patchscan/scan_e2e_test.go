@@ -642,8 +642,9 @@ func (e *e2e) checkJSON(t *testing.T, stdout string, targets []string) {
 // checkRollupMerge: two runs into two directories, the second newer and
 // disagreeing about wrong-checksum (installed with --checksums off: its
 // version is right; missing with checksums on: its bytes are not), merged
-// by `patchscan rollup` in both argument orders. The newest report of
-// each host wins whatever the order.
+// by `patchscan rollup` in both argument orders, from the directories and
+// from the runs' saved XML stdout. The newest report of each host wins
+// whatever the order.
 func (e *e2e) checkRollupMerge(t *testing.T) {
 	base := t.TempDir()
 	dirA, dirB := filepath.Join(base, "site-a"), filepath.Join(base, "site-b")
@@ -660,9 +661,13 @@ func (e *e2e) checkRollupMerge(t *testing.T) {
 		{dirA, runA, "off", ExitMissing}, // old-file misses its patch
 		{dirB, runB, "on", ExitBoth},     // wrong-checksum misses it; no-winreg not scanned
 	} {
-		code, _, stderr := e.run(t, e.scanArgs(r.targets, "--checksums", r.checksums, "--out", r.dir, "--format", "json")...)
+		code, stdout, stderr := e.run(t, e.scanArgs(r.targets, "--checksums", r.checksums, "--out", r.dir, "--format", "xml")...)
 		if code != r.code {
 			t.Fatalf("scan into %s: exit %d, want %d\nstderr: %s", filepath.Base(r.dir), code, r.code, stderr)
+		}
+		// Saved stdout (`patchscan scan > FILE`) is rollup input too.
+		if err := os.WriteFile(r.dir+"-stdout.xml", []byte(stdout), 0o600); err != nil {
+			t.Fatal(err)
 		}
 	}
 	// Every host's report in each directory, by address.
@@ -706,7 +711,7 @@ func (e *e2e) checkRollupMerge(t *testing.T) {
 		newest = append(newest, h)
 	}
 
-	for _, order := range [][]string{{dirA, dirB}, {dirB, dirA}} {
+	for _, order := range [][]string{{dirA, dirB}, {dirB, dirA}, {dirA + "-stdout.xml", dirB + "-stdout.xml"}, {dirB + "-stdout.xml", dirA}} {
 		name := filepath.Base(order[0]) + " then " + filepath.Base(order[1])
 		t.Run(name, func(t *testing.T) {
 			merged := filepath.Join(t.TempDir(), "all.xml")
