@@ -1,10 +1,15 @@
 package main
 
 import (
+	"errors"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/patchscan/patchscan/report"
+	"github.com/patchscan/patchscan/scan"
 	"github.com/spf13/pflag"
 )
 
@@ -83,5 +88,36 @@ func (o *outputFlags) open(stdout io.Writer, stdoutIsTTY bool, verbose bool, met
 	}
 	// Files first: if stdout breaks (a closed pipe), the files are still
 	// written.
-	return report.Multi(files, out), nil
+	keepScanningWithoutStdout()
+	return report.Multi(files, quietOnClosedPipe{out}), nil
+}
+
+// keepScanningWithoutStdout stops a reader that leaves early
+// (`patchscan scan | head`) from killing the run: by default a Go program
+// dies of SIGPIPE on its first write to a closed stdout, before the
+// remaining hosts' files and the rollup are written. With SIGPIPE asked
+// for (and never read) the write fails with EPIPE instead, as os/signal
+// documents. Only done when files are written: with --no-files stdout is
+// all there is, and dying like any filter in a pipeline is right.
+func keepScanningWithoutStdout() {
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+}
+
+// quietOnClosedPipe drops EPIPE from the stdout sink: the reader chose to
+// stop reading, the files still get every host, and the exit code should
+// still tell compliance (not "internal error"). Other write errors (a full
+// disk behind a redirect) still fail the run.
+type quietOnClosedPipe struct{ report.Sink }
+
+func (q quietOnClosedPipe) Write(h scan.HostResult) error {
+	return dropEPIPE(q.Sink.Write(h))
+}
+
+func (q quietOnClosedPipe) Close() error { return dropEPIPE(q.Sink.Close()) }
+
+func dropEPIPE(err error) error {
+	if errors.Is(err, syscall.EPIPE) {
+		return nil
+	}
+	return err
 }

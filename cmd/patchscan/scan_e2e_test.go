@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -446,6 +447,8 @@ func TestE2E(t *testing.T) {
 		}
 	})
 
+	t.Run("reader leaves early", func(t *testing.T) { e.checkClosedPipe(t, all) })
+
 	t.Run("rollup of two runs", func(t *testing.T) { e.checkRollupMerge(t) })
 
 	t.Run("interrupted", func(t *testing.T) { e.checkInterrupted(t) })
@@ -826,4 +829,49 @@ func (e *e2e) checkInterrupted(t *testing.T) {
 		}
 	}
 	e.checkVerdicts(t, finished, done)
+}
+
+// checkClosedPipe: `patchscan scan | head`, the reader gone before the
+// first host is written. With report files the scan goes on and writes
+// every host's file and the rollup, and the exit code still tells the
+// verdicts; with --no-files patchscan dies of SIGPIPE like any filter.
+func (e *e2e) checkClosedPipe(t *testing.T, all []string) {
+	run := func(t *testing.T, args ...string) error {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = r.Close()
+		defer w.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, e.bin, args...)
+		cmd.Env = e.env
+		cmd.Stdout = w
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err = cmd.Run()
+		e.noSecret(t, stderr.String())
+		if stderr.Len() > 0 {
+			t.Logf("stderr: %s", stderr.String())
+		}
+		return err
+	}
+	t.Run("files", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "reports")
+		if code := exitCode(t, run(t, e.scanArgs(all, "--out", out, "--format", "json")...)); code != ExitBoth {
+			t.Errorf("exit %d, want %d: the verdicts, not a broken-pipe failure", code, ExitBoth)
+		}
+		e.checkDir(t, out, all)
+	})
+	t.Run("no files", func(t *testing.T) {
+		err := run(t, e.scanArgs(all, "--no-files", "--format", "json")...)
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			t.Fatalf("patchscan --no-files wrote to a closed pipe and ended with %v, want death by SIGPIPE", err)
+		}
+		if ws, ok := ee.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGPIPE {
+			t.Errorf("patchscan --no-files wrote to a closed pipe and ended with %v, want death by SIGPIPE", err)
+		}
+	})
 }
