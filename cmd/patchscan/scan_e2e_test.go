@@ -13,9 +13,11 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -360,7 +362,13 @@ func TestE2E(t *testing.T) {
 	t.Run("formats through a pipe", func(t *testing.T) {
 		for _, format := range []string{formatTable, formatText, formatXML, formatJSON} {
 			t.Run(format, func(t *testing.T) {
-				code, stdout, stderr := e.run(t, e.scanArgs(all, "--no-files", "--format", format)...)
+				// The JSON run also writes files, to compare the formats.
+				files := []string{"--no-files"}
+				out := filepath.Join(t.TempDir(), "reports")
+				if format == formatJSON {
+					files = []string{"--out", out}
+				}
+				code, stdout, stderr := e.run(t, e.scanArgs(all, append(files, "--format", format)...)...)
 				if code != ExitBoth {
 					t.Fatalf("exit %d, want %d\nstderr: %s", code, ExitBoth, stderr)
 				}
@@ -384,6 +392,7 @@ func TestE2E(t *testing.T) {
 					e.checkVerdicts(t, rep.Hosts, all)
 				case formatJSON:
 					e.checkJSON(t, stdout, all)
+					sameAsXML(t, stdout, out)
 				}
 			})
 		}
@@ -874,4 +883,116 @@ func (e *e2e) checkClosedPipe(t *testing.T, all []string) {
 			t.Errorf("patchscan --no-files wrote to a closed pipe and ended with %v, want death by SIGPIPE", err)
 		}
 	})
+}
+
+// xmlNode is any element, for reading a report generically.
+type xmlNode struct {
+	XMLName  xml.Name
+	Attrs    []xml.Attr `xml:",any,attr"`
+	Children []xmlNode  `xml:",any"`
+	Text     string     `xml:",chardata"`
+}
+
+func (n xmlNode) attrs() map[string]any {
+	m := map[string]any{}
+	for _, a := range n.Attrs {
+		if a.Name.Space == "" && a.Name.Local != "xmlns" && a.Value != "" {
+			m[a.Name.Local] = a.Value
+		}
+	}
+	return m
+}
+
+// canonXMLHost turns a per-host file into the shape of a JSON Lines object
+// (docs/report-format.md: the same fields, named as the XML attributes),
+// every value a string, empty values left out.
+func canonXMLHost(t *testing.T, path string) map[string]any {
+	t.Helper()
+	var doc xmlNode
+	if err := xml.Unmarshal(readFile(t, path), &doc); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if len(doc.Children) != 1 {
+		t.Fatalf("%s: %d hosts, want 1", path, len(doc.Children))
+	}
+	host := doc.attrs()
+	maps.Copy(host, doc.Children[0].attrs())
+	host["schema"] = doc.XMLName.Space
+	products, results := []any{}, []any{}
+	for _, c := range doc.Children[0].Children {
+		switch c.XMLName.Local {
+		case "OS":
+			host["os"] = c.attrs()
+		case "Products":
+			for _, p := range c.Children {
+				products = append(products, p.attrs())
+			}
+		case "Result":
+			r := c.attrs()
+			if r["kind"] == nil {
+				r["kind"] = "patch" // the XML leaves the default out
+			}
+			reasons, checks := []any{}, []any{}
+			for _, rc := range c.Children {
+				switch rc.XMLName.Local {
+				case "Reason":
+					reasons = append(reasons, rc.Text)
+				case "Check":
+					checks = append(checks, rc.attrs())
+				}
+			}
+			r["reasons"], r["checks"] = reasons, checks
+			results = append(results, r)
+		}
+	}
+	host["products"], host["results"] = products, results
+	return host
+}
+
+// canonJSON is a decoded JSON value with numbers as strings and empty
+// strings left out, to compare with canonXMLHost.
+func canonJSON(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		m := map[string]any{}
+		for k, x := range v {
+			if x == "" || x == nil {
+				continue
+			}
+			m[k] = canonJSON(x)
+		}
+		return m
+	case []any:
+		out := []any{}
+		for _, x := range v {
+			out = append(out, canonJSON(x))
+		}
+		return out
+	case json.Number:
+		return v.String()
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return v
+}
+
+// sameAsXML: each JSON line says exactly what the host's XML file says.
+func sameAsXML(t *testing.T, jsonl, dir string) {
+	t.Helper()
+	for i, line := range strings.Split(strings.TrimSuffix(jsonl, "\n"), "\n") {
+		d := json.NewDecoder(strings.NewReader(line))
+		d.UseNumber()
+		var v any
+		if err := d.Decode(&v); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		j := canonJSON(v).(map[string]any)
+		addr, _ := j["address"].(string)
+		x := canonXMLHost(t, filepath.Join(dir, addr+".xml"))
+		if !reflect.DeepEqual(j, x) {
+			jb, _ := json.MarshalIndent(j, "", "  ")
+			xb, _ := json.MarshalIndent(x, "", "  ")
+			t.Errorf("host %s: JSON and XML differ\nJSON: %s\nXML:  %s", addr, jb, xb)
+		}
+	}
 }
