@@ -19,3 +19,4 @@ lab-pe:
 # Fuzz targets for the hostile-server decoders (DCE/RPC PDUs, MS-RRP replies).
 FUZZ_TARGETS += ./internal/msrpc:FuzzDecodePDU
 FUZZ_TARGETS += ./internal/rrp:FuzzDecodeResponses
+FUZZ_TARGETS += ./scan/smb:FuzzFrameConn

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/internal/lab"
+	"github.com/patchscan/patchscan/internal/rrp"
 	"github.com/patchscan/patchscan/scan/transport"
 )
 
@@ -162,4 +164,51 @@ func TestWinregDiesMidScan(t *testing.T) {
 		t.Fatalf("err %v (kind %v), want a host-level error naming the Remote Registry", err, transport.KindOf(err))
 	}
 	t.Log(err)
+}
+
+// A registry call costs one round trip: the pipe WRITE of the request
+// and the READ of the reply go out together (pipeIO.Transceive), where a
+// write and then a read cost two.
+func TestRegistryCallOneRoundTrip(t *testing.T) {
+	l := standardLab(t)
+	var cc *countingConn
+	cfg := Config{RegistryPipes: 1, Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		cc = &countingConn{Conn: c}
+		return cc, nil
+	}}
+	ts, err := open(t, l, lab.Patched, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ts.Close()
+	s := ts.(*session)
+	s.bg.Wait() // the ADMIN$ tree connect made in the background
+	p, err := s.takePipe(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.addPipe(p)
+	h, err := p.openKey(`SOFTWARE\Microsoft\Windows NT\CurrentVersion`, &watchdog{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Ten calls: two round trips each without the pipelining. A loaded
+	// machine may now and then schedule the read late; a few are allowed.
+	names := []string{"CurrentVersion", "SystemRoot", "NoSuchValue"}
+	const calls = 10
+	before, _, _ := cc.snapshot()
+	for i := range calls {
+		if _, _, err := p.c.QueryValue(h, names[i%len(names)]); err != nil && !errors.Is(err, rrp.ErrNotFound) {
+			t.Fatal(err)
+		}
+	}
+	after, _, _ := cc.snapshot()
+	if rt := after - before; rt > calls+calls/4 {
+		t.Errorf("%d registry calls took %d round trips at the conn, want about %d", calls, rt, calls)
+	}
 }
