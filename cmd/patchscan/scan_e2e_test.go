@@ -25,6 +25,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/patchscan/patchscan/internal/lab"
 	"github.com/patchscan/patchscan/internal/netguard"
@@ -327,7 +328,7 @@ func TestE2E(t *testing.T) {
 	}
 	built := buildE2EBinary(t)
 	start := time.Now()
-	e.lab = lab.Start(t, labSpecs(e2eHosts...)...)
+	e.lab = lab.Start(t, append(labSpecs(e2eHosts...), hostileSpec(t))...)
 	labUp := time.Since(start)
 	e.bin = built()
 	t.Logf("lab of %d hosts started in %v; binary built in %v", len(e.lab.Hosts), labUp.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
@@ -457,6 +458,8 @@ func TestE2E(t *testing.T) {
 	})
 
 	t.Run("reader leaves early", func(t *testing.T) { e.checkClosedPipe(t, all) })
+
+	t.Run("hostile registry value", func(t *testing.T) { e.checkHostile(t) })
 
 	t.Run("rollup of two runs", func(t *testing.T) { e.checkRollupMerge(t) })
 
@@ -993,6 +996,101 @@ func sameAsXML(t *testing.T, jsonl, dir string) {
 			jb, _ := json.MarshalIndent(j, "", "  ")
 			xb, _ := json.MarshalIndent(x, "", "  ")
 			t.Errorf("host %s: JSON and XML differ\nJSON: %s\nXML:  %s", addr, jb, xb)
+		}
+	}
+}
+
+// The hostile lab host answers the KB's Installed value with a REG_SZ
+// built to break reports: markup and a CDATA end, a C1 CSI and a
+// right-to-left override (terminal tricks), a lone UTF-16 surrogate and a
+// character outside the BMP.
+const hostileHost = "hostile"
+
+var hostileParts = []string{`1]]><x a="&amp;">`, "\u009b31m", "\u202e", "", "𝄞"}
+
+// hostileSpec is a patched-looking host with the hostile value; the .reg
+// is written as hex(1) so it can carry what a quoted string cannot.
+func hostileSpec(t *testing.T) lab.HostSpec {
+	var units []uint16
+	for i, p := range hostileParts {
+		if i == 3 {
+			units = append(units, 0xD800) // lone high surrogate
+			continue
+		}
+		units = append(units, utf16.Encode([]rune(p))...)
+	}
+	units = append(units, 0)
+	var hexb []string
+	for _, u := range units {
+		hexb = append(hexb, fmt.Sprintf("%02x,%02x", u&0xff, u>>8))
+	}
+	reg := "Windows Registry Editor Version 5.00\n\n" +
+		`[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Updates\Windows 7\SP1\KB4012212]` + "\n" +
+		`"Installed"=hex(1):` + strings.Join(hexb, ",") + "\n\n"
+	path := filepath.Join(t.TempDir(), "hostile.reg")
+	if err := os.WriteFile(path, []byte(reg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return lab.HostSpec{
+		Name:  hostileHost,
+		Reg:   []string{lab.BaseReg, path},
+		Files: []lab.File{{Path: lab.SrvPath, Src: lab.SrvExact}},
+	}
+}
+
+// checkHostile: the hostile value reaches every output intact where the
+// format can carry it (XML escaped, JSON), replaced where it would act
+// (terminal formats), and never breaks a document.
+func (e *e2e) checkHostile(t *testing.T) {
+	ip := e.ip(hostileHost)
+	out := filepath.Join(t.TempDir(), "reports")
+	code, stdout, stderr := e.run(t, e.scanArgs([]string{ip}, "--out", out, "--format", "json")...)
+	if code != ExitMissing {
+		t.Fatalf("exit %d, want %d (a string is no number >= 1)\nstderr: %s", code, ExitMissing, stderr)
+	}
+	path := filepath.Join(out, ip+".xml")
+	e.validate(t, reportXSD, path, nil)
+	e.validate(t, rollupXSD, filepath.Join(out, "rollup.xml"), nil)
+	sameAsXML(t, stdout, out)
+
+	// What the XML says, decoded: the markup is text, the characters XML
+	// can carry are kept, the surrogate is U+FFFD.
+	var found string
+	var reasons []string
+	for _, r := range canonXMLHost(t, path)["results"].([]any) {
+		res := r.(map[string]any)
+		for _, c := range res["checks"].([]any) {
+			if c := c.(map[string]any); c["kind"] == "registry" {
+				found, _ = c["found"].(string)
+			}
+		}
+		for _, reason := range res["reasons"].([]any) {
+			reasons = append(reasons, reason.(string))
+		}
+	}
+	want := strings.Join(hostileParts[:3], "") + "\ufffd" + hostileParts[4]
+	if found != want {
+		t.Errorf("registry check found %+q, want %+q", found, want)
+	}
+	if !slices.ContainsFunc(reasons, func(r string) bool { return strings.Contains(r, want) }) {
+		t.Errorf("no reason quotes the value %+q: %q", want, reasons)
+	}
+
+	// On a terminal the value must not act: no CSI, no override.
+	for _, format := range []string{formatTable, formatText} {
+		code, output := e.onTerminal(t, e.scanArgs([]string{ip}, "--no-files", "--format", format, "-v", "--show", "all")...)
+		if code != ExitMissing {
+			t.Errorf("%s: exit %d, want %d\n%s", format, code, ExitMissing, output)
+		}
+		if strings.ContainsAny(output, "\u009b\u202e") {
+			t.Errorf("%s on a terminal passes the host's control characters through:\n%+q", format, output)
+		}
+		if !strings.Contains(output, "Patch NOT Installed") {
+			t.Errorf("%s on a terminal lacks the verdict:\n%s", format, output)
+		}
+		// text -v quotes the value, the acting characters replaced.
+		if shown := hostileParts[0] + "\ufffd31m\ufffd\ufffd" + hostileParts[4]; format == formatText && !strings.Contains(output, shown) {
+			t.Errorf("text -v does not quote the value as %+q:\n%+q", shown, output)
 		}
 	}
 }
