@@ -316,8 +316,11 @@ func summarize(hosts []e2eHost) e2eSummary {
 
 // TestE2E runs the built binary against one Samba lab: the XML stream
 // through a pipe into xmllint, the per-host files and rollup, the four
-// stdout formats through a pipe and on a terminal, `patchscan rollup` over
-// two runs, and a run interrupted by SIGINT.
+// stdout formats through a pipe (JSON field for field equal to the XML)
+// and on a terminal, a reader that closes the pipe early, a hostile
+// registry value, `patchscan rollup` over two runs, and a run interrupted
+// by SIGINT. Without the lab, xmllint or script(1) it skips, unless
+// CI=true.
 func TestE2E(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and starts the Samba lab")
