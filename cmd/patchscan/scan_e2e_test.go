@@ -327,7 +327,7 @@ func TestE2E(t *testing.T) {
 	}
 	e := &e2e{
 		xmllint: needTool(t, "xmllint", "libxml2-utils"),
-		script:  needTool(t, "script", "util-linux"),
+		script:  needTool(t, "script", "bsdutils"), // util-linux script(1); Essential in Debian
 	}
 	built := buildE2EBinary(t)
 	start := time.Now()
