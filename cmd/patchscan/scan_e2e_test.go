@@ -13,6 +13,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"os/exec"
@@ -156,20 +157,28 @@ func (e *e2e) run(t *testing.T, args ...string) (code int, stdout, stderr string
 // console. script -e returns the command's exit status.
 func (e *e2e) onTerminal(t *testing.T, args ...string) (code int, output string) {
 	t.Helper()
-	quoted := []string{shellQuote(e.bin)}
-	for _, a := range args {
-		quoted = append(quoted, shellQuote(a))
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, e.script, "-qfec", strings.Join(quoted, " "), "/dev/null")
-	// script runs the command with $SHELL -c.
-	cmd.Env = append(slices.Clone(e.env), "SHELL=/bin/sh", "TERM=xterm")
+	cmd := e.terminalCmd(ctx, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	code = exitCode(t, cmd.Run())
 	e.noSecret(t, out.String())
 	return code, out.String()
+}
+
+// terminalCmd is patchscan ARGS under script(1). The shell script starts
+// it with exec, so patchscan itself is the terminal's foreground process:
+// ^C reaches it alone, and script -e returns its exit status.
+func (e *e2e) terminalCmd(ctx context.Context, args ...string) *exec.Cmd {
+	quoted := []string{"exec", shellQuote(e.bin)}
+	for _, a := range args {
+		quoted = append(quoted, shellQuote(a))
+	}
+	cmd := exec.CommandContext(ctx, e.script, "-qfec", strings.Join(quoted, " "), "/dev/null")
+	// script runs the command with $SHELL -c.
+	cmd.Env = append(slices.Clone(e.env), "SHELL=/bin/sh", "TERM=xterm")
+	return cmd
 }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
@@ -755,26 +764,59 @@ func (e *e2e) checkRollupMerge(t *testing.T) {
 	e.validate(t, rollupXSD, "-", []byte(stdout))
 }
 
-// checkInterrupted SIGINTs a scan of two lab hosts and four tarpit hosts
-// (they accept and never answer) once the lab hosts are done: the XML on
-// stdout is still a complete, valid document, and every file written is
-// valid, the finished hosts' with their verdicts.
+// checkInterrupted interrupts scans of two lab hosts and four tarpit hosts
+// (they accept and never answer) once the lab hosts are done: SIGINT with
+// XML or JSON Lines into a pipe, and Ctrl-C typed on a terminal under the
+// default table. stdout is still complete and valid, the stuck hosts are
+// marked interrupted, the exit code tells the verdicts, and every file
+// written is valid, the finished hosts' with their verdicts.
 func (e *e2e) checkInterrupted(t *testing.T) {
+	tests := []struct {
+		name     string
+		format   string // "" = the default
+		terminal bool
+	}{
+		{"sigint, xml into a pipe", formatXML, false},
+		{"sigint, json into a pipe", formatJSON, false},
+		{"ctrl-c on a terminal", "", true},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { e.interrupt(t, i, tc.format, tc.terminal) })
+	}
+}
+
+func (e *e2e) interrupt(t *testing.T, block int, format string, terminal bool) {
 	port := closedPort(t)
 	var pits, pitTargets []string
 	for i := 1; i <= 4; i++ {
-		a := "127.67.0." + strconv.Itoa(i)
+		// A block per case, so one case's teardown can't answer the next.
+		a := "127.67." + strconv.Itoa(block) + "." + strconv.Itoa(i)
 		pits = append(pits, a)
 		pitTargets = append(pitTargets, a+":"+strconv.Itoa(port))
 	}
 	tp := startTarpit(t, pits, port)
 	done := e.ips(lab.Patched, lab.OldFile)
 	out := filepath.Join(t.TempDir(), "reports")
-	cmd := exec.Command(e.bin, e.scanArgs(append(slices.Clone(done), pitTargets...),
-		"--timeout", "60s", "--out", out, "--format", "xml")...)
-	cmd.Env = e.env
+	args := e.scanArgs(append(slices.Clone(done), pitTargets...), "--timeout", "60s", "--out", out)
+	if format != "" {
+		args = append(args, "--format", format)
+	}
+
+	var cmd *exec.Cmd
 	var stdout, stderr syncBuffer // written by exec's copying goroutines while the test polls
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	var keys io.WriteCloser       // the terminal's keyboard
+	if terminal {
+		cmd = e.terminalCmd(context.Background(), args...) // killed in cleanup if need be
+		cmd.Stdout, cmd.Stderr = &stdout, &stdout
+		var err error
+		if keys, err = cmd.StdinPipe(); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		cmd = exec.Command(e.bin, args...)
+		cmd.Env = e.env
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -792,31 +834,56 @@ func (e *e2e) checkInterrupted(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	for countReports(out) < len(done) || len(tp.accepted) < 2*len(pits) {
 		if time.Now().After(deadline) {
-			t.Fatalf("scan did not reach the tarpit: %d reports, %d accepts\nstderr: %s", countReports(out), len(tp.accepted), stderr.String())
+			t.Fatalf("scan did not reach the tarpit: %d reports, %d accepts\noutput: %s%s", countReports(out), len(tp.accepted), stdout.String(), stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if !strings.Contains(stdout.String(), "<ScanReport") {
-		t.Errorf("finished hosts not streamed before the interrupt; stdout so far: %q", stdout.String())
-	}
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+	if terminal {
+		// ^C typed at the terminal: its line discipline sends SIGINT to
+		// the foreground process, as for a person at the keyboard.
+		if _, err := keys.Write([]byte{0x03}); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
 	var err error
 	select {
 	case err = <-waited:
 	case <-time.After(10 * time.Second):
-		t.Fatal("patchscan did not exit within 10s of SIGINT")
+		t.Fatal("patchscan did not exit within 10s of the interrupt")
 	}
 	if code := exitCode(t, err); code != ExitBoth {
-		t.Errorf("exit %d, want %d (old-file missing, tarpit hosts not scanned)\nstderr: %s", code, ExitBoth, stderr.String())
+		t.Errorf("exit %d, want %d (old-file missing, tarpit hosts not scanned)\noutput: %s%s", code, ExitBoth, stdout.String(), stderr.String())
 	}
 	e.noSecret(t, stdout.String()+stderr.String())
 
-	e.validate(t, reportXSD, "-", []byte(stdout.String()))
-	rep := parseXML[e2eReport](t, "stdout", []byte(stdout.String()))
-	if n := len(rep.Hosts); n != len(done)+len(pits) {
-		t.Errorf("stdout carries %d hosts, want %d", n, len(done)+len(pits))
+	got := stdout.String()
+	if n := strings.Count(got, "interrupted before this host finished"); n != len(pits) {
+		t.Errorf("stdout marks %d hosts interrupted, want %d:\n%s", n, len(pits), got)
+	}
+	switch {
+	case terminal:
+		for _, s := range append([]string{"patchscan: interrupted", "+------", "Patch NOT Installed"}, pits...) {
+			if !strings.Contains(got, s) {
+				t.Errorf("terminal lacks %q after Ctrl-C:\n%s", s, got)
+			}
+		}
+	case format == formatXML:
+		e.validate(t, reportXSD, "-", []byte(got))
+		if rep := parseXML[e2eReport](t, "stdout", []byte(got)); len(rep.Hosts) != len(done)+len(pits) {
+			t.Errorf("stdout carries %d hosts, want %d", len(rep.Hosts), len(done)+len(pits))
+		}
+	case format == formatJSON:
+		lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+		if len(lines) != len(done)+len(pits) {
+			t.Errorf("%d JSON lines, want %d:\n%s", len(lines), len(done)+len(pits), got)
+		}
+		for i, line := range lines {
+			if !json.Valid([]byte(line)) {
+				t.Errorf("line %d is not JSON: %q", i+1, line)
+			}
+		}
 	}
 
 	ents, err := os.ReadDir(out)
