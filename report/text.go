@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/patchscan/patchscan/detect"
@@ -147,7 +148,9 @@ func writeTextHost(b *strings.Builder, h scan.HostResult, show Show, verbose boo
 		for _, reason := range r.Reasons {
 			fmt.Fprintf(b, "\t%s\n", term(reason))
 		}
-		if r.SupersededBy != "" {
+		// The engine already says "Superseded by X, which is installed."
+		// among the reasons; the line is for results that don't.
+		if r.SupersededBy != "" && !slices.ContainsFunc(r.Reasons, func(s string) bool { return strings.Contains(s, r.SupersededBy) }) {
 			fmt.Fprintf(b, "\tSuperseded by %s (installed).\n", term(r.SupersededBy))
 		}
 	}
