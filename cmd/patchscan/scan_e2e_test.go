@@ -473,6 +473,8 @@ func TestE2E(t *testing.T) {
 
 	t.Run("hostile registry value", func(t *testing.T) { e.checkHostile(t) })
 
+	t.Run("every status", func(t *testing.T) { e.checkEveryStatus(t) })
+
 	t.Run("rollup of two runs", func(t *testing.T) { e.checkRollupMerge(t) })
 
 	t.Run("interrupted", func(t *testing.T) { e.checkInterrupted(t) })
@@ -583,11 +585,14 @@ func (e *e2e) checkRollup(t *testing.T, ru e2eRollup, hosts []e2eHost) {
 		t.Errorf("rollup Summary %+v, the hosts' reports say %+v", ru.Summary, want)
 	}
 	status := map[string]string{}
-	var missing []string
+	missing := map[string][]string{} // "bulletin kb" -> addresses missing it
 	for _, h := range hosts {
 		status[h.Address] = h.Status
-		if h.has("missing") {
-			missing = append(missing, h.Address)
+		for _, r := range h.Results {
+			if r.Status == "missing" {
+				k := r.Bulletin + " " + r.KB
+				missing[k] = append(missing[k], h.Address)
+			}
 		}
 	}
 	if len(ru.Hosts) != len(hosts) {
@@ -598,21 +603,25 @@ func (e *e2e) checkRollup(t *testing.T, ru e2eRollup, hosts []e2eHost) {
 			t.Errorf("rollup: host %s %s, its report says %q", h.Address, h.Status, s)
 		}
 	}
-	// The lab catalog has one bulletin: MS17-010, listing the hosts
-	// missing it.
-	var listed []string
+	// Each missing patch once, listing the hosts that miss it.
+	listed := map[string][]string{}
 	for _, b := range ru.Bulletins {
-		if b.ID != "MS17-010" || b.KB != "KB4012212" || b.Missing != len(b.Hosts) {
-			t.Errorf("rollup bulletin %+v", b)
+		k := b.ID + " " + b.KB
+		if _, dup := listed[k]; dup || b.Missing != len(b.Hosts) {
+			t.Errorf("rollup bulletin %+v (listed twice, or missing= is not its host count)", b)
 		}
+		listed[k] = []string{}
 		for _, h := range b.Hosts {
-			listed = append(listed, h.Address)
+			listed[k] = append(listed[k], h.Address)
 		}
 	}
-	sort.Strings(listed)
-	sort.Strings(missing)
-	if !slices.Equal(listed, missing) {
-		t.Errorf("rollup lists %v as missing MS17-010, want %v", listed, missing)
+	for _, m := range []map[string][]string{missing, listed} {
+		for _, v := range m {
+			sort.Strings(v)
+		}
+	}
+	if !reflect.DeepEqual(listed, missing) {
+		t.Errorf("rollup lists missing patches %v, the hosts' reports say %v", listed, missing)
 	}
 }
 
@@ -1162,5 +1171,142 @@ func (e *e2e) checkHostile(t *testing.T) {
 		if shown := hostileParts[0] + "\ufffd31m\ufffd\ufffd" + hostileParts[4]; format == formatText && !strings.Contains(output, shown) {
 			t.Errorf("text -v does not quote the value as %+q:\n%+q", shown, output)
 		}
+	}
+}
+
+// everyStatusCatalog is lab.xml plus bulletins that give, on a lab host,
+// the result statuses lab.xml can't: note (no criteria), not-applicable
+// (a product no lab host has), error (a file the account may not read)
+// and superseded (missing, but replaced by the installed MS17-010).
+func everyStatusCatalog(t *testing.T) string {
+	t.Helper()
+	cat := string(readFile(t, labCatalog))
+	edits := []struct{ old, new string }{
+		{`DataVersion="lab.1"`, `DataVersion="lab.every-status"`},
+		{"  </Products>", `    <Product ProductID="30" Name="Not on lab hosts" ProductFamilyID="1" CurrentServicePackID="1">
+      <Detection>
+        <RegValue Key="HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion" Name="CurrentVersion" Op="equals" Value="10.0"/>
+      </Detection>
+    </Product>
+  </Products>`},
+		{"  </Bulletins>", `    <Bulletin BulletinID="LAB-NOTE" Title="No detection criteria" DatePosted="2026-01-01">
+      <Patches>
+        <Patch PatchName="note.msu" SQNumber="KB9100001" MSSeverityID="3">
+          <AffectedProduct ProductID="10"/>
+        </Patch>
+      </Patches>
+    </Bulletin>
+    <Bulletin BulletinID="LAB-NA" Title="For a product the lab lacks" DatePosted="2026-01-01">
+      <Patches>
+        <Patch PatchName="na.msu" SQNumber="KB9100002" MSSeverityID="2">
+          <AffectedProduct ProductID="30"/>
+          <FileChecks><FileCheck Path="%SystemRoot%\System32\drivers\srv.sys" Version="99.0"/></FileChecks>
+        </Patch>
+      </Patches>
+    </Bulletin>
+    <Bulletin BulletinID="LAB-ERR" Title="A file the scan account cannot read" DatePosted="2026-01-01">
+      <Patches>
+        <Patch PatchName="err.msu" SQNumber="KB9100003" MSSeverityID="2">
+          <AffectedProduct ProductID="10"/>
+          <FileChecks><FileCheck Path="%SystemRoot%\System32\locked.dll" Version="1.0"/></FileChecks>
+        </Patch>
+      </Patches>
+    </Bulletin>
+    <Bulletin BulletinID="LAB-OLD" Title="Replaced by MS17-010" DatePosted="2016-01-01">
+      <Patches>
+        <Patch PatchName="old.msu" SQNumber="KB9100004" MSSeverityID="4">
+          <AffectedProduct ProductID="10"/>
+          <RegChecks><RegCheck Key="HKLM\SOFTWARE\Microsoft\Updates\Windows 7\SP1\KB9100004" Name="Installed" Op="number-ge" Value="1"/></RegChecks>
+          <SupersededBy BulletinID="MS17-010" SQNumber="KB4012212"/>
+        </Patch>
+      </Patches>
+    </Bulletin>
+  </Bulletins>`},
+	}
+	for _, ed := range edits {
+		if strings.Count(cat, ed.old) != 1 {
+			t.Fatalf("%s no longer has one %q to extend: update everyStatusCatalog", labCatalog, ed.old)
+		}
+		cat = strings.Replace(cat, ed.old, ed.new, 1)
+	}
+	path := filepath.Join(t.TempDir(), "every-status.xml")
+	if err := os.WriteFile(path, []byte(cat), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// checkEveryStatus: one run whose reports carry every host status, result
+// status and check result of the contract (docs/report-format.md), each
+// through xmllint, JSON equal to XML, the rollup consistent, and text -v
+// stating each reason once.
+func (e *e2e) checkEveryStatus(t *testing.T) {
+	cat := everyStatusCatalog(t)
+	targets := append(e.ips(lab.Patched, lab.OldFile, lab.NewerFile, lab.NoWinreg, lab.WrongPassword, lab.NotAdmin),
+		"127.0.0.1:"+strconv.Itoa(closedPort(t)))
+	out := filepath.Join(t.TempDir(), "reports")
+	args := []string{"scan", "-u", e.user, "--catalog", cat, "--out", out}
+	code, stdout, stderr := e.run(t, append(append(args, "--format", "json"), targets...)...)
+	if code != ExitBoth {
+		t.Fatalf("exit %d, want %d\nstderr: %s", code, ExitBoth, stderr)
+	}
+	sameAsXML(t, stdout, out)
+
+	hostStatus, resultStatus, checkResult := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	var hosts []e2eHost
+	files, err := filepath.Glob(filepath.Join(out, "*.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range files {
+		if filepath.Base(path) == "rollup.xml" {
+			continue
+		}
+		e.validate(t, reportXSD, path, nil)
+		rep := parseXML[e2eReport](t, path, readFile(t, path))
+		hosts = append(hosts, rep.Hosts...)
+		for _, h := range rep.Hosts {
+			hostStatus[h.Status] = true
+		}
+		for _, r := range canonXMLHost(t, path)["results"].([]any) {
+			r := r.(map[string]any)
+			resultStatus[r["status"].(string)] = true
+			for _, c := range r["checks"].([]any) {
+				checkResult[c.(map[string]any)["result"].(string)] = true
+			}
+		}
+	}
+	if len(hosts) != len(targets) {
+		t.Errorf("%d host files, want %d", len(hosts), len(targets))
+	}
+	for what, want := range map[string]struct {
+		got  map[string]bool
+		want []string
+	}{
+		"host status":   {hostStatus, []string{"scanned", "unreachable", "auth-failed", "access-denied", "error"}},
+		"result status": {resultStatus, []string{"installed", "missing", "warning", "note", "not-applicable", "superseded", "error"}},
+		"check result":  {checkResult, []string{"pass", "fail", "newer", "unreadable"}},
+	} {
+		if got := slices.Sorted(maps.Keys(want.got)); !slices.Equal(got, slices.Sorted(slices.Values(want.want))) {
+			t.Errorf("%s values written: %v, want every one of %v", what, got, want.want)
+		}
+	}
+	rollup := filepath.Join(out, "rollup.xml")
+	e.validate(t, rollupXSD, rollup, nil)
+	e.checkRollup(t, parseXML[e2eRollup](t, rollup, readFile(t, rollup)), hosts)
+
+	// text -v --show all: every status's label, and the supersedence
+	// stated once (the engine's reason), not twice.
+	code, text, stderr := e.run(t, append(append(args[:len(args)-2], "--no-files", "--format", "text", "-v", "--show", "all"), targets...)...)
+	if code != ExitBoth {
+		t.Fatalf("text: exit %d, want %d\nstderr: %s", code, ExitBoth, stderr)
+	}
+	for _, label := range []string{"Installed ", "Patch NOT Installed ", "Warning ", "Note ", "Not Applicable ", "Superseded ", "Error ", "Host NOT Scanned "} {
+		if !strings.Contains(text, "\n"+label) {
+			t.Errorf("text -v --show all has no %q line:\n%s", label, text)
+		}
+	}
+	if n := strings.Count(text, "Superseded by MS17-010 KB4012212"); n != 1 {
+		t.Errorf("text -v states the supersedence %d times, want once (one superseded result):\n%s", n, text)
 	}
 }
