@@ -1085,6 +1085,8 @@ func sameAsXML(t *testing.T, jsonl, dir string) {
 // character outside the BMP.
 const hostileHost = "hostile"
 
+// hostileParts[3] stands for the lone surrogate, which a Go string can't
+// hold: hostileSpec writes the code unit itself.
 var hostileParts = []string{`1]]><x a="&amp;">`, "\u009b31m", "\u202e", "", "𝄞"}
 
 // hostileSpec is a patched-looking host with the hostile value; the .reg
