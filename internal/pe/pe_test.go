@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/patchscan/patchscan/internal/pe/petest"
 )
 
 var (
@@ -117,16 +119,18 @@ func TestNoVersion(t *testing.T) {
 }
 
 // TestLargeFile: a 30 MB image with its resources at the end must cost a
-// couple of small reads — over SMB each ReadAt is a round trip.
+// couple of small reads — over SMB each ReadAt is a round trip. The image
+// comes from petest, the generator scan/smb's over-the-wire test of the
+// same promise uses, so both hold the same file to it.
 func TestLargeFile(t *testing.T) {
-	b := buildPE(peSpec{machine: MachineAMD64, plus: true, padSize: 30 << 20, rsrc: []resType{
-		{id: 3, data: bytes.Repeat([]byte{7}, 3000)},
-		{id: rtVersion, data: versionResource(v23689, v23689, "6.1.7601.23689 (win7sp1_ldr.170209-0600)")},
-	}})
-	if len(b.data) < 30<<20 {
-		t.Fatalf("built only %d bytes", len(b.data))
+	data, err := petest.Bytes(petest.Spec{Size: 30 << 20, FileVersion: v23689, StringFileVersion: "6.1.7601.23689 (win7sp1_ldr.170209-0600)"})
+	if err != nil {
+		t.Fatal(err)
 	}
-	info, cr, err := read(t, b.data)
+	if len(data) < 30<<20 {
+		t.Fatalf("built only %d bytes", len(data))
+	}
+	info, cr, err := read(t, data)
 	if err != nil {
 		t.Fatal(err)
 	}
