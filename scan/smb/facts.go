@@ -279,10 +279,13 @@ func (s *session) file(ctx context.Context, r detect.Request, w *watchdog) detec
 	}
 	if r.SHA256 && sum == nil {
 		h := sha256.New()
+		// The head is already here: hash it and read only the rest.
+		start := min(int64(len(head)), size)
+		h.Write(head[:start])
 		// Large reads: go-smb2 splits them into the server's maximum read
 		// size, so a 30 MB file costs tens of round trips, not a thousand.
 		buf := make([]byte, hashBuffer)
-		if _, err := io.CopyBuffer(h, io.NewSectionReader(kicker{f, w}, 0, size), buf); err != nil {
+		if _, err := io.CopyBuffer(h, io.NewSectionReader(kicker{f, w}, start, size-start), buf); err != nil {
 			return detect.Answer{Err: fileErr(where, "hash", err)}
 		}
 		sum = h.Sum(nil)
