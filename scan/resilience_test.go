@@ -30,6 +30,7 @@ import (
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/internal/faultsrv"
 	"github.com/patchscan/patchscan/internal/lab"
+	"github.com/patchscan/patchscan/internal/leakcheck"
 	"github.com/patchscan/patchscan/internal/netem"
 	"github.com/patchscan/patchscan/scan"
 	"github.com/patchscan/patchscan/scan/smb"
@@ -126,19 +127,6 @@ func (h *heapPeak) end() uint64 {
 	return h.peak.Load()
 }
 
-// settleGoroutines waits until the goroutine count is back to base.
-func settleGoroutines(t *testing.T, base int) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > base {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Fatalf("goroutine leak: %d running, %d before the run\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // want is a host's expected outcome.
 type want struct {
 	status HostStatusLike
@@ -215,7 +203,7 @@ func runScan(t *testing.T, l *lab.Lab, cat *catalog.Catalog, ts []targets.Target
 		t.Errorf("heap grew by %d MiB during the run", grow>>20)
 	}
 	t.Logf("%d hosts in %v, heap peak +%d MiB, %v", len(ts), elapsed.Round(time.Millisecond), (int64(peak)-int64(heapBase))>>20, sum.ByStatus)
-	settleGoroutines(t, base)
+	leakcheck.Settle(t, base)
 	return got
 }
 

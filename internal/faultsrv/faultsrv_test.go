@@ -12,6 +12,7 @@ import (
 	"time"
 
 	smb2 "github.com/cloudsoda/go-smb2"
+	"github.com/patchscan/patchscan/internal/leakcheck"
 )
 
 func start(t *testing.T, cfg Config) *Server {
@@ -25,18 +26,6 @@ func start(t *testing.T, cfg Config) *Server {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
-}
-
-func settle(t *testing.T, base int) {
-	t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
-	for runtime.NumGoroutine() > base {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<16)
-			t.Fatalf("goroutines: %d, want <= %d\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // dialSMB runs a real SMB2 client (the one the transport uses) against the
@@ -105,7 +94,7 @@ func TestModesAgainstSMBClient(t *testing.T) {
 			}
 		})
 	}
-	settle(t, base)
+	leakcheck.Settle(t, base)
 }
 
 // At a fast pace the slow server's reply is a valid negotiate response.
@@ -201,7 +190,7 @@ func TestBounds(t *testing.T) {
 		t.Fatalf("read from an expired server: %v", err)
 	}
 	c.Close()
-	settle(t, base)
+	leakcheck.Settle(t, base)
 	_ = s.Close()
 
 	// MaxConns: the extra connection is closed at once.

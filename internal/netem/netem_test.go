@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/patchscan/patchscan/internal/leakcheck"
 )
 
 // echoServer answers every read with the same bytes; it stops with the test.
@@ -65,20 +67,6 @@ func start(t *testing.T, cfg Config) *Proxy {
 	}
 	t.Cleanup(func() { p.Close() })
 	return p
-}
-
-// settle waits for the goroutine count to come back to at most base.
-func settle(t *testing.T, base int) {
-	t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
-	for runtime.NumGoroutine() > base {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<16)
-			n := runtime.Stack(buf, true)
-			t.Fatalf("goroutines: %d, want <= %d\n%s", runtime.NumGoroutine(), base, buf[:n])
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 func TestRoundTripCostsTwiceTheDelay(t *testing.T) {
@@ -301,7 +289,7 @@ func TestCloseStopsEverything(t *testing.T) {
 	if _, err := net.DialTimeout("tcp", p.Addr(), time.Second); err == nil {
 		t.Fatal("proxy still accepts after Close")
 	}
-	settle(t, base)
+	leakcheck.Settle(t, base)
 }
 
 // A client with several requests in flight: each reply makes it turn

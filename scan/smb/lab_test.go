@@ -13,6 +13,7 @@ import (
 
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/internal/lab"
+	"github.com/patchscan/patchscan/internal/leakcheck"
 	"github.com/patchscan/patchscan/scan/transport"
 )
 
@@ -303,12 +304,5 @@ func TestCloseLeaksNoGoroutines(t *testing.T) {
 		s.Close()
 		s.Close() // idempotent
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		buf := make([]byte, 1<<16)
-		t.Fatalf("%d goroutines before, %d after:\n%s", before, n, buf[:runtime.Stack(buf, true)])
-	}
+	leakcheck.Settle(t, before)
 }
