@@ -459,24 +459,6 @@ func TestResilienceHostKilledMidScan(t *testing.T) {
 	t.Logf("victim killed after %d reply bytes: %s after %v: %s", killedAt.Load(), r.Status, r.Finished.Sub(r.Started).Round(time.Millisecond), r.Error)
 }
 
-// winregPids finds the processes serving a lab host's winreg pipe
-// (samba-dcerpcd's rpcd_winreg worker, named after the host's smb.conf).
-func winregPids(h *lab.Host) []int {
-	var pids []int
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err == nil && strings.Contains(string(b), "rpcd_winreg") && strings.Contains(string(b), h.Conf()) {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
-}
-
 // The winreg server dies mid-call (Remote Registry crashing): the pipe
 // breaks under a pending request. The host ends in a clear host-level
 // error that names the Remote Registry, within the timeout (not a
@@ -505,7 +487,7 @@ func TestResilienceWinregClosedMidCall(t *testing.T) {
 		deadline := time.Now().Add(15 * time.Second)
 		for time.Now().Before(deadline) && killed.Load() == 0 {
 			if p.Stats().BytesDown > killAt {
-				for _, pid := range winregPids(dying) {
+				for _, pid := range dying.WinregPIDs() {
 					if syscall.Kill(pid, syscall.SIGKILL) == nil {
 						killed.Add(1)
 					}

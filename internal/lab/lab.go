@@ -409,24 +409,40 @@ func (h *Host) stop() error {
 	return killByArg(h.conf)
 }
 
+// WinregPIDs lists the processes serving this host's winreg pipe
+// (samba-dcerpcd's rpcd_winreg workers), for tests that make the Remote
+// Registry die mid-scan.
+func (h *Host) WinregPIDs() []int { return pidsWithArgs(h.conf, "rpcd_winreg") }
+
+// pidsWithArgs lists the processes (other than this one) whose command
+// line contains every one of args.
+func pidsWithArgs(args ...string) []int {
+	var pids []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil {
+			continue
+		}
+		all := true
+		for _, a := range args {
+			all = all && bytes.Contains(b, []byte(a))
+		}
+		if all {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
 // killByArg kills processes whose command line contains arg (a path unique
 // to this lab) and waits until they are gone.
 func killByArg(arg string) error {
-	find := func() []int {
-		var pids []int
-		ents, _ := os.ReadDir("/proc")
-		for _, e := range ents {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil || pid == os.Getpid() {
-				continue
-			}
-			b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-			if err == nil && bytes.Contains(b, []byte(arg)) {
-				pids = append(pids, pid)
-			}
-		}
-		return pids
-	}
+	find := func() []int { return pidsWithArgs(arg) }
 	deadline := time.Now().Add(3 * time.Second)
 	sig := syscall.SIGTERM
 	for {

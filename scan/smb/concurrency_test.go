@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -97,24 +94,6 @@ func TestManyFilesConcurrently(t *testing.T) {
 	}
 }
 
-// winregPids finds the processes serving a lab host's winreg pipe
-// (samba-dcerpcd's rpcd_winreg worker, started with the host's smb.conf).
-func winregPids(h *lab.Host) []int {
-	var pids []int
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err == nil && strings.Contains(string(b), "rpcd_winreg") && strings.Contains(string(b), h.Conf()) {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
-}
-
 // The Remote Registry server dies between two batches: the next batch
 // fails as a whole with a host-level error that says so, instead of
 // coming back as registry facts in error on a host that looks scanned.
@@ -141,7 +120,7 @@ func TestWinregDiesMidScan(t *testing.T) {
 	if a, err := s.Facts(ctx, reqs); err != nil || a[0].Err != nil || !a[1].Found {
 		t.Fatalf("first batch: %+v, %v", a, err)
 	}
-	pids := winregPids(h)
+	pids := h.WinregPIDs()
 	if len(pids) == 0 {
 		t.Fatal("no rpcd_winreg process of the host found")
 	}
