@@ -30,28 +30,43 @@ func startTags(data []byte) (offs []int, ok bool) {
 			return offs, true
 		}
 		i += j
-		rest := data[i+1:]
-		var k int
-		switch {
-		case bytes.HasPrefix(rest, []byte("!--")):
-			k = skipPast(data, i+4, "-->")
-		case bytes.HasPrefix(rest, []byte("![CDATA[")):
-			k = skipPast(data, i+9, "]]>")
-		case bytes.HasPrefix(rest, []byte("?")):
-			k = skipPast(data, i+2, "?>")
-		case bytes.HasPrefix(rest, []byte("!")):
-			k = skipDirective(data, i+2)
-		case bytes.HasPrefix(rest, []byte("/")):
-			k = skipPast(data, i+2, ">")
-		default:
-			offs = append(offs, i)
-			k = skipTag(data, i+1)
-		}
+		kind, k := skipMarkup(data, i)
 		if k < 0 {
 			return nil, false
 		}
+		if kind == startTag {
+			offs = append(offs, i)
+		}
 		i = k
 	}
+}
+
+// markup is what a '<' opens.
+type markup int
+
+const (
+	otherMarkup markup = iota // comment, CDATA, processing instruction, directive
+	endTag
+	startTag // or empty-element tag
+)
+
+// skipMarkup says what the markup at data[i] (a '<') is and returns the
+// offset just past it, or -1 when it is not terminated.
+func skipMarkup(data []byte, i int) (markup, int) {
+	rest := data[i+1:]
+	switch {
+	case bytes.HasPrefix(rest, []byte("!--")):
+		return otherMarkup, skipPast(data, i+4, "-->")
+	case bytes.HasPrefix(rest, []byte("![CDATA[")):
+		return otherMarkup, skipPast(data, i+9, "]]>")
+	case bytes.HasPrefix(rest, []byte("?")):
+		return otherMarkup, skipPast(data, i+2, "?>")
+	case bytes.HasPrefix(rest, []byte("!")):
+		return otherMarkup, skipDirective(data, i+2)
+	case bytes.HasPrefix(rest, []byte("/")):
+		return endTag, skipPast(data, i+2, ">")
+	}
+	return startTag, skipTag(data, i+1)
 }
 
 // skipPast returns the offset just after the first end at or after from, or -1.

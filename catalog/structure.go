@@ -45,19 +45,9 @@ func scanStructure(data []byte, maxDepth int) (st structure, ok bool) {
 			return st, len(stack) == 0 && inSection < 0
 		}
 		i += j
-		rest := data[i+1:]
-		var k int
-		switch {
-		case bytes.HasPrefix(rest, []byte("!--")):
-			k = skipPast(data, i+4, "-->")
-		case bytes.HasPrefix(rest, []byte("![CDATA[")):
-			k = skipPast(data, i+9, "]]>")
-		case bytes.HasPrefix(rest, []byte("?")):
-			k = skipPast(data, i+2, "?>")
-		case bytes.HasPrefix(rest, []byte("!")):
-			k = skipDirective(data, i+2)
-		case bytes.HasPrefix(rest, []byte("/")):
-			k = skipPast(data, i+2, ">")
+		kind, k := skipMarkup(data, i)
+		switch kind {
+		case endTag:
 			if k < 0 || len(stack) == 0 {
 				return st, false
 			}
@@ -71,8 +61,7 @@ func scanStructure(data []byte, maxDepth int) (st structure, ok bool) {
 				st.sections[inSection].hi = len(st.offs)
 				inSection = -1
 			}
-		default:
-			k = skipTag(data, i+1)
+		case startTag:
 			if k < 0 {
 				return st, false
 			}
