@@ -6,11 +6,11 @@
 # fleet throughput for 64 and 256 loopback targets and the peers side by
 # side. A few minutes. BENCH_FLAGS passes options (go run ./bench -h).
 BENCH_FLAGS ?=
-bench:
+bench: deps
 	$(GO) run ./bench $(BENCH_FLAGS)
 
 # bench-quick: one repetition, small fleets, no peers (a sanity check).
-bench-quick:
+bench-quick: deps
 	$(GO) run ./bench -reps 1 -fleet 16 -cpu-hosts 3 -peers=false $(BENCH_FLAGS)
 
 # bench-gen regenerates testdata/bench/bench50.xml and bench.reg.

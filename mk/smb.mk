@@ -2,13 +2,13 @@
 
 .PHONY: lab lab-shared lab-pe
 # lab starts the Samba lab hosts for a person (root), prints how to scan them; Ctrl-C stops it.
-lab:
+lab: deps
 	$(GO) build -o bin/patchscan-lab ./internal/lab/cmd/patchscan-lab
 	./bin/patchscan-lab
 
 # lab-shared starts one lab smbd on 0.0.0.0:$(LAB_PORT) (every 127.x address reaches it).
 LAB_PORT ?= 10445
-lab-shared:
+lab-shared: deps
 	$(GO) build -o bin/patchscan-lab ./internal/lab/cmd/patchscan-lab
 	./bin/patchscan-lab -shared -port $(LAB_PORT)
 
