@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
+	"os"
+	"testing"
 	"unicode/utf16"
 )
 
@@ -24,6 +26,24 @@ func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
 	c.reads++
 	c.bytes += int64(len(p))
 	return c.r.ReadAt(p, off)
+}
+
+// readVersionFile runs ReadVersion on the file at path through a counting
+// reader, so a test can check both the answer and what it cost.
+func readVersionFile(t *testing.T, path string) (info *Info, cr *countingReader, size int64, err error) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	st, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr = &countingReader{r: f}
+	info, err = ReadVersion(cr, st.Size())
+	return info, cr, st.Size(), err
 }
 
 func le16(b *bytes.Buffer, v uint16) { _ = binary.Write(b, binary.LittleEndian, v) }

@@ -2,7 +2,6 @@ package pe
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"testing"
 )
@@ -39,17 +38,7 @@ func TestFixtures(t *testing.T) {
 			if !ok {
 				t.Fatalf("fixture %s has no expected values in fixtureWant", name)
 			}
-			f, err := os.Open(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			st, err := f.Stat()
-			if err != nil {
-				t.Fatal(err)
-			}
-			cr := &countingReader{r: f}
-			info, err := ReadVersion(cr, st.Size())
+			info, cr, size, err := readVersionFile(t, p)
 			if want.HasVersion && err != nil {
 				t.Fatalf("ReadVersion: %v", err)
 			}
@@ -61,7 +50,7 @@ func TestFixtures(t *testing.T) {
 			}
 			// Small fixtures fit in the first 4 KB read.
 			if cr.reads != 1 {
-				t.Errorf("%d ReadAt calls for a %d-byte file, want 1", cr.reads, st.Size())
+				t.Errorf("%d ReadAt calls for a %d-byte file, want 1", cr.reads, size)
 			}
 		})
 	}

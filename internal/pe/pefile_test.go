@@ -195,21 +195,11 @@ func TestAgainstPefile(t *testing.T) {
 			if !ok {
 				t.Fatalf("pefile gave no result for %s", p)
 			}
-			f, err := os.Open(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			st, err := f.Stat()
-			if err != nil {
-				t.Fatal(err)
-			}
-			cr := &countingReader{r: f}
-			info, err := ReadVersion(cr, st.Size())
+			info, cr, size, err := readVersionFile(t, p)
 			if cr.reads > 6 || cr.bytes > 128<<10 {
-				t.Errorf("%d ReadAt calls, %d bytes for a %d-byte file", cr.reads, cr.bytes, st.Size())
+				t.Errorf("%d ReadAt calls, %d bytes for a %d-byte file", cr.reads, cr.bytes, size)
 			}
-			t.Logf("%d bytes: %d reads, %d bytes read", st.Size(), cr.reads, cr.bytes)
+			t.Logf("%d bytes: %d reads, %d bytes read", size, cr.reads, cr.bytes)
 			switch {
 			case py.Error != "":
 				if err == nil {
