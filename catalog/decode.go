@@ -525,14 +525,21 @@ func (l *loader) defineInt(seen map[int]int32, e *etree.Element, key string, id 
 	seen[id] = l.idx(e)
 }
 
-func (l *loader) family(e *etree.Element) {
-	l.checkAttrs(e, "ProductFamilyID", "Name")
+// idName reads the elements that are just an ID and a Name (ProductFamily,
+// MSSeverity), recording the ID in seen.
+func (l *loader) idName(e *etree.Element, idAttr string, seen map[int]int32) (int, string) {
+	l.checkAttrs(e, idAttr, "Name")
 	l.children(e, func(*etree.Element) bool { return false })
-	id, ok := l.requiredID(e, "ProductFamilyID")
+	id, ok := l.requiredID(e, idAttr)
 	name, _ := l.required(e, "Name")
 	if ok {
-		l.defineInt(l.families, e, "ProductFamilyID", id)
+		l.defineInt(seen, e, idAttr, id)
 	}
+	return id, name
+}
+
+func (l *loader) family(e *etree.Element) {
+	id, name := l.idName(e, "ProductFamilyID", l.families)
 	l.c.ProductFamilies = append(l.c.ProductFamilies, ProductFamily{ID: id, Name: name})
 }
 
@@ -558,13 +565,7 @@ func (l *loader) servicePack(e *etree.Element) {
 }
 
 func (l *loader) severity(e *etree.Element) {
-	l.checkAttrs(e, "MSSeverityID", "Name")
-	l.children(e, func(*etree.Element) bool { return false })
-	id, ok := l.requiredID(e, "MSSeverityID")
-	name, _ := l.required(e, "Name")
-	if ok {
-		l.defineInt(l.sevs, e, "MSSeverityID", id)
-	}
+	id, name := l.idName(e, "MSSeverityID", l.sevs)
 	l.c.Severities = append(l.c.Severities, Severity{ID: id, Name: name})
 }
 
