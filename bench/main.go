@@ -40,6 +40,7 @@ import (
 
 	"github.com/patchscan/patchscan/catalog"
 	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/facts"
 	"github.com/patchscan/patchscan/internal/lab"
 	"github.com/patchscan/patchscan/internal/netem"
 	"github.com/patchscan/patchscan/scan"
@@ -440,7 +441,7 @@ type fileFact struct {
 type recorder struct {
 	transport.Opener
 	mu   sync.Mutex
-	reqs []detect.Request
+	reqs []facts.Request
 }
 
 type recSession struct {
@@ -456,7 +457,7 @@ func (r *recorder) Open(ctx context.Context, ep transport.Endpoint, o transport.
 	return recSession{s, r}, nil
 }
 
-func (s recSession) Facts(ctx context.Context, reqs []detect.Request) ([]detect.Answer, error) {
+func (s recSession) Facts(ctx context.Context, reqs []facts.Request) ([]facts.Answer, error) {
 	s.r.mu.Lock()
 	s.r.reqs = append(s.r.reqs, reqs...)
 	s.r.mu.Unlock()
@@ -475,11 +476,11 @@ func (b *bencher) recordFacts(cat *catalog.Catalog, addr string) (factList, erro
 			key = key[i+1:] // drop the hive: HKLM is implied
 		}
 		switch r.Kind {
-		case detect.FactRegValue:
+		case facts.FactRegValue:
 			fl.Registry = append(fl.Registry, regFact{Key: key, Name: r.Name, Kind: "value"})
-		case detect.FactRegKey:
+		case facts.FactRegKey:
 			fl.Registry = append(fl.Registry, regFact{Key: key, Kind: "key"})
-		case detect.FactFile:
+		case facts.FactFile:
 			share, rel := "C$", r.Path
 			if len(rel) >= 3 && rel[1] == ':' {
 				rel = rel[3:]

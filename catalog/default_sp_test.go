@@ -9,6 +9,7 @@ import (
 	"github.com/patchscan/patchscan/catalog"
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/detect/memhost"
+	"github.com/patchscan/patchscan/facts"
 )
 
 // TestDefaultOlderServicePacks scans the embedded catalog with hosts at the
@@ -59,14 +60,14 @@ func TestDefaultOlderServicePacks(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				h := memhost.New()
-				h.SetValue(ntCV, "CurrentVersion", detect.SZ(tt.version))
+				h.SetValue(ntCV, "CurrentVersion", facts.SZ(tt.version))
 				if tt.sp != "" {
-					h.SetValue(ntCV, "CSDVersion", detect.SZ(tt.sp))
+					h.SetValue(ntCV, "CSDVersion", facts.SZ(tt.sp))
 				}
-				h.SetValue(ntCV, "SystemRoot", detect.SZ(`C:\Windows`))
-				h.SetValue(prodOpt, "ProductType", detect.SZ(tt.productType))
+				h.SetValue(ntCV, "SystemRoot", facts.SZ(`C:\Windows`))
+				h.SetValue(prodOpt, "ProductType", facts.SZ(tt.productType))
 				path := `C:\Windows\System32\` + tt.file
-				h.SetFile(path, detect.FileInfo{Size: 1000, Version: fileVersion})
+				h.SetFile(path, facts.FileInfo{Size: 1000, Version: fileVersion})
 				rep, err := eng.Scan(context.Background(), h)
 				if err != nil {
 					t.Fatal(err)

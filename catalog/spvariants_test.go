@@ -8,6 +8,7 @@ import (
 	"github.com/patchscan/patchscan/catalog"
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/detect/memhost"
+	"github.com/patchscan/patchscan/facts"
 )
 
 const (
@@ -20,13 +21,13 @@ const (
 // level, with netapi32.dll at a version.
 func host(version, productType string, sp int, netapiVersion string) *memhost.Host {
 	h := memhost.New()
-	h.SetValue(ntCV, "CurrentVersion", detect.SZ(version))
+	h.SetValue(ntCV, "CurrentVersion", facts.SZ(version))
 	if sp > 0 {
-		h.SetValue(ntCV, "CSDVersion", detect.SZ("Service Pack "+string(rune('0'+sp))))
+		h.SetValue(ntCV, "CSDVersion", facts.SZ("Service Pack "+string(rune('0'+sp))))
 	}
-	h.SetValue(ntCV, "SystemRoot", detect.SZ(`C:\Windows`))
-	h.SetValue(prodOpt, "ProductType", detect.SZ(productType))
-	h.SetFile(netapi, detect.FileInfo{Size: 1000, Version: netapiVersion})
+	h.SetValue(ntCV, "SystemRoot", facts.SZ(`C:\Windows`))
+	h.SetValue(prodOpt, "ProductType", facts.SZ(productType))
+	h.SetFile(netapi, facts.FileInfo{Size: 1000, Version: netapiVersion})
 	return h
 }
 

@@ -10,15 +10,16 @@ import (
 	"github.com/patchscan/patchscan/catalog"
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/detect/memhost"
+	"github.com/patchscan/patchscan/facts"
 )
 
 // mapHost answers from a map keyed by the exact request, so a benchmark
 // measures the engine, not a host implementation: its only allocation per
 // batch is the answer slice a real transport would allocate too.
-type mapHost map[detect.Request]detect.Answer
+type mapHost map[facts.Request]facts.Answer
 
-func (m mapHost) Facts(_ context.Context, reqs []detect.Request) ([]detect.Answer, error) {
-	out := make([]detect.Answer, len(reqs))
+func (m mapHost) Facts(_ context.Context, reqs []facts.Request) ([]facts.Answer, error) {
+	out := make([]facts.Answer, len(reqs))
 	for i, r := range reqs {
 		r.SHA256 = false
 		out[i] = m[r]
@@ -83,7 +84,7 @@ func genCatalog(n int) *catalog.Catalog {
 func benchHost() *memhost.Host {
 	h := serverHost()
 	for i := 0; i < 400; i++ {
-		h.SetFile(fmt.Sprintf(`C:\Windows\System32\file%d.dll`, i), detect.FileInfo{Size: 1, Version: fmt.Sprintf("6.1.7601.%d", 17000+i)})
+		h.SetFile(fmt.Sprintf(`C:\Windows\System32\file%d.dll`, i), facts.FileInfo{Size: 1, Version: fmt.Sprintf("6.1.7601.%d", 17000+i)})
 	}
 	for i := 0; i < 1000; i += 2 {
 		h.SetKey(fmt.Sprintf(`HKLM\SOFTWARE\Microsoft\Updates\Windows\KB%d`, 3000000+i*3+1))

@@ -61,6 +61,7 @@ import (
 	"strings"
 
 	"github.com/patchscan/patchscan/catalog"
+	"github.com/patchscan/patchscan/facts"
 	"github.com/patchscan/patchscan/internal/version"
 )
 
@@ -141,7 +142,7 @@ type Engine struct {
 	cat  *catalog.Catalog
 	opts Options
 
-	regFacts  []Request // every distinct registry fact, by fact id
+	regFacts  []facts.Request // every distinct registry fact, by fact id
 	templates []pathTemplate
 	phaseA    []int32 // registry facts asked in phase (a)
 
@@ -269,7 +270,7 @@ func New(cat *catalog.Catalog, opts Options) *Engine {
 	b := &builder{e: e, regID: map[string]int32{}, tmplID: map[string]int32{}, inPhase: map[int32]bool{}}
 
 	for _, f := range identityFacts {
-		id := b.reg(FactRegValue, f.key, f.name)
+		id := b.reg(facts.FactRegValue, f.key, f.name)
 		b.addPhaseA(id)
 	}
 
@@ -484,9 +485,9 @@ func canonicalKey(k string) string {
 	return k
 }
 
-func (b *builder) reg(kind FactKind, key, name string) int32 {
+func (b *builder) reg(kind facts.FactKind, key, name string) int32 {
 	k := regKey(key)
-	if kind == FactRegValue {
+	if kind == facts.FactRegValue {
 		k = "v" + k + "\x00" + strings.ToLower(name)
 	} else {
 		k = "k" + k
@@ -495,8 +496,8 @@ func (b *builder) reg(kind FactKind, key, name string) int32 {
 		return id
 	}
 	id := int32(len(b.e.regFacts))
-	r := Request{Kind: kind, Key: canonicalKey(key)}
-	if kind == FactRegValue {
+	r := facts.Request{Kind: kind, Key: canonicalKey(key)}
+	if kind == facts.FactRegValue {
 		r.Name = name
 	}
 	b.e.regFacts = append(b.e.regFacts, r)
@@ -529,14 +530,14 @@ func (b *builder) rule(r *catalog.Rule) crule {
 	}
 	switch r.Kind {
 	case catalog.RuleRegValue:
-		cr.fact = b.reg(FactRegValue, r.Key, r.Name)
+		cr.fact = b.reg(facts.FactRegValue, r.Key, r.Name)
 		name := r.Name
 		if name == "" {
 			name = "(Default)"
 		}
 		cr.disp = strings.TrimRight(r.Key, `\`) + `\` + name
 	case catalog.RuleRegKey:
-		cr.fact = b.reg(FactRegKey, r.Key, "")
+		cr.fact = b.reg(facts.FactRegKey, r.Key, "")
 		cr.disp = r.Key
 	case catalog.RuleFile:
 		cr.tmpl = b.template(r.Path)

@@ -13,6 +13,7 @@ import (
 	"github.com/patchscan/patchscan/catalog"
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/detect/memhost"
+	"github.com/patchscan/patchscan/facts"
 )
 
 const updKey = `HKLM\SOFTWARE\Microsoft\Updates\Windows Server 2008 R2\SP1\KB821557`
@@ -71,7 +72,7 @@ func TestVerdicts(t *testing.T) {
 		{
 			name:      "missing: registry value has the wrong value",
 			bulletins: []catalog.Bulletin{bulletin("MS1", patch("KB1", regValue(updKey, "Installed", catalog.OpEquals, "1")))},
-			host:      func(h *memhost.Host) { h.SetValue(updKey, "Installed", detect.DWORD(0)) },
+			host:      func(h *memhost.Host) { h.SetValue(updKey, "Installed", facts.DWORD(0)) },
 			want:      map[string]detect.Status{"KB1": detect.StatusMissing},
 			reasons:   map[string]string{"KB1": `The registry value ` + updKey + `\Installed has value [0]; [1] is required for this patch to be considered installed.`},
 		},
@@ -92,13 +93,13 @@ func TestVerdicts(t *testing.T) {
 				regKey(updKey+`\Nope`, catalog.OpAbsent),
 			))},
 			host: func(h *memhost.Host) {
-				h.SetValue(updKey, "Installed", detect.DWORD(1))
-				h.SetValue(updKey, "Type", detect.SZ("UPDATE"))
-				h.SetValue(updKey, "Ver", detect.SZ("6.1.7601"))
-				h.SetValue(updKey, "Count", detect.DWORD(7))
-				h.SetValue(updKey, "Big", detect.QWORD(1<<33))
-				h.SetValue(updKey, "Str", detect.SZ(" 12 "))
-				h.SetValue(updKey, "Multi", detect.MultiSZ("x", "KB42"))
+				h.SetValue(updKey, "Installed", facts.DWORD(1))
+				h.SetValue(updKey, "Type", facts.SZ("UPDATE"))
+				h.SetValue(updKey, "Ver", facts.SZ("6.1.7601"))
+				h.SetValue(updKey, "Count", facts.DWORD(7))
+				h.SetValue(updKey, "Big", facts.QWORD(1<<33))
+				h.SetValue(updKey, "Str", facts.SZ(" 12 "))
+				h.SetValue(updKey, "Multi", facts.MultiSZ("x", "KB42"))
 			},
 			want: map[string]detect.Status{"KB1": detect.StatusInstalled},
 		},
@@ -162,7 +163,7 @@ func TestVerdicts(t *testing.T) {
 			name:      "error: file access denied is never missing",
 			bulletins: []catalog.Bulletin{bulletin("MS1", patch("KB1", fc(srvSys, "9.9")))},
 			host: func(h *memhost.Host) {
-				h.SetError(detect.Request{Kind: detect.FactFile, Path: srvPath}, fmt.Errorf("open ADMIN$: %w", detect.ErrAccessDenied))
+				h.SetError(facts.Request{Kind: facts.FactFile, Path: srvPath}, fmt.Errorf("open ADMIN$: %w", facts.ErrAccessDenied))
 			},
 			want:    map[string]detect.Status{"KB1": detect.StatusError},
 			reasons: map[string]string{"KB1": `File C:\Windows\System32\drivers\srv.sys could not be read: open ADMIN$: access denied.`},
@@ -171,7 +172,7 @@ func TestVerdicts(t *testing.T) {
 			name:      "error: registry value unreadable",
 			bulletins: []catalog.Bulletin{bulletin("MS1", patch("KB1", regValue(updKey, "Installed", catalog.OpEquals, "1")))},
 			host: func(h *memhost.Host) {
-				h.SetError(detect.Request{Kind: detect.FactRegValue, Key: updKey, Name: "Installed"}, errors.New("timeout"))
+				h.SetError(facts.Request{Kind: facts.FactRegValue, Key: updKey, Name: "Installed"}, errors.New("timeout"))
 			},
 			want:    map[string]detect.Status{"KB1": detect.StatusError},
 			reasons: map[string]string{"KB1": `The registry value ` + updKey + `\Installed could not be read: timeout.`},
@@ -181,7 +182,7 @@ func TestVerdicts(t *testing.T) {
 			bulletins: []catalog.Bulletin{bulletin("MS1", patch("KB1",
 				regKey(updKey, catalog.OpExists), fc(srvSys, "1.0")))},
 			host: func(h *memhost.Host) {
-				h.SetError(detect.Request{Kind: detect.FactFile, Path: srvPath}, detect.ErrAccessDenied)
+				h.SetError(facts.Request{Kind: facts.FactFile, Path: srvPath}, facts.ErrAccessDenied)
 			},
 			want: map[string]detect.Status{"KB1": detect.StatusMissing},
 		},
@@ -289,7 +290,7 @@ func TestVerdicts(t *testing.T) {
 		{
 			name:      "path variable: %SystemDrive% from SystemRoot, case-insensitive names",
 			bulletins: []catalog.Bulletin{bulletin("MS1", patch("KB1", fc(`%systemdrive%\Windows\System32\drivers\srv.sys`, "6.1.7601.17514")))},
-			host:      func(h *memhost.Host) { h.SetValue(ntCV, "SystemRoot", detect.SZ(`c:\windows\`)) },
+			host:      func(h *memhost.Host) { h.SetValue(ntCV, "SystemRoot", facts.SZ(`c:\windows\`)) },
 			want:      map[string]detect.Status{"KB1": detect.StatusInstalled},
 		},
 		{
@@ -297,17 +298,17 @@ func TestVerdicts(t *testing.T) {
 			bulletins: []catalog.Bulletin{bulletin("MS1", patch("KB1",
 				fc(`%ProgramFiles%\App\a.dll`, "1.0"), fc(`%CommonProgramFiles%\b.dll`, "1.0"), fc(`%ProgramFiles(x86)%\c.dll`, "1.0")))},
 			host: func(h *memhost.Host) {
-				h.SetValue(winCV, "ProgramFilesDir", detect.ExpandSZ(`%SystemDrive%\Program Files`))
-				h.SetFile(`C:\Program Files\App\a.dll`, detect.FileInfo{Version: "1.0.0.0"})
-				h.SetFile(`C:\Program Files\Common Files\b.dll`, detect.FileInfo{Version: "1.0"})
-				h.SetFile(`C:\Program Files (x86)\c.dll`, detect.FileInfo{Version: "1.0"})
+				h.SetValue(winCV, "ProgramFilesDir", facts.ExpandSZ(`%SystemDrive%\Program Files`))
+				h.SetFile(`C:\Program Files\App\a.dll`, facts.FileInfo{Version: "1.0.0.0"})
+				h.SetFile(`C:\Program Files\Common Files\b.dll`, facts.FileInfo{Version: "1.0"})
+				h.SetFile(`C:\Program Files (x86)\c.dll`, facts.FileInfo{Version: "1.0"})
 			},
 			want: map[string]detect.Status{"KB1": detect.StatusInstalled},
 		},
 		{
 			name:      "path variable: hostile UNC SystemRoot is refused",
 			bulletins: []catalog.Bulletin{bulletin("MS1", patch("KB1", fc(srvSys, "1.0")))},
-			host:      func(h *memhost.Host) { h.SetValue(ntCV, "SystemRoot", detect.SZ(`\\evil\share`)) },
+			host:      func(h *memhost.Host) { h.SetValue(ntCV, "SystemRoot", facts.SZ(`\\evil\share`)) },
 			want:      map[string]detect.Status{"KB1": detect.StatusError},
 			reasons:   map[string]string{"KB1": `cannot resolve %SystemRoot% on this host: SystemRoot (HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion) has an unusable value "\\\\evil\\share" (not an absolute path like C:\Windows).`},
 		},
@@ -322,7 +323,7 @@ func TestVerdicts(t *testing.T) {
 			bulletins: []catalog.Bulletin{bulletin("MS1", patch("KB1", fc(`%ProgramFiles%\TestApp\app.exe`, "2.5"), catalog.AffectedProduct{ProductID: pApp}))},
 			host: func(h *memhost.Host) {
 				h.SetKey(`HKLM\SOFTWARE\TestApp`)
-				h.SetFile(`C:\Program Files\TestApp\app.exe`, detect.FileInfo{Version: "2.1"})
+				h.SetFile(`C:\Program Files\TestApp\app.exe`, facts.FileInfo{Version: "2.1"})
 			},
 			want: map[string]detect.Status{"KB1": detect.StatusMissing},
 		},
@@ -331,7 +332,7 @@ func TestVerdicts(t *testing.T) {
 			bulletins: []catalog.Bulletin{bulletin("MS1", patch("KB1", fc(`%ProgramFiles%\TestApp\app.exe`, "2.5"), catalog.AffectedProduct{ProductID: pApp}))},
 			host: func(h *memhost.Host) {
 				h.SetKey(`HKLM\SOFTWARE\TestApp`)
-				h.SetFile(`C:\Program Files\TestApp\app.exe`, detect.FileInfo{Version: "1.9"})
+				h.SetFile(`C:\Program Files\TestApp\app.exe`, facts.FileInfo{Version: "1.9"})
 			},
 			want: map[string]detect.Status{"KB1": detect.StatusNotApplicable},
 		},
@@ -339,7 +340,7 @@ func TestVerdicts(t *testing.T) {
 			name:      "product detection unreadable: error, not missing or not-applicable",
 			bulletins: []catalog.Bulletin{bulletin("MS1", patch("KB1", fc(srvSys, "9.9")))},
 			host: func(h *memhost.Host) {
-				h.SetError(detect.Request{Kind: detect.FactRegValue, Key: prodOpt, Name: "ProductType"}, detect.ErrAccessDenied)
+				h.SetError(facts.Request{Kind: facts.FactRegValue, Key: prodOpt, Name: "ProductType"}, facts.ErrAccessDenied)
 			},
 			want:    map[string]detect.Status{"KB1": detect.StatusError},
 			reasons: map[string]string{"KB1": `Cannot tell whether Windows Server 2008 R2 is installed: The registry value ` + prodOpt + `\ProductType could not be read: access denied.`},
@@ -349,7 +350,7 @@ func TestVerdicts(t *testing.T) {
 			bulletins: []catalog.Bulletin{bulletin("MS1",
 				patch("KB1", fc(srvSys, "9.9"), catalog.AffectedProduct{ProductID: pOld}))},
 			host: func(h *memhost.Host) {
-				h.SetError(detect.Request{Kind: detect.FactRegValue, Key: prodOpt, Name: "ProductType"}, detect.ErrAccessDenied)
+				h.SetError(facts.Request{Kind: facts.FactRegValue, Key: prodOpt, Name: "ProductType"}, facts.ErrAccessDenied)
 			},
 			want: map[string]detect.Status{"KB1": detect.StatusNotApplicable},
 		},
@@ -359,7 +360,7 @@ func TestVerdicts(t *testing.T) {
 				patch("KB1", fc(srvSys, "9.9"), catalog.AffectedProduct{ProductID: pServer, FixedInSP: 1}),
 				patch("KB2", fc(srvSys, "9.9")))},
 			host: func(h *memhost.Host) {
-				h.SetError(detect.Request{Kind: detect.FactRegValue, Key: ntCV, Name: "CSDVersion"}, detect.ErrAccessDenied)
+				h.SetError(facts.Request{Kind: facts.FactRegValue, Key: ntCV, Name: "CSDVersion"}, facts.ErrAccessDenied)
 			},
 			want: map[string]detect.Status{"KB1": detect.StatusError, "KB2": detect.StatusMissing},
 		},
@@ -461,8 +462,8 @@ func TestChecksEvidence(t *testing.T) {
 		fc(`%ProgramFiles%\gone.dll`, "1.0"),
 	)))
 	h := serverHost()
-	h.SetValue(updKey, "", detect.SZ("x"))
-	h.SetError(detect.Request{Kind: detect.FactFile, Path: `C:\Program Files\gone.dll`}, errors.New("timeout"))
+	h.SetValue(updKey, "", facts.SZ("x"))
+	h.SetError(facts.Request{Kind: facts.FactFile, Path: `C:\Program Files\gone.dll`}, errors.New("timeout"))
 	rep := scan(t, cat, detect.Options{}, h)
 	want := []detect.Check{
 		{Kind: detect.CheckRegistry, Path: updKey, Expected: "exists", Found: "(exists)", Result: detect.CheckPass},
@@ -487,7 +488,7 @@ func TestIdentity(t *testing.T) {
 	}{
 		{
 			name: "full server",
-			host: func(h *memhost.Host) { h.SetValue(ntCV, "UBR", detect.DWORD(4830)) },
+			host: func(h *memhost.Host) { h.SetValue(ntCV, "UBR", facts.DWORD(4830)) },
 			want: detect.OS{Product: "Windows Server 2008 R2 Standard", Version: "6.1", Build: "7601", UBR: "4830",
 				CSDVersion: "Service Pack 1", ServicePack: 1, EditionID: "ServerStandard", ProductType: "ServerNT",
 				Language: "1033", SystemRoot: `C:\Windows`, ProgramFiles: `C:\Program Files`},
@@ -501,17 +502,17 @@ func TestIdentity(t *testing.T) {
 				h.DeleteKey(winCV)
 				h.DeleteKey(prodOpt)
 				h.DeleteKey(nlsLang)
-				h.SetValue(ntCV, "CurrentBuild", detect.SZ("7600"))
+				h.SetValue(ntCV, "CurrentBuild", facts.SZ("7600"))
 			},
 			want: detect.OS{Version: "6.1", Build: "7600", SystemRoot: `C:\Windows`},
 		},
 		{
 			name: "hostile: bad language, SP text, numeric ProductName",
 			host: func(h *memhost.Host) {
-				h.SetValue(nlsLang, "InstallLanguage", detect.SZ("zz"))
-				h.SetValue(ntCV, "CSDVersion", detect.SZ("Service Pack 3, v.3244"))
-				h.SetValue(ntCV, "ProductName", detect.DWORD(7))
-				h.SetValue(ntCV, "UBR", detect.SZ("not a number"))
+				h.SetValue(nlsLang, "InstallLanguage", facts.SZ("zz"))
+				h.SetValue(ntCV, "CSDVersion", facts.SZ("Service Pack 3, v.3244"))
+				h.SetValue(ntCV, "ProductName", facts.DWORD(7))
+				h.SetValue(ntCV, "UBR", facts.SZ("not a number"))
 			},
 			want: detect.OS{Product: "7", Version: "6.1", Build: "7601", CSDVersion: "Service Pack 3, v.3244", ServicePack: 3,
 				EditionID: "ServerStandard", ProductType: "ServerNT", SystemRoot: `C:\Windows`, ProgramFiles: `C:\Program Files`},
@@ -558,7 +559,7 @@ func TestFactsAskedOnce(t *testing.T) {
 	)
 	h := serverHost()
 	h.SetKey(`HKLM\SOFTWARE\TestApp`)
-	h.SetFile(`C:\Program Files\TestApp\app.exe`, detect.FileInfo{Version: "2.1"})
+	h.SetFile(`C:\Program Files\TestApp\app.exe`, facts.FileInfo{Version: "2.1"})
 	rep := scan(t, cat, detect.Options{}, h)
 	if r := h.Repeated(); len(r) > 0 {
 		t.Errorf("facts asked more than once: %v", r)
@@ -614,7 +615,7 @@ func TestChecksumRequested(t *testing.T) {
 			var asked, found bool
 			for _, b := range h.Batches() {
 				for _, r := range b {
-					if r.Kind == detect.FactFile {
+					if r.Kind == facts.FactFile {
 						found, asked = true, r.SHA256
 					}
 				}
@@ -633,26 +634,26 @@ func TestHostileValues(t *testing.T) {
 	huge := strings.Repeat("9", 1<<20)
 	tests := []struct {
 		name  string
-		value detect.RegValue
+		value facts.RegValue
 		op    catalog.Op
 		cmp   string
 		want  detect.Status
 	}{
-		{"huge string", detect.SZ(huge), catalog.OpEquals, "1", detect.StatusMissing},
-		{"huge version", detect.SZ(huge), catalog.OpVersionGE, "1.0", detect.StatusMissing},
-		{"huge number string", detect.SZ(huge), catalog.OpNumberGE, "1", detect.StatusMissing},
-		{"empty string", detect.SZ(""), catalog.OpEquals, "", detect.StatusInstalled},
-		{"empty data", detect.RegValue{Type: detect.RegSZ}, catalog.OpEquals, "x", detect.StatusMissing},
-		{"odd-length UTF-16", detect.RegValue{Type: detect.RegSZ, Data: []byte{'1', 0, 0xff}}, catalog.OpEquals, "1", detect.StatusInstalled},
-		{"unpaired surrogate", detect.RegValue{Type: detect.RegSZ, Data: []byte{0x00, 0xd8, 'a', 0}}, catalog.OpMatches, "a$", detect.StatusInstalled},
-		{"non-UTF-8 binary", detect.RegValue{Type: detect.RegBinary, Data: []byte{0xff, 0xfe, 0x80}}, catalog.OpEquals, "fffe80", detect.StatusInstalled},
-		{"short DWORD is not a number", detect.RegValue{Type: detect.RegDWORD, Data: []byte{1, 0}}, catalog.OpNumberGE, "0", detect.StatusMissing},
-		{"short QWORD is not a number", detect.RegValue{Type: detect.RegQWORD, Data: []byte{1, 0, 0, 0}}, catalog.OpNumberLE, "99", detect.StatusMissing},
-		{"unknown type", detect.RegValue{Type: 0xdead, Data: []byte("ab")}, catalog.OpExists, "", detect.StatusInstalled},
-		{"control characters", detect.SZ("a\x00b"), catalog.OpEquals, "a", detect.StatusInstalled},
-		{"bad catalog version is an error", detect.SZ("1.0"), catalog.OpVersionGE, "x.y", detect.StatusError},
-		{"bad catalog number is an error", detect.DWORD(1), catalog.OpNumberGE, "one", detect.StatusError},
-		{"bad catalog regexp is an error", detect.SZ("a"), catalog.OpMatches, "(", detect.StatusError},
+		{"huge string", facts.SZ(huge), catalog.OpEquals, "1", detect.StatusMissing},
+		{"huge version", facts.SZ(huge), catalog.OpVersionGE, "1.0", detect.StatusMissing},
+		{"huge number string", facts.SZ(huge), catalog.OpNumberGE, "1", detect.StatusMissing},
+		{"empty string", facts.SZ(""), catalog.OpEquals, "", detect.StatusInstalled},
+		{"empty data", facts.RegValue{Type: facts.RegSZ}, catalog.OpEquals, "x", detect.StatusMissing},
+		{"odd-length UTF-16", facts.RegValue{Type: facts.RegSZ, Data: []byte{'1', 0, 0xff}}, catalog.OpEquals, "1", detect.StatusInstalled},
+		{"unpaired surrogate", facts.RegValue{Type: facts.RegSZ, Data: []byte{0x00, 0xd8, 'a', 0}}, catalog.OpMatches, "a$", detect.StatusInstalled},
+		{"non-UTF-8 binary", facts.RegValue{Type: facts.RegBinary, Data: []byte{0xff, 0xfe, 0x80}}, catalog.OpEquals, "fffe80", detect.StatusInstalled},
+		{"short DWORD is not a number", facts.RegValue{Type: facts.RegDWORD, Data: []byte{1, 0}}, catalog.OpNumberGE, "0", detect.StatusMissing},
+		{"short QWORD is not a number", facts.RegValue{Type: facts.RegQWORD, Data: []byte{1, 0, 0, 0}}, catalog.OpNumberLE, "99", detect.StatusMissing},
+		{"unknown type", facts.RegValue{Type: 0xdead, Data: []byte("ab")}, catalog.OpExists, "", detect.StatusInstalled},
+		{"control characters", facts.SZ("a\x00b"), catalog.OpEquals, "a", detect.StatusInstalled},
+		{"bad catalog version is an error", facts.SZ("1.0"), catalog.OpVersionGE, "x.y", detect.StatusError},
+		{"bad catalog number is an error", facts.DWORD(1), catalog.OpNumberGE, "one", detect.StatusError},
+		{"bad catalog regexp is an error", facts.SZ("a"), catalog.OpMatches, "(", detect.StatusError},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -675,12 +676,12 @@ func TestHostileValues(t *testing.T) {
 func TestHostileFileAnswers(t *testing.T) {
 	tests := []struct {
 		name string
-		fi   detect.FileInfo
+		fi   facts.FileInfo
 		want detect.Status
 	}{
-		{"no version resource", detect.FileInfo{Size: 10}, detect.StatusError},
-		{"garbage version", detect.FileInfo{Version: "\xff\xfe1.2.x"}, detect.StatusError},
-		{"huge version", detect.FileInfo{Version: strings.Repeat("1.", 1<<16) + "1"}, detect.StatusError},
+		{"no version resource", facts.FileInfo{Size: 10}, detect.StatusError},
+		{"garbage version", facts.FileInfo{Version: "\xff\xfe1.2.x"}, detect.StatusError},
+		{"huge version", facts.FileInfo{Version: strings.Repeat("1.", 1<<16) + "1"}, detect.StatusError},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -702,8 +703,8 @@ func TestHostileFileAnswers(t *testing.T) {
 // brokenHost answers the wrong number of facts.
 type brokenHost struct{}
 
-func (brokenHost) Facts(context.Context, []detect.Request) ([]detect.Answer, error) {
-	return []detect.Answer{{}}, nil
+func (brokenHost) Facts(context.Context, []facts.Request) ([]facts.Answer, error) {
+	return []facts.Answer{{}}, nil
 }
 
 func TestHostFailures(t *testing.T) {
@@ -715,7 +716,7 @@ func TestHostFailures(t *testing.T) {
 	tests := []struct {
 		name string
 		ctx  context.Context
-		h    detect.Host
+		h    facts.Host
 		want string
 	}{
 		{"host error is returned", context.Background(), failing, "connection reset"},
@@ -826,7 +827,7 @@ func TestChecksumAskedUpFront(t *testing.T) {
 			cat := testCatalog(bulletin("MS1", patch("KB1", c, catalog.AffectedProduct{ProductID: pApp})))
 			h := serverHost()
 			h.SetKey(`HKLM\SOFTWARE\TestApp`)
-			h.SetFile(`C:\Program Files\TestApp\app.exe`, detect.FileInfo{Version: "2.5", SHA256: strings.Repeat("c", 64)})
+			h.SetFile(`C:\Program Files\TestApp\app.exe`, facts.FileInfo{Version: "2.5", SHA256: strings.Repeat("c", 64)})
 			rep := scan(t, cat, detect.Options{}, h)
 			if r := h.Repeated(); len(r) > 0 || rep.Batches != 2 {
 				t.Errorf("batches = %d, repeated = %v; want 2 batches, nothing repeated", rep.Batches, r)
@@ -868,22 +869,22 @@ func TestFileDetectionRules(t *testing.T) {
 	tests := []struct {
 		name string
 		rule catalog.Rule
-		file *detect.FileInfo // nil: no file
-		want detect.Status    // of a patch for the product
+		file *facts.FileInfo // nil: no file
+		want detect.Status   // of a patch for the product
 	}{
-		{"exists", fileRule(app, catalog.OpExists, ""), &detect.FileInfo{}, detect.StatusMissing},
+		{"exists", fileRule(app, catalog.OpExists, ""), &facts.FileInfo{}, detect.StatusMissing},
 		{"exists, no file", fileRule(app, catalog.OpExists, ""), nil, detect.StatusNotApplicable},
 		{"absent, no file", fileRule(app, catalog.OpAbsent, ""), nil, detect.StatusMissing},
-		{"absent, file", fileRule(app, catalog.OpAbsent, ""), &detect.FileInfo{}, detect.StatusNotApplicable},
-		{"version-lt", fileRule(app, catalog.OpVersionLT, "3.0"), &detect.FileInfo{Version: "2.9.9"}, detect.StatusMissing},
-		{"version-lt, newer", fileRule(app, catalog.OpVersionLT, "3.0"), &detect.FileInfo{Version: "3.0"}, detect.StatusNotApplicable},
-		{"version-ge, no version resource", fileRule(app, catalog.OpVersionGE, "1.0"), &detect.FileInfo{Size: 9}, detect.StatusNotApplicable},
+		{"absent, file", fileRule(app, catalog.OpAbsent, ""), &facts.FileInfo{}, detect.StatusNotApplicable},
+		{"version-lt", fileRule(app, catalog.OpVersionLT, "3.0"), &facts.FileInfo{Version: "2.9.9"}, detect.StatusMissing},
+		{"version-lt, newer", fileRule(app, catalog.OpVersionLT, "3.0"), &facts.FileInfo{Version: "3.0"}, detect.StatusNotApplicable},
+		{"version-ge, no version resource", fileRule(app, catalog.OpVersionGE, "1.0"), &facts.FileInfo{Size: 9}, detect.StatusNotApplicable},
 		{"version-ge, file missing", fileRule(app, catalog.OpVersionGE, "1.0"), nil, detect.StatusNotApplicable},
-		{"equals version string", fileRule(app, catalog.OpEquals, "2.0.0.1"), &detect.FileInfo{Version: "2.0.0.1"}, detect.StatusMissing},
-		{"matches", regexpFileRule(app, `^2\.`), &detect.FileInfo{Version: "2.5"}, detect.StatusMissing},
-		{"number-ge on size", fileRule(app, catalog.OpNumberGE, "100"), &detect.FileInfo{Size: 100, Version: "1.0"}, detect.StatusMissing},
-		{"number-le on size", fileRule(app, catalog.OpNumberLE, "99"), &detect.FileInfo{Size: 100, Version: "1.0"}, detect.StatusNotApplicable},
-		{"bad catalog version", fileRule(app, catalog.OpVersionGE, "one"), &detect.FileInfo{Version: "1.0"}, detect.StatusError},
+		{"equals version string", fileRule(app, catalog.OpEquals, "2.0.0.1"), &facts.FileInfo{Version: "2.0.0.1"}, detect.StatusMissing},
+		{"matches", regexpFileRule(app, `^2\.`), &facts.FileInfo{Version: "2.5"}, detect.StatusMissing},
+		{"number-ge on size", fileRule(app, catalog.OpNumberGE, "100"), &facts.FileInfo{Size: 100, Version: "1.0"}, detect.StatusMissing},
+		{"number-le on size", fileRule(app, catalog.OpNumberLE, "99"), &facts.FileInfo{Size: 100, Version: "1.0"}, detect.StatusNotApplicable},
+		{"bad catalog version", fileRule(app, catalog.OpVersionGE, "one"), &facts.FileInfo{Version: "1.0"}, detect.StatusError},
 		{"unreadable", fileRule(app, catalog.OpExists, ""), nil, detect.StatusError},
 	}
 	for _, tt := range tests {
@@ -895,7 +896,7 @@ func TestFileDetectionRules(t *testing.T) {
 				h.SetFile(`C:\Program Files\TestApp\app.exe`, *tt.file)
 			}
 			if tt.name == "unreadable" {
-				h.SetError(detect.Request{Kind: detect.FactFile, Path: `C:\Program Files\TestApp\app.exe`}, errors.New("STATUS_SHARING_VIOLATION"))
+				h.SetError(facts.Request{Kind: facts.FactFile, Path: `C:\Program Files\TestApp\app.exe`}, errors.New("STATUS_SHARING_VIOLATION"))
 			}
 			rep := scan(t, cat, detect.Options{}, h)
 			r := byKB(rep)["KB1"]

@@ -8,6 +8,7 @@ import (
 
 	"github.com/patchscan/patchscan/catalog"
 	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/facts"
 )
 
 // FuzzScanAnswers feeds hostile identity values and file answers to a
@@ -30,7 +31,7 @@ func FuzzScanAnswers(f *testing.F) {
 	e := detect.New(cat, detect.Options{Checksums: detect.ChecksumOn})
 	f.Fuzz(func(t *testing.T, typ uint32, ver, root, lang []byte, fileVer, sha string) {
 		h := serverHost()
-		v := func(b []byte) detect.RegValue { return detect.RegValue{Type: detect.ValueType(typ), Data: b} }
+		v := func(b []byte) facts.RegValue { return facts.RegValue{Type: facts.ValueType(typ), Data: b} }
 		h.SetValue(ntCV, "CurrentVersion", v(ver))
 		h.SetValue(ntCV, "SystemRoot", v(root))
 		h.SetValue(ntCV, "CSDVersion", v(ver))
@@ -39,7 +40,7 @@ func FuzzScanAnswers(f *testing.F) {
 		h.SetValue(updKey, "V", v(lang))
 		h.SetKey(`HKLM\SOFTWARE\TestApp`)
 		for _, p := range []string{srvPath, `C:\Windows\System32\drivers\srv.sys`} {
-			h.SetFile(p, detect.FileInfo{Version: fileVer, StringVersion: fileVer, SHA256: sha})
+			h.SetFile(p, facts.FileInfo{Version: fileVer, StringVersion: fileVer, SHA256: sha})
 		}
 		rep, err := e.Scan(context.Background(), h)
 		if err != nil {

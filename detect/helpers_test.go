@@ -9,6 +9,7 @@ import (
 	"github.com/patchscan/patchscan/catalog"
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/detect/memhost"
+	"github.com/patchscan/patchscan/facts"
 	"github.com/patchscan/patchscan/internal/version"
 )
 
@@ -114,22 +115,22 @@ func patch(kb string, checks ...any) catalog.Patch {
 // the pre-MS17-010 version.
 func serverHost() *memhost.Host {
 	h := memhost.New()
-	h.SetValue(ntCV, "CurrentVersion", detect.SZ("6.1"))
-	h.SetValue(ntCV, "CurrentBuildNumber", detect.SZ("7601"))
-	h.SetValue(ntCV, "ProductName", detect.SZ("Windows Server 2008 R2 Standard"))
-	h.SetValue(ntCV, "CSDVersion", detect.SZ("Service Pack 1"))
-	h.SetValue(ntCV, "EditionID", detect.SZ("ServerStandard"))
-	h.SetValue(ntCV, "SystemRoot", detect.SZ(`C:\Windows`))
-	h.SetValue(winCV, "ProgramFilesDir", detect.SZ(`C:\Program Files`))
-	h.SetValue(winCV, "ProgramFilesDir (x86)", detect.SZ(`C:\Program Files (x86)`))
-	h.SetValue(winCV, "CommonFilesDir", detect.SZ(`C:\Program Files\Common Files`))
-	h.SetValue(prodOpt, "ProductType", detect.SZ("ServerNT"))
-	h.SetValue(nlsLang, "InstallLanguage", detect.SZ("0409"))
-	h.SetFile(srvPath, detect.FileInfo{Size: 1000, Version: "6.1.7601.17514", SHA256: strings.Repeat("a", 64)})
+	h.SetValue(ntCV, "CurrentVersion", facts.SZ("6.1"))
+	h.SetValue(ntCV, "CurrentBuildNumber", facts.SZ("7601"))
+	h.SetValue(ntCV, "ProductName", facts.SZ("Windows Server 2008 R2 Standard"))
+	h.SetValue(ntCV, "CSDVersion", facts.SZ("Service Pack 1"))
+	h.SetValue(ntCV, "EditionID", facts.SZ("ServerStandard"))
+	h.SetValue(ntCV, "SystemRoot", facts.SZ(`C:\Windows`))
+	h.SetValue(winCV, "ProgramFilesDir", facts.SZ(`C:\Program Files`))
+	h.SetValue(winCV, "ProgramFilesDir (x86)", facts.SZ(`C:\Program Files (x86)`))
+	h.SetValue(winCV, "CommonFilesDir", facts.SZ(`C:\Program Files\Common Files`))
+	h.SetValue(prodOpt, "ProductType", facts.SZ("ServerNT"))
+	h.SetValue(nlsLang, "InstallLanguage", facts.SZ("0409"))
+	h.SetFile(srvPath, facts.FileInfo{Size: 1000, Version: "6.1.7601.17514", SHA256: strings.Repeat("a", 64)})
 	return h
 }
 
-func scan(t *testing.T, cat *catalog.Catalog, opts detect.Options, h detect.Host) *detect.Report {
+func scan(t *testing.T, cat *catalog.Catalog, opts detect.Options, h facts.Host) *detect.Report {
 	t.Helper()
 	rep, err := detect.New(cat, opts).Scan(context.Background(), h)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/patchscan/patchscan/catalog"
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/detect/memhost"
+	"github.com/patchscan/patchscan/facts"
 )
 
 // The Samba lab (testdata/lab/README.md) reproduced in memory: the same .reg
@@ -37,9 +38,9 @@ func labHost(t *testing.T, regs []string, srvFile string, tamper bool) *memhost.
 	}
 	// What Samba serves itself, hiding the imported values of this key.
 	h.DeleteKey(ntCV)
-	h.SetValue(ntCV, "CurrentVersion", detect.SZ("6.1"))
-	h.SetValue(ntCV, "SystemRoot", detect.SZ(`c:\Windows`))
-	h.SetValue(prodOpt, "ProductType", detect.SZ("ServerNT"))
+	h.SetValue(ntCV, "CurrentVersion", facts.SZ("6.1"))
+	h.SetValue(ntCV, "SystemRoot", facts.SZ(`c:\Windows`))
+	h.SetValue(prodOpt, "ProductType", facts.SZ("ServerNT"))
 
 	data, err := os.ReadFile(filepath.Join(labRoot, "pe", srvFile))
 	if err != nil {
@@ -50,7 +51,7 @@ func labHost(t *testing.T, regs []string, srvFile string, tamper bool) *memhost.
 	}
 	sum := sha256.Sum256(data)
 	ver := srvFile[len("srv-") : len(srvFile)-len(".sys")]
-	h.SetFile(`c:\Windows\System32\drivers\srv.sys`, detect.FileInfo{Size: int64(len(data)), Version: ver, SHA256: hex.EncodeToString(sum[:])})
+	h.SetFile(`c:\Windows\System32\drivers\srv.sys`, facts.FileInfo{Size: int64(len(data)), Version: ver, SHA256: hex.EncodeToString(sum[:])})
 	return h
 }
 
@@ -113,14 +114,14 @@ func TestDefaultCatalog(t *testing.T) {
 		{"Server 2008 R2 SP1", serverHost, "Windows Server 2008 R2"},
 		{"Samba-like", func() *memhost.Host {
 			h := memhost.New()
-			h.SetValue(ntCV, "CurrentVersion", detect.SZ("6.1"))
-			h.SetValue(ntCV, "SystemRoot", detect.SZ(`c:\Windows`))
-			h.SetValue(prodOpt, "ProductType", detect.SZ("ServerNT"))
+			h.SetValue(ntCV, "CurrentVersion", facts.SZ("6.1"))
+			h.SetValue(ntCV, "SystemRoot", facts.SZ(`c:\Windows`))
+			h.SetValue(prodOpt, "ProductType", facts.SZ("ServerNT"))
 			return h
 		}, "Windows Server 2008 R2"},
 		{"Windows 7", func() *memhost.Host {
 			h := serverHost()
-			h.SetValue(prodOpt, "ProductType", detect.SZ("WinNT"))
+			h.SetValue(prodOpt, "ProductType", facts.SZ("WinNT"))
 			return h
 		}, "Windows 7"},
 	}

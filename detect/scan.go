@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/patchscan/patchscan/catalog"
+	"github.com/patchscan/patchscan/facts"
 	"github.com/patchscan/patchscan/internal/version"
 )
 
@@ -15,9 +16,9 @@ import (
 // batch being built.
 type scanner struct {
 	e       *Engine
-	h       Host
-	reqs    []Request
-	ans     []Answer
+	h       facts.Host
+	reqs    []facts.Request
+	ans     []facts.Answer
 	regSlot []int32          // registry fact id -> 1+index in reqs; 0 = not asked
 	fileIdx map[string]int32 // lower-case resolved path -> 1+index in reqs
 	tmpl    map[int32]resolved
@@ -72,11 +73,11 @@ type patchState struct {
 // Scan evaluates the catalog on one host. Facts the host can't read become
 // error verdicts; only a host-level failure (the Host's own error, a broken
 // answer count, a cancelled context) fails the scan.
-func (e *Engine) Scan(ctx context.Context, h Host) (*Report, error) {
+func (e *Engine) Scan(ctx context.Context, h facts.Host) (*Report, error) {
 	s := &scanner{
 		e:       e,
 		h:       h,
-		reqs:    make([]Request, 0, len(e.phaseA)+16),
+		reqs:    make([]facts.Request, 0, len(e.phaseA)+16),
 		regSlot: make([]int32, len(e.regFacts)),
 		tmpl:    make(map[int32]resolved),
 		fileIdx: make(map[string]int32),
@@ -154,7 +155,7 @@ func (s *scanner) wantReg(id int32) {
 	}
 }
 
-func (s *scanner) regAnswer(id int32) *Answer { return &s.ans[s.regSlot[id]-1] }
+func (s *scanner) regAnswer(id int32) *facts.Answer { return &s.ans[s.regSlot[id]-1] }
 
 // wantFile asks for a file once per scan. A file first asked without its
 // checksum and then needed with it is asked again only if the first request
@@ -172,7 +173,7 @@ func (s *scanner) wantFile(path string, sha bool) int32 {
 			return slot
 		}
 	}
-	s.reqs = append(s.reqs, Request{Kind: FactFile, Path: path, SHA256: sha})
+	s.reqs = append(s.reqs, facts.Request{Kind: facts.FactFile, Path: path, SHA256: sha})
 	slot := int32(len(s.reqs))
 	s.fileIdx[key] = slot
 	return slot
@@ -215,7 +216,7 @@ func (s *scanner) resolve(t int32) resolved {
 
 // fileAnswer is the answer for the file a template resolved to (after
 // wantTemplate and the batch that carried it).
-func (s *scanner) fileAnswer(t int32) (*Answer, *Request, int32) {
+func (s *scanner) fileAnswer(t int32) (*facts.Answer, *facts.Request, int32) {
 	slot := s.tmpl[t].slot
 	return &s.ans[slot-1], &s.reqs[slot-1], slot
 }
@@ -719,7 +720,7 @@ func (s *scanner) evalReg(cr *crule, detail bool) (CheckResult, string, string) 
 
 // valueTexts decodes a registry answer once per scan (many products test
 // the same CurrentVersion).
-func (s *scanner) valueTexts(fact int32, a *Answer) []string {
+func (s *scanner) valueTexts(fact int32, a *facts.Answer) []string {
 	slot := s.regSlot[fact]
 	if t, ok := s.texts[slot]; ok {
 		return t
@@ -727,13 +728,13 @@ func (s *scanner) valueTexts(fact int32, a *Answer) []string {
 	if s.texts == nil {
 		s.texts = make(map[int32][]string)
 	}
-	t := a.Value.texts()
+	t := a.Value.Texts()
 	s.texts[slot] = t
 	return t
 }
 
 // display is RegValue.Display from the decoded cache.
-func (s *scanner) display(fact int32, a *Answer) string {
+func (s *scanner) display(fact int32, a *facts.Answer) string {
 	t := s.valueTexts(fact, a)
 	if len(t) == 1 {
 		return clean(t[0])
@@ -777,7 +778,7 @@ func requirement(cr *crule) string {
 // holdsValue applies a comparison operator to a value that exists. String
 // operators hold when any element of a REG_MULTI_SZ satisfies them
 // (not-equals: when none equals).
-func (s *scanner) holdsValue(cr *crule, a *Answer) bool {
+func (s *scanner) holdsValue(cr *crule, a *facts.Answer) bool {
 	switch cr.r.Op {
 	case catalog.OpNumberGE, catalog.OpNumberLE:
 		n, ok := a.Value.Uint()

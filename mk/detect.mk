@@ -1,5 +1,5 @@
 # Detection engine (detect/) and the in-memory host (detect/memhost/).
-FUZZ_TARGETS += ./detect:FuzzRegValue ./detect:FuzzScanAnswers ./detect/memhost:FuzzLoadReg
+FUZZ_TARGETS += ./facts:FuzzRegValue ./detect:FuzzScanAnswers ./detect/memhost:FuzzLoadReg
 
 .PHONY: bench-detect
 # bench-detect: engine cost per host (ns, B and allocs per host scan).

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/facts"
 	"github.com/patchscan/patchscan/internal/netguard"
 	"github.com/patchscan/patchscan/scan/targets"
 	"github.com/patchscan/patchscan/scan/transport"
@@ -23,7 +24,7 @@ import (
 // Engine evaluates one host. *detect.Engine satisfies it; the interface
 // keeps the run testable with a stand-in.
 type Engine interface {
-	Scan(ctx context.Context, h detect.Host) (*detect.Report, error)
+	Scan(ctx context.Context, h facts.Host) (*detect.Report, error)
 }
 
 // Defaults and limits of a run.

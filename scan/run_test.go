@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/facts"
 	"github.com/patchscan/patchscan/scan/targets"
 	"github.com/patchscan/patchscan/scan/transport"
 )
@@ -67,7 +68,7 @@ type fakeSession struct {
 	host string
 }
 
-func (s *fakeSession) Facts(ctx context.Context, reqs []detect.Request) ([]detect.Answer, error) {
+func (s *fakeSession) Facts(ctx context.Context, reqs []facts.Request) ([]facts.Answer, error) {
 	s.f.mu.Lock()
 	s.f.active++
 	if s.f.active > s.f.maxActive {
@@ -93,7 +94,7 @@ func (s *fakeSession) Facts(ctx context.Context, reqs []detect.Request) ([]detec
 	if s.b.factsErr != nil {
 		return nil, s.b.factsErr
 	}
-	return make([]detect.Answer, len(reqs)), nil
+	return make([]facts.Answer, len(reqs)), nil
 }
 
 func (s *fakeSession) Close() error { s.f.closed.Add(1); return nil }
@@ -101,8 +102,8 @@ func (s *fakeSession) Close() error { s.f.closed.Add(1); return nil }
 // fakeEngine asks one batch of facts and reports.
 type fakeEngine struct{}
 
-func (e fakeEngine) Scan(ctx context.Context, h detect.Host) (*detect.Report, error) {
-	if _, err := h.Facts(ctx, []detect.Request{{Kind: detect.FactRegKey, Key: `HKLM\SOFTWARE`}}); err != nil {
+func (e fakeEngine) Scan(ctx context.Context, h facts.Host) (*detect.Report, error) {
+	if _, err := h.Facts(ctx, []facts.Request{{Kind: facts.FactRegKey, Key: `HKLM\SOFTWARE`}}); err != nil {
 		return nil, err
 	}
 	if s, ok := h.(*fakeSession); ok && s.b.nilReport {
@@ -156,7 +157,7 @@ func TestRunStatuses(t *testing.T) {
 		ip(5):  {openErr: &transport.Error{Kind: transport.AccessDenied, Host: ip(5), Op: "open winreg", Err: errors.New("STATUS_ACCESS_DENIED")}},
 		ip(6):  {openErr: &transport.Error{Kind: transport.Unreachable, Host: ip(6), Op: "open winreg", Err: errors.New("STATUS_OBJECT_NAME_NOT_FOUND"), Hint: "winreg pipe unavailable: is the Remote Registry service running?"}},
 		ip(7):  {factsErr: errors.New("connection reset\nby peer")},
-		ip(8):  {factsErr: fmt.Errorf("read: %w", detect.ErrAccessDenied)},
+		ip(8):  {factsErr: fmt.Errorf("read: %w", facts.ErrAccessDenied)},
 		ip(9):  {slow: 5 * time.Second},
 		ip(10): {openErr: errors.New("bad password s3cr3t-Pa55 rejected")},
 		ip(11): {nilReport: true},

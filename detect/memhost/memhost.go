@@ -1,4 +1,4 @@
-// Package memhost is an in-memory detect.Host: a registry and a set of files
+// Package memhost is an in-memory facts.Host: a registry and a set of files
 // held in maps, with per-fact errors and counters. Tests use it to drive the
 // engine; demos and the WinRM test server use it, loaded from the same .reg
 // exports the SMB lab imports into Samba, to reproduce a lab host.
@@ -11,7 +11,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/facts"
 )
 
 // Host is an in-memory Windows host. The zero value is not usable; call New.
@@ -19,14 +19,14 @@ import (
 type Host struct {
 	mu      sync.Mutex
 	keys    map[string]*key // normalized key path -> key
-	files   map[string]detect.FileInfo
+	files   map[string]facts.FileInfo
 	errs    map[string]error // fact id -> error returned in its Answer
 	hostErr error
 
 	calls    int
 	requests int
 	asked    map[string]int
-	batches  [][]detect.Request
+	batches  [][]facts.Request
 }
 
 type key struct {
@@ -36,14 +36,14 @@ type key struct {
 
 type namedValue struct {
 	name string
-	v    detect.RegValue
+	v    facts.RegValue
 }
 
 // New returns an empty host.
 func New() *Host {
 	return &Host{
 		keys:  map[string]*key{},
-		files: map[string]detect.FileInfo{},
+		files: map[string]facts.FileInfo{},
 		errs:  map[string]error{},
 		asked: map[string]int{},
 	}
@@ -80,13 +80,13 @@ func normKey(k string) string { return strings.ToLower(CanonicalKey(k)) }
 func normPath(p string) string { return strings.ToLower(strings.TrimSpace(p)) }
 
 // factID identifies a request independently of case and of SHA256.
-func factID(r detect.Request) string {
+func factID(r facts.Request) string {
 	switch r.Kind {
-	case detect.FactRegValue:
+	case facts.FactRegValue:
 		return "v:" + normKey(r.Key) + "\x00" + strings.ToLower(r.Name)
-	case detect.FactRegKey:
+	case facts.FactRegKey:
 		return "k:" + normKey(r.Key)
-	case detect.FactFile:
+	case facts.FactFile:
 		return "f:" + normPath(r.Path)
 	}
 	return fmt.Sprintf("?%d", r.Kind)
@@ -117,10 +117,10 @@ func (h *Host) setKey(k string) *key {
 }
 
 // SetValue sets a value, creating its key. name "" is the default value.
-func (h *Host) SetValue(k, name string, v detect.RegValue) {
+func (h *Host) SetValue(k, name string, v facts.RegValue) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.setKey(k).values[strings.ToLower(name)] = namedValue{name: name, v: detect.RegValue{Type: v.Type, Data: append([]byte(nil), v.Data...)}}
+	h.setKey(k).values[strings.ToLower(name)] = namedValue{name: name, v: facts.RegValue{Type: v.Type, Data: append([]byte(nil), v.Data...)}}
 }
 
 // DeleteValue removes a value; a missing value or key is not an error.
@@ -146,7 +146,7 @@ func (h *Host) DeleteKey(k string) {
 
 // SetFile places a file. Its SHA256 is returned only to requests that ask
 // for it, as a real transport only hashes on request.
-func (h *Host) SetFile(path string, fi detect.FileInfo) {
+func (h *Host) SetFile(path string, fi facts.FileInfo) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.files[normPath(path)] = fi
@@ -154,7 +154,7 @@ func (h *Host) SetFile(path string, fi detect.FileInfo) {
 
 // SetError makes every request for this fact (kind, key/name or path; case
 // and SHA256 ignored) answer with err.
-func (h *Host) SetError(r detect.Request, err error) {
+func (h *Host) SetError(r facts.Request, err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.errs[factID(r)] = err
@@ -168,7 +168,7 @@ func (h *Host) SetHostError(err error) {
 }
 
 // Facts answers a batch. It honours ctx and counts calls and requests.
-func (h *Host) Facts(ctx context.Context, reqs []detect.Request) ([]detect.Answer, error) {
+func (h *Host) Facts(ctx context.Context, reqs []facts.Request) ([]facts.Answer, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -176,11 +176,11 @@ func (h *Host) Facts(ctx context.Context, reqs []detect.Request) ([]detect.Answe
 	defer h.mu.Unlock()
 	h.calls++
 	h.requests += len(reqs)
-	h.batches = append(h.batches, append([]detect.Request(nil), reqs...))
+	h.batches = append(h.batches, append([]facts.Request(nil), reqs...))
 	if h.hostErr != nil {
 		return nil, h.hostErr
 	}
-	out := make([]detect.Answer, len(reqs))
+	out := make([]facts.Answer, len(reqs))
 	for i, r := range reqs {
 		id := factID(r)
 		h.asked[id]++
@@ -189,20 +189,20 @@ func (h *Host) Facts(ctx context.Context, reqs []detect.Request) ([]detect.Answe
 			continue
 		}
 		switch r.Kind {
-		case detect.FactRegValue:
+		case facts.FactRegValue:
 			if kk, ok := h.keys[normKey(r.Key)]; ok {
 				if nv, ok := kk.values[strings.ToLower(r.Name)]; ok {
-					out[i] = detect.Answer{Found: true, Value: detect.RegValue{Type: nv.v.Type, Data: append([]byte(nil), nv.v.Data...)}}
+					out[i] = facts.Answer{Found: true, Value: facts.RegValue{Type: nv.v.Type, Data: append([]byte(nil), nv.v.Data...)}}
 				}
 			}
-		case detect.FactRegKey:
+		case facts.FactRegKey:
 			_, out[i].Found = h.keys[normKey(r.Key)]
-		case detect.FactFile:
+		case facts.FactFile:
 			if fi, ok := h.files[normPath(r.Path)]; ok {
 				if !r.SHA256 {
 					fi.SHA256 = ""
 				}
-				out[i] = detect.Answer{Found: true, File: fi}
+				out[i] = facts.Answer{Found: true, File: fi}
 			}
 		default:
 			out[i].Err = fmt.Errorf("memhost: unknown fact kind %d", r.Kind)
@@ -226,7 +226,7 @@ func (h *Host) Stats() Stats {
 
 // Asked reports how many times a fact was requested (case-insensitively,
 // SHA256 ignored).
-func (h *Host) Asked(r detect.Request) int {
+func (h *Host) Asked(r facts.Request) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.asked[factID(r)]
@@ -248,12 +248,12 @@ func (h *Host) Repeated() []string {
 
 // Batches returns a copy of every batch received, in order. The log grows
 // with every call: a long-running demo host should ResetStats now and then.
-func (h *Host) Batches() [][]detect.Request {
+func (h *Host) Batches() [][]facts.Request {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	out := make([][]detect.Request, len(h.batches))
+	out := make([][]facts.Request, len(h.batches))
 	for i, b := range h.batches {
-		out[i] = append([]detect.Request(nil), b...)
+		out[i] = append([]facts.Request(nil), b...)
 	}
 	return out
 }
@@ -268,12 +268,12 @@ func (h *Host) ResetStats() {
 }
 
 // Value returns a value as stored, for tests of loaders.
-func (h *Host) Value(k, name string) (detect.RegValue, bool) {
+func (h *Host) Value(k, name string) (facts.RegValue, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	kk, ok := h.keys[normKey(k)]
 	if !ok {
-		return detect.RegValue{}, false
+		return facts.RegValue{}, false
 	}
 	nv, ok := kk.values[strings.ToLower(name)]
 	return nv.v, ok

@@ -10,27 +10,27 @@ import (
 	"testing"
 	"unicode/utf16"
 
-	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/detect/memhost"
+	"github.com/patchscan/patchscan/facts"
 )
 
 func TestFacts(t *testing.T) {
 	h := memhost.New()
-	h.SetValue(`HKEY_LOCAL_MACHINE\SOFTWARE\A`, "V", detect.SZ("x"))
-	h.SetValue(`HKLM\SOFTWARE\A`, "", detect.DWORD(3))
-	h.SetFile(`C:\Windows\a.dll`, detect.FileInfo{Size: 5, Version: "1.2.3.4", SHA256: "abc"})
-	denied := detect.Request{Kind: detect.FactRegValue, Key: `HKLM\SOFTWARE\A`, Name: "Secret"}
-	h.SetError(denied, detect.ErrAccessDenied)
+	h.SetValue(`HKEY_LOCAL_MACHINE\SOFTWARE\A`, "V", facts.SZ("x"))
+	h.SetValue(`HKLM\SOFTWARE\A`, "", facts.DWORD(3))
+	h.SetFile(`C:\Windows\a.dll`, facts.FileInfo{Size: 5, Version: "1.2.3.4", SHA256: "abc"})
+	denied := facts.Request{Kind: facts.FactRegValue, Key: `HKLM\SOFTWARE\A`, Name: "Secret"}
+	h.SetError(denied, facts.ErrAccessDenied)
 
-	reqs := []detect.Request{
-		{Kind: detect.FactRegValue, Key: `hklm\software\a`, Name: "v"},
-		{Kind: detect.FactRegValue, Key: `HKLM\SOFTWARE\A\`, Name: ""},
-		{Kind: detect.FactRegValue, Key: `HKLM\SOFTWARE\A`, Name: "Missing"},
-		{Kind: detect.FactRegKey, Key: `HKLM\SOFTWARE`},
-		{Kind: detect.FactRegKey, Key: `HKLM\SOFTWARE\B`},
-		{Kind: detect.FactFile, Path: `c:\windows\A.DLL`},
-		{Kind: detect.FactFile, Path: `C:\Windows\a.dll`, SHA256: true},
-		{Kind: detect.FactFile, Path: `C:\nope`},
+	reqs := []facts.Request{
+		{Kind: facts.FactRegValue, Key: `hklm\software\a`, Name: "v"},
+		{Kind: facts.FactRegValue, Key: `HKLM\SOFTWARE\A\`, Name: ""},
+		{Kind: facts.FactRegValue, Key: `HKLM\SOFTWARE\A`, Name: "Missing"},
+		{Kind: facts.FactRegKey, Key: `HKLM\SOFTWARE`},
+		{Kind: facts.FactRegKey, Key: `HKLM\SOFTWARE\B`},
+		{Kind: facts.FactFile, Path: `c:\windows\A.DLL`},
+		{Kind: facts.FactFile, Path: `C:\Windows\a.dll`, SHA256: true},
+		{Kind: facts.FactFile, Path: `C:\nope`},
 		denied,
 	}
 	ans, err := h.Facts(context.Background(), reqs)
@@ -62,13 +62,13 @@ func TestFacts(t *testing.T) {
 			t.Errorf("answer %d text = %q, want %q", i, a.Value.Text(), w.text)
 		}
 	}
-	if !errors.Is(ans[8].Err, detect.ErrAccessDenied) {
+	if !errors.Is(ans[8].Err, facts.ErrAccessDenied) {
 		t.Errorf("per-fact error = %v", ans[8].Err)
 	}
 	if st := h.Stats(); st.Calls != 1 || st.Requests != len(reqs) {
 		t.Errorf("stats = %+v", st)
 	}
-	if n := h.Asked(detect.Request{Kind: detect.FactFile, Path: `C:\WINDOWS\A.dll`}); n != 2 {
+	if n := h.Asked(facts.Request{Kind: facts.FactFile, Path: `C:\WINDOWS\A.dll`}); n != 2 {
 		t.Errorf("Asked(a.dll) = %d, want 2", n)
 	}
 	if r := h.Repeated(); len(r) != 1 || !strings.Contains(r[0], "a.dll") {
@@ -99,7 +99,7 @@ func TestKeysAndDeletes(t *testing.T) {
 			t.Errorf("HasKey(%q) = false", k)
 		}
 	}
-	h.SetValue(`HKLM\A\B`, "v", detect.SZ("1"))
+	h.SetValue(`HKLM\A\B`, "v", facts.SZ("1"))
 	h.DeleteValue(`HKLM\A\B`, "V")
 	if _, ok := h.Value(`HKLM\A\B`, "v"); ok {
 		t.Error("value not deleted")
@@ -156,16 +156,16 @@ func TestLoadReg(t *testing.T) {
 				t.Fatal(err)
 			}
 			key := `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`
-			want := map[string]detect.RegValue{
-				"CurrentVersion": detect.SZ("6.1"),
-				"CSDVersion":     detect.SZ("Service Pack 1"),
-				"Path":           detect.SZ(`C:\Windows\ "quoted"`),
-				"":               detect.SZ("default"),
-				"UBR":            detect.DWORD(0x12de),
-				"Bin":            detect.Binary([]byte{0xde, 0xad, 0xbe, 0xef}),
-				"Expand":         detect.ExpandSZ("%SystemRoot%"),
-				"Multi":          detect.MultiSZ("a", "b"),
-				"Q":              detect.QWORD(1),
+			want := map[string]facts.RegValue{
+				"CurrentVersion": facts.SZ("6.1"),
+				"CSDVersion":     facts.SZ("Service Pack 1"),
+				"Path":           facts.SZ(`C:\Windows\ "quoted"`),
+				"":               facts.SZ("default"),
+				"UBR":            facts.DWORD(0x12de),
+				"Bin":            facts.Binary([]byte{0xde, 0xad, 0xbe, 0xef}),
+				"Expand":         facts.ExpandSZ("%SystemRoot%"),
+				"Multi":          facts.MultiSZ("a", "b"),
+				"Q":              facts.QWORD(1),
 			}
 			for name, w := range want {
 				got, ok := h.Value(key, name)
@@ -192,7 +192,7 @@ func TestLoadRegV4(t *testing.T) {
 	if v, _ := h.Value(`HKLM\SOFTWARE\X`, "S"); v.Text() != "café" {
 		t.Errorf("ANSI string = %q", v.Text())
 	}
-	if v, _ := h.Value(`HKLM\SOFTWARE\X`, "E"); v.Type != detect.RegExpandSZ || v.Text() != "%A%" {
+	if v, _ := h.Value(`HKLM\SOFTWARE\X`, "E"); v.Type != facts.RegExpandSZ || v.Text() != "%A%" {
 		t.Errorf("REGEDIT4 hex(2) = %v %q, want expand-sz %%A%%", v.Type, v.Text())
 	}
 }
@@ -226,7 +226,7 @@ func TestLoadRegErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := memhost.New()
-			h.SetValue(`HKLM\Keep`, "v", detect.SZ("1"))
+			h.SetValue(`HKLM\Keep`, "v", facts.SZ("1"))
 			err := h.LoadReg(strings.NewReader(tt.in))
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("LoadReg error = %v, want it to contain %q", err, tt.want)

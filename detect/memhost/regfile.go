@@ -11,7 +11,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/facts"
 )
 
 // MaxRegFile bounds a .reg file LoadReg accepts (the lab's exports are a
@@ -59,7 +59,7 @@ type RegOp struct {
 	Line   int
 	Key    string  // canonical (HKLM\...)
 	Name   *string // nil: the key line itself; "" = default value (@)
-	Value  detect.RegValue
+	Value  facts.RegValue
 	Delete bool
 }
 
@@ -212,53 +212,53 @@ func quoted(s string) (string, string, error) {
 	return "", "", errors.New("unterminated string (missing closing quote)")
 }
 
-func (p *regParser) data(d string) (detect.RegValue, bool, error) {
+func (p *regParser) data(d string) (facts.RegValue, bool, error) {
 	low := strings.ToLower(d)
 	switch {
 	case d == "-":
-		return detect.RegValue{}, true, nil
+		return facts.RegValue{}, true, nil
 	case strings.HasPrefix(d, `"`):
 		s, rest, err := quoted(d)
 		if err != nil {
-			return detect.RegValue{}, false, err
+			return facts.RegValue{}, false, err
 		}
 		if strings.TrimSpace(rest) != "" {
-			return detect.RegValue{}, false, fmt.Errorf("unexpected text %q after the string", clip(rest))
+			return facts.RegValue{}, false, fmt.Errorf("unexpected text %q after the string", clip(rest))
 		}
-		return detect.SZ(s), false, nil
+		return facts.SZ(s), false, nil
 	case strings.HasPrefix(low, "dword:"):
 		h := strings.TrimSpace(d[len("dword:"):])
 		if h == "" || len(h) > 8 {
-			return detect.RegValue{}, false, fmt.Errorf("dword %q must have 1 to 8 hex digits", clip(h))
+			return facts.RegValue{}, false, fmt.Errorf("dword %q must have 1 to 8 hex digits", clip(h))
 		}
 		n, err := strconv.ParseUint(h, 16, 32)
 		if err != nil {
-			return detect.RegValue{}, false, fmt.Errorf("dword %q is not hexadecimal", clip(h))
+			return facts.RegValue{}, false, fmt.Errorf("dword %q is not hexadecimal", clip(h))
 		}
-		return detect.DWORD(uint32(n)), false, nil
+		return facts.DWORD(uint32(n)), false, nil
 	case strings.HasPrefix(low, "hex:"):
 		b, err := hexList(d[len("hex:"):])
-		return detect.RegValue{Type: detect.RegBinary, Data: b}, false, err
+		return facts.RegValue{Type: facts.RegBinary, Data: b}, false, err
 	case strings.HasPrefix(low, "hex("):
 		end := strings.Index(d, "):")
 		if end < 0 {
-			return detect.RegValue{}, false, errors.New(`hex( type must be followed by "):"`)
+			return facts.RegValue{}, false, errors.New(`hex( type must be followed by "):"`)
 		}
 		t, err := strconv.ParseUint(strings.TrimSpace(d[4:end]), 16, 32)
 		if err != nil {
-			return detect.RegValue{}, false, fmt.Errorf("hex(%s) is not a hexadecimal value type", clip(d[4:end]))
+			return facts.RegValue{}, false, fmt.Errorf("hex(%s) is not a hexadecimal value type", clip(d[4:end]))
 		}
 		b, err := hexList(d[end+2:])
 		if err != nil {
-			return detect.RegValue{}, false, err
+			return facts.RegValue{}, false, err
 		}
-		vt := detect.ValueType(t)
-		if p.v4 && (vt == detect.RegExpandSZ || vt == detect.RegMultiSZ) {
+		vt := facts.ValueType(t)
+		if p.v4 && (vt == facts.RegExpandSZ || vt == facts.RegMultiSZ) {
 			b = ansiToUTF16(b)
 		}
-		return detect.RegValue{Type: vt, Data: b}, false, nil
+		return facts.RegValue{Type: vt, Data: b}, false, nil
 	}
-	return detect.RegValue{}, false, fmt.Errorf("unknown data %q: expected \"string\", dword:, hex:, hex(N): or -", clip(d))
+	return facts.RegValue{}, false, fmt.Errorf("unknown data %q: expected \"string\", dword:, hex:, hex(N): or -", clip(d))
 }
 
 // hexList parses "aa,bb, cc" (continuations already joined). A trailing

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/internal/msrpc"
 )
 
@@ -57,6 +56,10 @@ var ErrNotFound = errors.New("not found")
 // ErrNoMoreItems ends an enumeration.
 var ErrNoMoreItems = errors.New("no more items")
 
+// ErrAccessDenied matches ERROR_ACCESS_DENIED: the server refused the key or
+// value to this account. Callers map it to their own sentinel.
+var ErrAccessDenied = errors.New("access denied")
+
 // Win32Error is a Win32 status a call returned.
 type Win32Error uint32
 
@@ -80,12 +83,12 @@ func (e Win32Error) Error() string {
 	return fmt.Sprintf("Win32 error %d", uint32(e))
 }
 
-// Is lets errors.Is match the sentinels: access denied is
-// detect.ErrAccessDenied, not found is ErrNotFound.
+// Is lets errors.Is match the sentinels: ErrAccessDenied, ErrNotFound and
+// ErrNoMoreItems.
 func (e Win32Error) Is(target error) bool {
 	switch e {
 	case ErrorAccessDenied:
-		return target == detect.ErrAccessDenied
+		return target == ErrAccessDenied
 	case ErrorFileNotFound:
 		return target == ErrNotFound
 	case ErrorNoMoreItems:

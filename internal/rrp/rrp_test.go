@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/internal/msrpc"
 )
 
@@ -88,7 +87,7 @@ func TestWin32Errors(t *testing.T) {
 		substr string
 	}{
 		{2, ErrNotFound, "ERROR_FILE_NOT_FOUND (2)"},
-		{5, detect.ErrAccessDenied, "ERROR_ACCESS_DENIED (5)"},
+		{5, ErrAccessDenied, "ERROR_ACCESS_DENIED (5)"},
 		{259, ErrNoMoreItems, "ERROR_NO_MORE_ITEMS"},
 		{1018, nil, "ERROR_KEY_DELETED"},
 		{4242, nil, "Win32 error 4242"},
@@ -101,7 +100,7 @@ func TestWin32Errors(t *testing.T) {
 		if tt.is != nil && !errors.Is(err, tt.is) {
 			t.Errorf("%d: not %v", tt.code, tt.is)
 		}
-		if tt.is == nil && (errors.Is(err, ErrNotFound) || errors.Is(err, detect.ErrAccessDenied)) {
+		if tt.is == nil && (errors.Is(err, ErrNotFound) || errors.Is(err, ErrAccessDenied)) {
 			t.Errorf("%d matches a sentinel it should not", tt.code)
 		}
 	}

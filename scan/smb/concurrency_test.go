@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/facts"
 	"github.com/patchscan/patchscan/internal/lab"
 	"github.com/patchscan/patchscan/internal/rrp"
 	"github.com/patchscan/patchscan/scan/transport"
@@ -57,15 +57,15 @@ func TestManyFilesConcurrently(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			var reqs []detect.Request
+			var reqs []facts.Request
 			for i := range nFiles {
-				reqs = append(reqs, detect.Request{Kind: detect.FactFile, SHA256: tc.hash,
+				reqs = append(reqs, facts.Request{Kind: facts.FactFile, SHA256: tc.hash,
 					Path: fmt.Sprintf(`C:\Windows\System32\many\m%02d.dll`, i)})
 			}
 			// Registry calls hold credits meanwhile, as in a real batch.
 			for range 16 {
-				reqs = append(reqs, detect.Request{Kind: detect.FactRegValue, Key: cv, Name: "CurrentVersion"},
-					detect.Request{Kind: detect.FactRegKey, Key: kbKey})
+				reqs = append(reqs, facts.Request{Kind: facts.FactRegValue, Key: cv, Name: "CurrentVersion"},
+					facts.Request{Kind: facts.FactRegKey, Key: kbKey})
 			}
 			// Several batches: the credit balance differs each time.
 			for batch := range 3 {
@@ -98,7 +98,7 @@ func TestManyFilesConcurrently(t *testing.T) {
 // fails as a whole with a host-level error that says so, instead of
 // coming back as registry facts in error on a host that looks scanned.
 // A value the account may not read is different: that one fact's error
-// (TestLabPatchedHostFacts' locked file, detect.ErrAccessDenied).
+// (TestLabPatchedHostFacts' locked file, facts.ErrAccessDenied).
 func TestWinregDiesMidScan(t *testing.T) {
 	l := lab.Start(t, lab.HostSpec{Name: "dies", Reg: []string{lab.BaseReg, lab.KBReg}})
 	h := l.Hosts[0]
@@ -112,10 +112,10 @@ func TestWinregDiesMidScan(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	reqs := []detect.Request{
-		{Kind: detect.FactRegValue, Key: cv, Name: "CurrentVersion"},
-		{Kind: detect.FactRegKey, Key: kbKey},
-		{Kind: detect.FactRegValue, Key: kbKey, Name: "Installed"},
+	reqs := []facts.Request{
+		{Kind: facts.FactRegValue, Key: cv, Name: "CurrentVersion"},
+		{Kind: facts.FactRegKey, Key: kbKey},
+		{Kind: facts.FactRegValue, Key: kbKey, Name: "Installed"},
 	}
 	if a, err := s.Facts(ctx, reqs); err != nil || a[0].Err != nil || !a[1].Found {
 		t.Fatalf("first batch: %+v, %v", a, err)
@@ -130,9 +130,9 @@ func TestWinregDiesMidScan(t *testing.T) {
 		}
 	}
 	// Keys and values not read yet, so the calls reach the dead server.
-	reqs = []detect.Request{
-		{Kind: detect.FactRegValue, Key: cv, Name: "SystemRoot"},
-		{Kind: detect.FactRegKey, Key: `HKLM\SOFTWARE\Microsoft\Updates`},
+	reqs = []facts.Request{
+		{Kind: facts.FactRegValue, Key: cv, Name: "SystemRoot"},
+		{Kind: facts.FactRegKey, Key: `HKLM\SOFTWARE\Microsoft\Updates`},
 	}
 	a, err := s.Facts(ctx, reqs)
 	if err == nil {

@@ -15,7 +15,7 @@ import (
 
 	smb2 "github.com/cloudsoda/go-smb2"
 
-	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/facts"
 	"github.com/patchscan/patchscan/internal/msrpc"
 	"github.com/patchscan/patchscan/internal/pe"
 	"github.com/patchscan/patchscan/internal/rrp"
@@ -25,7 +25,7 @@ import (
 // Facts answers a batch: registry facts one after another over the winreg
 // pipe (one RPC call at a time is all a pipe carries) while file facts run
 // concurrently, at most FileConcurrency at once, on the same SMB session.
-func (s *session) Facts(ctx context.Context, reqs []detect.Request) ([]detect.Answer, error) {
+func (s *session) Facts(ctx context.Context, reqs []facts.Request) ([]facts.Answer, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -36,11 +36,11 @@ func (s *session) Facts(ctx context.Context, reqs []detect.Request) ([]detect.An
 	w := newWatchdog(s.timeout, func() { s.conn.Close() })
 	defer w.stop()
 
-	answers := make([]detect.Answer, len(reqs))
+	answers := make([]facts.Answer, len(reqs))
 	var wg sync.WaitGroup
 	for i, r := range reqs {
 		switch r.Kind {
-		case detect.FactFile:
+		case facts.FactFile:
 			wg.Go(func() {
 				s.sem <- struct{}{}
 				defer func() { <-s.sem }()
@@ -50,7 +50,7 @@ func (s *session) Facts(ctx context.Context, reqs []detect.Request) ([]detect.An
 				}
 				answers[i] = s.file(ctx, r, w)
 			})
-		case detect.FactRegKey, detect.FactRegValue:
+		case facts.FactRegKey, facts.FactRegValue:
 		default:
 			answers[i].Err = fmt.Errorf("unsupported fact kind %v", r.Kind)
 		}
@@ -98,14 +98,21 @@ var errConnLost = errors.New("SMB connection lost")
 // key or value: access denied on one value stays that value's error.
 var errPipeBroken = errors.New("winreg pipe broke")
 
-func regAnswer(err error) detect.Answer {
+// deniedError keeps a refusal's own text and makes it match both its cause
+// and facts.ErrAccessDenied.
+type deniedError struct{ err error }
+
+func (e deniedError) Error() string   { return e.err.Error() }
+func (e deniedError) Unwrap() []error { return []error{e.err, facts.ErrAccessDenied} }
+
+func regAnswer(err error) facts.Answer {
 	switch {
 	case err == nil:
-		return detect.Answer{Found: true}
+		return facts.Answer{Found: true}
 	case errors.Is(err, rrp.ErrNotFound):
-		return detect.Answer{}
+		return facts.Answer{}
 	}
-	return detect.Answer{Err: err}
+	return facts.Answer{Err: err}
 }
 
 // splitHKLM turns "HKLM\SOFTWARE\X" into "SOFTWARE\X".
@@ -123,10 +130,13 @@ func splitHKLM(key string) (string, error) {
 	return "", fmt.Errorf("registry key %q: only HKLM is read remotely", key)
 }
 
-// regErr says what failed; access denied keeps matching
-// detect.ErrAccessDenied through rrp.Win32Error.Is.
+// regErr says what failed. The server's access denied (rrp.ErrAccessDenied)
+// also matches facts.ErrAccessDenied, which is what the engine and the run
+// look for.
 func regErr(err error, what string) error {
 	switch {
+	case errors.Is(err, rrp.ErrAccessDenied):
+		return fmt.Errorf("%s: %w", what, deniedError{err})
 	case isConnErr(err):
 		return fmt.Errorf("%s: %w: %v", what, errConnLost, err)
 	case errors.Is(err, msrpc.ErrBroken):
@@ -144,7 +154,7 @@ func isConnErr(err error) bool {
 // value), used to serve files under it from ADMIN$.
 func (s *session) systemRoot(ctx context.Context, w *watchdog) string {
 	typ, data, err := s.value(ctx, `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`, "SystemRoot", w)
-	if err != nil || (typ != uint32(detect.RegSZ) && typ != uint32(detect.RegExpandSZ)) {
+	if err != nil || (typ != uint32(facts.RegSZ) && typ != uint32(facts.RegExpandSZ)) {
 		return ""
 	}
 	return strings.TrimRight(utf16String(data), `\`)
@@ -201,7 +211,7 @@ func (s *session) mount(name string) (*smb2.Share, error) {
 		e.share, e.err = s.sess.Mount(name)
 		if e.err != nil {
 			if errors.Is(e.err, os.ErrPermission) {
-				e.err = fmt.Errorf("connect to share %s: %w (%v): the account must be an administrator of the host", name, detect.ErrAccessDenied, e.err)
+				e.err = fmt.Errorf("connect to share %s: %w (%v): the account must be an administrator of the host", name, facts.ErrAccessDenied, e.err)
 			} else {
 				e.err = fmt.Errorf("connect to share %s: %w", name, e.err)
 			}
@@ -218,49 +228,49 @@ const (
 )
 
 // file reads one file's size and PE version (and SHA-256 when asked).
-func (s *session) file(ctx context.Context, r detect.Request, w *watchdog) detect.Answer {
+func (s *session) file(ctx context.Context, r facts.Request, w *watchdog) facts.Answer {
 	root := s.systemRoot(ctx, w)
 	shareName, rel, err := sharePath(r.Path, root)
 	if err != nil {
-		return detect.Answer{Err: err}
+		return facts.Answer{Err: err}
 	}
 	share, err := s.mount(shareName)
 	w.kick()
 	if err != nil {
-		if errors.Is(err, detect.ErrAccessDenied) && (shareName == "ADMIN$" || shareName == systemDrive(root)) {
+		if errors.Is(err, facts.ErrAccessDenied) && (shareName == "ADMIN$" || shareName == systemDrive(root)) {
 			// Without the admin shares no file can be checked: the
 			// account is not an administrator. That is the host's status.
-			return detect.Answer{Err: &transport.Error{Kind: transport.AccessDenied, Host: s.host, Op: "connect to " + shareName,
-				Err: detect.ErrAccessDenied, Hint: fmt.Sprintf(`the account must be an administrator of the host (check with: net use \\%s\%s)`, s.host, shareName)}}
+			return facts.Answer{Err: &transport.Error{Kind: transport.AccessDenied, Host: s.host, Op: "connect to " + shareName,
+				Err: facts.ErrAccessDenied, Hint: fmt.Sprintf(`the account must be an administrator of the host (check with: net use \\%s\%s)`, s.host, shareName)}}
 		}
-		return detect.Answer{Err: err}
+		return facts.Answer{Err: err}
 	}
 	where := `\\` + s.host + `\` + shareName + `\` + rel
 	f, err := share.Open(rel)
 	w.kick()
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return detect.Answer{}
+			return facts.Answer{}
 		}
-		return detect.Answer{Err: fileErr(where, "open", err)}
+		return facts.Answer{Err: fileErr(where, "open", err)}
 	}
 	// Closing costs a round trip nobody needs to wait for.
 	defer s.bgGo(func() { _ = f.Close() })
 	size, head, err := sizeAndHead(f, w, r.SHA256)
 	if err != nil {
 		if st, serr := share.Stat(rel); serr == nil && st.IsDir() {
-			return detect.Answer{Err: fmt.Errorf("%s is a directory, not a file", where)}
+			return facts.Answer{Err: fmt.Errorf("%s is a directory, not a file", where)}
 		}
-		return detect.Answer{Err: fileErr(where, "read", err)}
+		return facts.Answer{Err: fileErr(where, "read", err)}
 	}
-	info := detect.FileInfo{Size: size}
+	info := facts.FileInfo{Size: size}
 	var ra io.ReaderAt = &prefixReader{head: head, r: kicker{f, w}}
 	var sum []byte
 	if r.SHA256 && size <= wholeFileLimit {
 		// The hash needs every byte anyway: one read serves both.
 		buf := make([]byte, size)
 		if _, err := ra.ReadAt(buf, 0); err != nil && !(errors.Is(err, io.EOF) && len(buf) > 0) {
-			return detect.Answer{Err: fileErr(where, "read", err)}
+			return facts.Answer{Err: fileErr(where, "read", err)}
 		}
 		h := sha256.Sum256(buf)
 		sum = h[:]
@@ -273,9 +283,9 @@ func (s *session) file(ctx context.Context, r detect.Request, w *watchdog) detec
 	case errors.Is(err, pe.ErrNoVersion), errors.Is(err, pe.ErrNotPE):
 		// Found, without a version: the engine decides what that means.
 	case errors.Is(err, pe.ErrMalformed):
-		return detect.Answer{Err: fmt.Errorf("%s: %w", where, err)}
+		return facts.Answer{Err: fmt.Errorf("%s: %w", where, err)}
 	default:
-		return detect.Answer{Err: fileErr(where, "read", err)}
+		return facts.Answer{Err: fileErr(where, "read", err)}
 	}
 	if r.SHA256 && sum == nil {
 		h := sha256.New()
@@ -286,14 +296,14 @@ func (s *session) file(ctx context.Context, r detect.Request, w *watchdog) detec
 		// size, so a 30 MB file costs tens of round trips, not a thousand.
 		buf := make([]byte, hashBuffer)
 		if _, err := io.CopyBuffer(h, io.NewSectionReader(kicker{f, w}, start, size-start), buf); err != nil {
-			return detect.Answer{Err: fileErr(where, "hash", err)}
+			return facts.Answer{Err: fileErr(where, "hash", err)}
 		}
 		sum = h.Sum(nil)
 	}
 	if sum != nil {
 		info.SHA256 = hex.EncodeToString(sum)
 	}
-	return detect.Answer{Found: true, File: info}
+	return facts.Answer{Found: true, File: info}
 }
 
 // headSize is what is read of every file before its size is known: the
@@ -373,7 +383,7 @@ func (p *prefixReader) ReadAt(b []byte, off int64) (int, error) {
 func fileErr(where, op string, err error) error {
 	switch {
 	case errors.Is(err, os.ErrPermission):
-		return fmt.Errorf("%s %s: %w", op, where, detect.ErrAccessDenied)
+		return fmt.Errorf("%s %s: %w", op, where, facts.ErrAccessDenied)
 	case isConnErr(err):
 		return fmt.Errorf("%s %s: %w: %v", op, where, errConnLost, err)
 	}

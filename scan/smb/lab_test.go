@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/facts"
 	"github.com/patchscan/patchscan/internal/lab"
 	"github.com/patchscan/patchscan/internal/leakcheck"
 	"github.com/patchscan/patchscan/scan/transport"
@@ -78,23 +78,23 @@ func TestLabPatchedHostFacts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	reqs := []detect.Request{
-		{Kind: detect.FactRegValue, Key: cv, Name: "CurrentVersion"},
-		{Kind: detect.FactRegValue, Key: cv, Name: "SystemRoot"},
-		{Kind: detect.FactRegValue, Key: cv, Name: "ProductName"}, // hidden by Samba
-		{Kind: detect.FactRegValue, Key: `HKLM\SYSTEM\CurrentControlSet\Control\ProductOptions`, Name: "ProductType"},
-		{Kind: detect.FactRegKey, Key: kbKey},
-		{Kind: detect.FactRegValue, Key: kbKey, Name: "Installed"},
-		{Kind: detect.FactRegKey, Key: `HKLM\SOFTWARE\Microsoft\Updates\Windows 7\SP1\KB9999999`},
-		{Kind: detect.FactRegValue, Key: `HKLM\SOFTWARE\NoSuchKey`, Name: "X"},
-		{Kind: detect.FactRegValue, Key: `HKLM\SOFTWARE\PatchscanLab`, Name: ""},
-		{Kind: detect.FactRegValue, Key: `HKLM\SOFTWARE\PatchscanLab\Big`, Name: "Long"},
-		{Kind: detect.FactRegValue, Key: `HKCU\Software\X`, Name: "Y"},
-		{Kind: detect.FactFile, Path: srvWin, SHA256: true},
-		{Kind: detect.FactFile, Path: `C:\Program Files\PatchscanLab\tool.exe`},
-		{Kind: detect.FactFile, Path: `C:\Windows\System32\drivers\nosuch.sys`},
-		{Kind: detect.FactFile, Path: `C:\Windows\System32\drivers`},
-		{Kind: detect.FactFile, Path: `C:\Windows\System32\locked.dll`},
+	reqs := []facts.Request{
+		{Kind: facts.FactRegValue, Key: cv, Name: "CurrentVersion"},
+		{Kind: facts.FactRegValue, Key: cv, Name: "SystemRoot"},
+		{Kind: facts.FactRegValue, Key: cv, Name: "ProductName"}, // hidden by Samba
+		{Kind: facts.FactRegValue, Key: `HKLM\SYSTEM\CurrentControlSet\Control\ProductOptions`, Name: "ProductType"},
+		{Kind: facts.FactRegKey, Key: kbKey},
+		{Kind: facts.FactRegValue, Key: kbKey, Name: "Installed"},
+		{Kind: facts.FactRegKey, Key: `HKLM\SOFTWARE\Microsoft\Updates\Windows 7\SP1\KB9999999`},
+		{Kind: facts.FactRegValue, Key: `HKLM\SOFTWARE\NoSuchKey`, Name: "X"},
+		{Kind: facts.FactRegValue, Key: `HKLM\SOFTWARE\PatchscanLab`, Name: ""},
+		{Kind: facts.FactRegValue, Key: `HKLM\SOFTWARE\PatchscanLab\Big`, Name: "Long"},
+		{Kind: facts.FactRegValue, Key: `HKCU\Software\X`, Name: "Y"},
+		{Kind: facts.FactFile, Path: srvWin, SHA256: true},
+		{Kind: facts.FactFile, Path: `C:\Program Files\PatchscanLab\tool.exe`},
+		{Kind: facts.FactFile, Path: `C:\Windows\System32\drivers\nosuch.sys`},
+		{Kind: facts.FactFile, Path: `C:\Windows\System32\drivers`},
+		{Kind: facts.FactFile, Path: `C:\Windows\System32\locked.dll`},
 	}
 	answers, err := s.Facts(context.Background(), reqs)
 	if err != nil {
@@ -107,22 +107,22 @@ func TestLabPatchedHostFacts(t *testing.T) {
 	type want struct {
 		found   bool
 		errLike string
-		typ     detect.ValueType
+		typ     facts.ValueType
 		data    []byte
 		version string
 		sha     string
 	}
 	wants := []want{
-		{found: true, typ: detect.RegSZ, data: utf16z("6.1")},
-		{found: true, typ: detect.RegSZ, data: utf16z(`c:\Windows`)},
+		{found: true, typ: facts.RegSZ, data: utf16z("6.1")},
+		{found: true, typ: facts.RegSZ, data: utf16z(`c:\Windows`)},
 		{found: false},
-		{found: true, typ: detect.RegSZ, data: utf16z("ServerNT")},
+		{found: true, typ: facts.RegSZ, data: utf16z("ServerNT")},
 		{found: true},
-		{found: true, typ: detect.RegDWORD, data: []byte{1, 0, 0, 0}},
+		{found: true, typ: facts.RegDWORD, data: []byte{1, 0, 0, 0}},
 		{found: false},
 		{found: false},
-		{found: true, typ: detect.RegSZ, data: utf16z("default value")},
-		{found: true, typ: detect.RegSZ, data: utf16z(big)},
+		{found: true, typ: facts.RegSZ, data: utf16z("default value")},
+		{found: true, typ: facts.RegSZ, data: utf16z(big)},
 		{errLike: "only HKLM"},
 		{found: true, version: "6.1.7601.23689", sha: lab.SrvSHA256},
 		{found: true, version: "6.1.7601.17514"},
@@ -138,8 +138,8 @@ func TestLabPatchedHostFacts(t *testing.T) {
 			if a.Err == nil || !strings.Contains(a.Err.Error(), w.errLike) {
 				t.Errorf("%s: err %v, want %q", name, a.Err, w.errLike)
 			}
-			if w.errLike == "access denied" && !errors.Is(a.Err, detect.ErrAccessDenied) {
-				t.Errorf("%s: %v does not wrap detect.ErrAccessDenied", name, a.Err)
+			if w.errLike == "access denied" && !errors.Is(a.Err, facts.ErrAccessDenied) {
+				t.Errorf("%s: %v does not wrap facts.ErrAccessDenied", name, a.Err)
 			}
 			continue
 		}
@@ -151,12 +151,12 @@ func TestLabPatchedHostFacts(t *testing.T) {
 			t.Errorf("%s: found %v, want %v", name, a.Found, w.found)
 			continue
 		}
-		if r.Kind == detect.FactRegValue && w.found {
+		if r.Kind == facts.FactRegValue && w.found {
 			if a.Value.Type != w.typ || hex.EncodeToString(a.Value.Data) != hex.EncodeToString(w.data) {
 				t.Errorf("%s: type %d data %x, want %d %x", name, a.Value.Type, a.Value.Data, w.typ, w.data)
 			}
 		}
-		if r.Kind == detect.FactFile && w.found {
+		if r.Kind == facts.FactFile && w.found {
 			if a.File.Version != w.version || a.File.SHA256 != w.sha || a.File.Size == 0 {
 				t.Errorf("%s: %+v, want version %s sha %q", name, a.File, w.version, w.sha)
 			}
@@ -220,14 +220,14 @@ func TestCancelClosesConnection(t *testing.T) {
 	defer s.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := s.Facts(ctx, []detect.Request{{Kind: detect.FactRegKey, Key: kbKey}}); !errors.Is(err, context.Canceled) {
+	if _, err := s.Facts(ctx, []facts.Request{{Kind: facts.FactRegKey, Key: kbKey}}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v, want context.Canceled", err)
 	}
 	// Cancel mid-batch: the answer comes back promptly with the context error.
 	ctx, cancel = context.WithCancel(context.Background())
-	var reqs []detect.Request
+	var reqs []facts.Request
 	for i := 0; i < 200; i++ {
-		reqs = append(reqs, detect.Request{Kind: detect.FactRegKey, Key: kbKey + strings.Repeat("x", i+1)})
+		reqs = append(reqs, facts.Request{Kind: facts.FactRegKey, Key: kbKey + strings.Repeat("x", i+1)})
 	}
 	time.AfterFunc(20*time.Millisecond, cancel)
 	start := time.Now()
@@ -253,7 +253,7 @@ func TestLabNTHashAndEncryption(t *testing.T) {
 			cancel()
 			t.Fatalf("%s: %v", host, err)
 		}
-		a, err := s.Facts(ctx, []detect.Request{{Kind: detect.FactFile, Path: srvWin, SHA256: true}, {Kind: detect.FactRegKey, Key: kbKey}})
+		a, err := s.Facts(ctx, []facts.Request{{Kind: facts.FactFile, Path: srvWin, SHA256: true}, {Kind: facts.FactRegKey, Key: kbKey}})
 		s.Close()
 		cancel()
 		if err != nil || !a[0].Found || a[0].File.SHA256 != lab.SrvSHA256 || !a[1].Found {
@@ -298,7 +298,7 @@ func TestCloseLeaksNoGoroutines(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Facts(context.Background(), []detect.Request{{Kind: detect.FactFile, Path: srvWin}, {Kind: detect.FactRegValue, Key: cv, Name: "SystemRoot"}}); err != nil {
+		if _, err := s.Facts(context.Background(), []facts.Request{{Kind: facts.FactFile, Path: srvWin}, {Kind: facts.FactRegValue, Key: cv, Name: "SystemRoot"}}); err != nil {
 			t.Fatal(err)
 		}
 		s.Close()

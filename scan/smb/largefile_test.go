@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/facts"
 	"github.com/patchscan/patchscan/internal/lab"
 	"github.com/patchscan/patchscan/internal/pe/petest"
 	"github.com/patchscan/patchscan/scan/transport"
@@ -68,11 +68,11 @@ func TestLargeFileReadsFewBytes(t *testing.T) {
 	// call (below) has already looked up %SystemRoot% and connected the
 	// share, and the file's close, sent in the background, has been
 	// answered by the time settle returns.
-	fact := func(path string, hash bool) (detect.Answer, int64, int64) {
+	fact := func(path string, hash bool) (facts.Answer, int64, int64) {
 		t.Helper()
 		settle(cc)
 		_, in0, out0 := cc.snapshot()
-		a, err := s.Facts(ctx, []detect.Request{{Kind: detect.FactFile, Path: path, SHA256: hash}})
+		a, err := s.Facts(ctx, []facts.Request{{Kind: facts.FactFile, Path: path, SHA256: hash}})
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
@@ -95,7 +95,7 @@ func TestLargeFileReadsFewBytes(t *testing.T) {
 
 	for _, c := range []struct {
 		name      string
-		a         detect.Answer
+		a         facts.Answer
 		size      int64
 		ver, str  string
 		sha       string

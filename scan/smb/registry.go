@@ -10,7 +10,7 @@ import (
 
 	smb2 "github.com/cloudsoda/go-smb2"
 
-	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/facts"
 	"github.com/patchscan/patchscan/internal/msrpc"
 	"github.com/patchscan/patchscan/internal/rrp"
 )
@@ -141,13 +141,13 @@ type regUnit struct {
 // units so that the pipes finish at about the same time: a key with many
 // values is split over several pipes (each opens the key: one call more,
 // but in parallel).
-func planRegistry(reqs []detect.Request, pipes int) ([]regUnit, map[int]error) {
+func planRegistry(reqs []facts.Request, pipes int) ([]regUnit, map[int]error) {
 	bad := map[int]error{}
 	var order []string
 	groups := map[string]*regUnit{}
 	nvalues := 0
 	for i, r := range reqs {
-		if r.Kind != detect.FactRegKey && r.Kind != detect.FactRegValue {
+		if r.Kind != facts.FactRegKey && r.Kind != facts.FactRegValue {
 			continue
 		}
 		sub, err := splitHKLM(r.Key)
@@ -162,7 +162,7 @@ func planRegistry(reqs []detect.Request, pipes int) ([]regUnit, map[int]error) {
 			groups[id] = g
 			order = append(order, id)
 		}
-		if r.Kind == detect.FactRegKey {
+		if r.Kind == facts.FactRegKey {
 			g.exists = append(g.exists, i)
 		} else {
 			g.values = append(g.values, i)
@@ -189,7 +189,7 @@ func planRegistry(reqs []detect.Request, pipes int) ([]regUnit, map[int]error) {
 }
 
 // registry answers the batch's registry requests over the pipes.
-func (s *session) registry(ctx context.Context, reqs []detect.Request, answers []detect.Answer, w *watchdog) {
+func (s *session) registry(ctx context.Context, reqs []facts.Request, answers []facts.Answer, w *watchdog) {
 	units, bad := planRegistry(reqs, cap(s.pipes))
 	for i, err := range bad {
 		answers[i].Err = err
@@ -217,7 +217,7 @@ func (s *session) registry(ctx context.Context, reqs []detect.Request, answers [
 				typ, data, err := s.query(p, h, reqs[i].Key, reqs[i].Name, w)
 				answers[i] = regAnswer(err)
 				if err == nil {
-					answers[i].Value = detect.RegValue{Type: detect.ValueType(typ), Data: data}
+					answers[i].Value = facts.RegValue{Type: facts.ValueType(typ), Data: data}
 				}
 			}
 		})

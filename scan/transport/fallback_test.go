@@ -7,12 +7,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/facts"
 )
 
 type fakeSession struct{ closed *bool }
 
-func (fakeSession) Facts(context.Context, []detect.Request) ([]detect.Answer, error) {
+func (fakeSession) Facts(context.Context, []facts.Request) ([]facts.Answer, error) {
 	return nil, nil
 }
 func (f fakeSession) Close() error { *f.closed = true; return nil }

@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/facts"
 )
 
 // Credentials for a scan. String never reveals the secret parts.
@@ -55,7 +55,7 @@ type Opener interface {
 // Session is an open connection to one host, reused for every fact.
 // Closing it releases everything on the host (pipes, shells, trees).
 type Session interface {
-	detect.Host
+	facts.Host
 	Close() error
 }
 
@@ -95,7 +95,7 @@ func KindOf(err error) Kind {
 	if errors.As(err, &te) {
 		return te.Kind
 	}
-	if errors.Is(err, detect.ErrAccessDenied) {
+	if errors.Is(err, facts.ErrAccessDenied) {
 		return AccessDenied
 	}
 	return Failed

@@ -23,7 +23,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/facts"
 )
 
 // collectorScript is the readable source of the collector. It must run on
@@ -260,14 +260,14 @@ func untok(t string) (string, error) {
 // cannot be sent (unknown hive, empty path, unknown kind) are not sent:
 // their answers are returned in local, with a nil entry for every request
 // that was sent; sent lists the indexes of the sent requests in order.
-func EncodeRequests(reqs []detect.Request) (data []byte, sent []int, local []detect.Answer) {
+func EncodeRequests(reqs []facts.Request) (data []byte, sent []int, local []facts.Answer) {
 	var b bytes.Buffer
-	local = make([]detect.Answer, len(reqs))
+	local = make([]facts.Answer, len(reqs))
 	var lines []string
 	for i, r := range reqs {
 		line, err := encodeRequest(r)
 		if err != nil {
-			local[i] = detect.Answer{Err: err}
+			local[i] = facts.Answer{Err: err}
 			continue
 		}
 		sent = append(sent, i)
@@ -281,18 +281,18 @@ func EncodeRequests(reqs []detect.Request) (data []byte, sent []int, local []det
 	return b.Bytes(), sent, local
 }
 
-func encodeRequest(r detect.Request) (string, error) {
+func encodeRequest(r facts.Request) (string, error) {
 	switch r.Kind {
-	case detect.FactRegKey, detect.FactRegValue:
+	case facts.FactRegKey, facts.FactRegValue:
 		hive, sub, err := splitKey(r.Key)
 		if err != nil {
 			return "", err
 		}
-		if r.Kind == detect.FactRegKey {
+		if r.Kind == facts.FactRegKey {
 			return "K " + hive + " " + tok(sub), nil
 		}
 		return "R " + hive + " " + tok(sub) + " " + tok(r.Name), nil
-	case detect.FactFile:
+	case facts.FactFile:
 		if r.Path == "" {
 			return "", errors.New("file request with an empty path")
 		}
@@ -308,7 +308,7 @@ func encodeRequest(r detect.Request) (string, error) {
 // DecodeRequests parses a collector stdin block back into requests, exactly
 // as the script reads it. The test server uses it; it is strict and bounded
 // because its input comes from the network.
-func DecodeRequests(data []byte) ([]detect.Request, error) {
+func DecodeRequests(data []byte) ([]facts.Request, error) {
 	lines := strings.Split(strings.TrimRight(string(data), "\r\n"), "\n")
 	for i := range lines {
 		lines[i] = strings.TrimSuffix(lines[i], "\r")
@@ -326,7 +326,7 @@ func DecodeRequests(data []byte) ([]detect.Request, error) {
 		}
 		return nil, fmt.Errorf("request block: header says %d requests, found %d lines", n, len(lines)-1)
 	}
-	reqs := make([]detect.Request, 0, n)
+	reqs := make([]facts.Request, 0, n)
 	for i, line := range lines[1:] {
 		r, err := decodeRequest(line)
 		if err != nil {
@@ -337,44 +337,44 @@ func DecodeRequests(data []byte) ([]detect.Request, error) {
 	return reqs, nil
 }
 
-func decodeRequest(line string) (detect.Request, error) {
+func decodeRequest(line string) (facts.Request, error) {
 	f := strings.Split(line, " ")
 	switch {
 	case f[0] == "K" && len(f) == 3, f[0] == "R" && len(f) == 4:
 		prefix, ok := canonicalHive[f[1]]
 		if !ok {
-			return detect.Request{}, fmt.Errorf("unknown hive %q", clip(f[1]))
+			return facts.Request{}, fmt.Errorf("unknown hive %q", clip(f[1]))
 		}
 		sub, err := untok(f[2])
 		if err != nil {
-			return detect.Request{}, fmt.Errorf("key: %w", err)
+			return facts.Request{}, fmt.Errorf("key: %w", err)
 		}
 		if strings.HasPrefix(sub, `\`) || strings.HasSuffix(sub, `\`) {
-			return detect.Request{}, fmt.Errorf("key %q is not canonical (leading or trailing backslash)", clip(sub))
+			return facts.Request{}, fmt.Errorf("key %q is not canonical (leading or trailing backslash)", clip(sub))
 		}
 		key := prefix
 		if sub != "" {
 			key += `\` + sub
 		}
 		if f[0] == "K" {
-			return detect.Request{Kind: detect.FactRegKey, Key: key}, nil
+			return facts.Request{Kind: facts.FactRegKey, Key: key}, nil
 		}
 		name, err := untok(f[3])
 		if err != nil {
-			return detect.Request{}, fmt.Errorf("value name: %w", err)
+			return facts.Request{}, fmt.Errorf("value name: %w", err)
 		}
-		return detect.Request{Kind: detect.FactRegValue, Key: key, Name: name}, nil
+		return facts.Request{Kind: facts.FactRegValue, Key: key, Name: name}, nil
 	case f[0] == "F" && len(f) == 3:
 		p, err := untok(f[1])
 		if err != nil {
-			return detect.Request{}, fmt.Errorf("path: %w", err)
+			return facts.Request{}, fmt.Errorf("path: %w", err)
 		}
 		if p == "" || (f[2] != "0" && f[2] != "1") {
-			return detect.Request{}, errors.New("malformed file request")
+			return facts.Request{}, errors.New("malformed file request")
 		}
-		return detect.Request{Kind: detect.FactFile, Path: p, SHA256: f[2] == "1"}, nil
+		return facts.Request{Kind: facts.FactFile, Path: p, SHA256: f[2] == "1"}, nil
 	}
-	return detect.Request{}, fmt.Errorf("malformed request %q", clip(line))
+	return facts.Request{}, fmt.Errorf("malformed request %q", clip(line))
 }
 
 // clip bounds and sanitizes outside text before it goes into an error.

@@ -12,18 +12,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/facts"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
 // smallBatch is the golden test's batch: one of each request kind.
-var smallBatch = []detect.Request{
-	{Kind: detect.FactRegKey, Key: `HKLM\SOFTWARE\Microsoft\Updates\Windows 7\SP2\KB958644`},
-	{Kind: detect.FactRegValue, Key: `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`, Name: "CurrentBuildNumber"},
-	{Kind: detect.FactRegValue, Key: `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\ProductOptions`, Name: ""},
-	{Kind: detect.FactFile, Path: `C:\Windows\System32\drivers\srv.sys`},
-	{Kind: detect.FactFile, Path: `C:\Windows\System32\win32k.sys`, SHA256: true},
+var smallBatch = []facts.Request{
+	{Kind: facts.FactRegKey, Key: `HKLM\SOFTWARE\Microsoft\Updates\Windows 7\SP2\KB958644`},
+	{Kind: facts.FactRegValue, Key: `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`, Name: "CurrentBuildNumber"},
+	{Kind: facts.FactRegValue, Key: `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\ProductOptions`, Name: ""},
+	{Kind: facts.FactFile, Path: `C:\Windows\System32\drivers\srv.sys`},
+	{Kind: facts.FactFile, Path: `C:\Windows\System32\win32k.sys`, SHA256: true},
 }
 
 func TestCollectorGolden(t *testing.T) {
@@ -98,12 +98,12 @@ var hostilePaths = []string{
 // data: they never appear in the script, and the data block decodes back
 // to exactly the requests sent.
 func TestHostilePathsAreData(t *testing.T) {
-	var reqs []detect.Request
+	var reqs []facts.Request
 	for _, p := range hostilePaths {
 		reqs = append(reqs,
-			detect.Request{Kind: detect.FactFile, Path: p, SHA256: true},
-			detect.Request{Kind: detect.FactRegValue, Key: `HKLM\SOFTWARE\` + strings.ReplaceAll(p, `C:\`, ""), Name: p},
-			detect.Request{Kind: detect.FactRegKey, Key: `HKLM\` + strings.ReplaceAll(p, `C:\`, "")},
+			facts.Request{Kind: facts.FactFile, Path: p, SHA256: true},
+			facts.Request{Kind: facts.FactRegValue, Key: `HKLM\SOFTWARE\` + strings.ReplaceAll(p, `C:\`, ""), Name: p},
+			facts.Request{Kind: facts.FactRegKey, Key: `HKLM\` + strings.ReplaceAll(p, `C:\`, "")},
 		)
 	}
 	data, sent, _ := EncodeRequests(reqs)
@@ -130,12 +130,12 @@ func TestHostilePathsAreData(t *testing.T) {
 }
 
 func TestEncodeRequestsLocalErrors(t *testing.T) {
-	reqs := []detect.Request{
-		{Kind: detect.FactRegKey, Key: `HKCU\Software`}, // HKCU is the WinRM user's, never meant
-		{Kind: detect.FactFile, Path: ""},
-		{Kind: detect.FactRegKey, Key: `HKLM`},
+	reqs := []facts.Request{
+		{Kind: facts.FactRegKey, Key: `HKCU\Software`}, // HKCU is the WinRM user's, never meant
+		{Kind: facts.FactFile, Path: ""},
+		{Kind: facts.FactRegKey, Key: `HKLM`},
 		{Kind: 99},
-		{Kind: detect.FactRegValue, Key: `HKLMX\Software`, Name: "x"},
+		{Kind: facts.FactRegValue, Key: `HKLMX\Software`, Name: "x"},
 	}
 	data, sent, local := EncodeRequests(reqs)
 	if !reflect.DeepEqual(sent, []int{2}) {

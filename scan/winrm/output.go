@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/facts"
 )
 
 // DefaultMaxOutput bounds the collector's stdout. A fully answered batch of
@@ -40,7 +40,7 @@ func badOutput(format string, a ...any) error {
 // (in the order they were sent). It is strict: the header, one line per
 // request in order, and the trailer must all be there, every field must be
 // well formed and fit its bounds. max <= 0 means DefaultMaxOutput.
-func ParseOutput(out []byte, reqs []detect.Request, max int) ([]detect.Answer, error) {
+func ParseOutput(out []byte, reqs []facts.Request, max int) ([]facts.Answer, error) {
 	if max <= 0 {
 		max = DefaultMaxOutput
 	}
@@ -75,7 +75,7 @@ func ParseOutput(out []byte, reqs []detect.Request, max int) ([]detect.Answer, e
 	if want := "PSCAN-END " + strconv.Itoa(n); lines[n+1] != want {
 		return nil, badOutput("last line %q, want %q", clip(lines[n+1]), want)
 	}
-	answers := make([]detect.Answer, n)
+	answers := make([]facts.Answer, n)
 	for i := 0; i < n; i++ {
 		a, err := parseAnswer(lines[i+1], i, reqs[i])
 		if err != nil {
@@ -93,90 +93,90 @@ func max0(n int) int {
 	return n
 }
 
-func parseAnswer(line string, i int, req detect.Request) (detect.Answer, error) {
+func parseAnswer(line string, i int, req facts.Request) (facts.Answer, error) {
 	f := strings.Split(line, " ")
 	if f[0] != strconv.Itoa(i) {
-		return detect.Answer{}, fmt.Errorf("line %q does not start with index %d", clip(line), i)
+		return facts.Answer{}, fmt.Errorf("line %q does not start with index %d", clip(line), i)
 	}
 	if len(f) < 2 {
-		return detect.Answer{}, fmt.Errorf("line %q has no status", clip(line))
+		return facts.Answer{}, fmt.Errorf("line %q has no status", clip(line))
 	}
 	status, rest := f[1], f[2:]
 	switch status {
 	case "nf":
 		if len(rest) != 0 {
-			return detect.Answer{}, errors.New("extra fields after nf")
+			return facts.Answer{}, errors.New("extra fields after nf")
 		}
-		return detect.Answer{Found: false}, nil
+		return facts.Answer{Found: false}, nil
 	case "err", "denied":
 		if len(rest) != 1 {
-			return detect.Answer{}, fmt.Errorf("%s needs exactly one message field", status)
+			return facts.Answer{}, fmt.Errorf("%s needs exactly one message field", status)
 		}
 		msg, err := decodeStr(rest[0], maxFieldStr)
 		if err != nil {
-			return detect.Answer{}, fmt.Errorf("message: %w", err)
+			return facts.Answer{}, fmt.Errorf("message: %w", err)
 		}
 		msg = clip(msg)
 		if msg == "" {
 			msg = "no message"
 		}
 		if status == "denied" {
-			return detect.Answer{Err: fmt.Errorf("%w: %s: %s", detect.ErrAccessDenied, describe(req), msg)}, nil
+			return facts.Answer{Err: fmt.Errorf("%w: %s: %s", facts.ErrAccessDenied, describe(req), msg)}, nil
 		}
-		return detect.Answer{Err: fmt.Errorf("%w: %s: %s", ErrHostFact, describe(req), msg)}, nil
+		return facts.Answer{Err: fmt.Errorf("%w: %s: %s", ErrHostFact, describe(req), msg)}, nil
 	case "ok":
 	default:
-		return detect.Answer{}, fmt.Errorf("unknown status %q", clip(status))
+		return facts.Answer{}, fmt.Errorf("unknown status %q", clip(status))
 	}
 	switch req.Kind {
-	case detect.FactRegKey:
+	case facts.FactRegKey:
 		if len(rest) != 0 {
-			return detect.Answer{}, errors.New("key answer with extra fields")
+			return facts.Answer{}, errors.New("key answer with extra fields")
 		}
-		return detect.Answer{Found: true}, nil
-	case detect.FactRegValue:
+		return facts.Answer{Found: true}, nil
+	case facts.FactRegValue:
 		if len(rest) != 2 {
-			return detect.Answer{}, errors.New("value answer needs type and data")
+			return facts.Answer{}, errors.New("value answer needs type and data")
 		}
 		t, err := strconv.ParseUint(rest[0], 10, 32)
 		if err != nil {
-			return detect.Answer{}, fmt.Errorf("value type %q: not a number", clip(rest[0]))
+			return facts.Answer{}, fmt.Errorf("value type %q: not a number", clip(rest[0]))
 		}
 		data, err := decodeBytes(rest[1], maxRegData)
 		if err != nil {
-			return detect.Answer{}, fmt.Errorf("value data: %w", err)
+			return facts.Answer{}, fmt.Errorf("value data: %w", err)
 		}
-		return detect.Answer{Found: true, Value: detect.RegValue{Type: detect.ValueType(t), Data: data}}, nil
-	case detect.FactFile:
+		return facts.Answer{Found: true, Value: facts.RegValue{Type: facts.ValueType(t), Data: data}}, nil
+	case facts.FactFile:
 		if len(rest) != 4 {
-			return detect.Answer{}, errors.New("file answer needs size, version, string version and hash")
+			return facts.Answer{}, errors.New("file answer needs size, version, string version and hash")
 		}
 		size, err := strconv.ParseInt(rest[0], 10, 64)
 		if err != nil || size < 0 || rest[0] != strconv.FormatInt(size, 10) {
-			return detect.Answer{}, fmt.Errorf("file size %q is not a non-negative integer", clip(rest[0]))
+			return facts.Answer{}, fmt.Errorf("file size %q is not a non-negative integer", clip(rest[0]))
 		}
-		var fi detect.FileInfo
+		var fi facts.FileInfo
 		fi.Size = size
 		if rest[1] != "-" {
 			if err := checkFileVersion(rest[1]); err != nil {
-				return detect.Answer{}, err
+				return facts.Answer{}, err
 			}
 			fi.Version = rest[1]
 		}
 		if fi.StringVersion, err = decodeStr(rest[2], maxFieldStr); err != nil {
-			return detect.Answer{}, fmt.Errorf("string version: %w", err)
+			return facts.Answer{}, fmt.Errorf("string version: %w", err)
 		}
 		switch {
 		case req.SHA256 && !isSHA256Hex(rest[3]):
-			return detect.Answer{}, fmt.Errorf("SHA-256 %q is not 64 lower-case hex digits", clip(rest[3]))
+			return facts.Answer{}, fmt.Errorf("SHA-256 %q is not 64 lower-case hex digits", clip(rest[3]))
 		case !req.SHA256 && rest[3] != "-":
-			return detect.Answer{}, errors.New("a hash nobody asked for")
+			return facts.Answer{}, errors.New("a hash nobody asked for")
 		case req.SHA256:
 			fi.SHA256 = rest[3]
 		}
-		return detect.Answer{Found: true, File: fi}, nil
+		return facts.Answer{Found: true, File: fi}, nil
 	}
-	return detect.Answer{}, fmt.Errorf("answer for an unsupported request kind %d", req.Kind)
+	return facts.Answer{}, fmt.Errorf("answer for an unsupported request kind %d", req.Kind)
 }
 
 // checkFileVersion accepts exactly four dotted 16-bit decimal parts, the
@@ -234,13 +234,13 @@ func decodeStr(t string, max int) (string, error) {
 }
 
 // describe names a request in per-fact error messages.
-func describe(r detect.Request) string {
+func describe(r facts.Request) string {
 	switch r.Kind {
-	case detect.FactRegValue:
+	case facts.FactRegValue:
 		return fmt.Sprintf("registry value %s\\%s", r.Key, r.Name)
-	case detect.FactRegKey:
+	case facts.FactRegKey:
 		return "registry key " + r.Key
-	case detect.FactFile:
+	case facts.FactFile:
 		return "file " + r.Path
 	}
 	return r.Kind.String()
@@ -249,11 +249,11 @@ func describe(r detect.Request) string {
 // EncodeOutput writes what the collector prints for the given answers. It
 // is the Go twin of the PowerShell script's output half, used by the test
 // server (scan/winrm/winrmtest) to answer as a Windows host would.
-func EncodeOutput(reqs []detect.Request, answers []detect.Answer) []byte {
+func EncodeOutput(reqs []facts.Request, answers []facts.Answer) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "PSCAN-OUT 1 %d\r\n", len(reqs))
 	for i, r := range reqs {
-		var a detect.Answer
+		var a facts.Answer
 		if i < len(answers) {
 			a = answers[i]
 		}
@@ -263,10 +263,10 @@ func EncodeOutput(reqs []detect.Request, answers []detect.Answer) []byte {
 	return b.Bytes()
 }
 
-func encodeAnswer(r detect.Request, a detect.Answer) string {
+func encodeAnswer(r facts.Request, a facts.Answer) string {
 	if a.Err != nil {
 		status := "err"
-		if errors.Is(a.Err, detect.ErrAccessDenied) {
+		if errors.Is(a.Err, facts.ErrAccessDenied) {
 			status = "denied"
 		}
 		return status + " " + tokBytes([]byte(a.Err.Error()))
@@ -275,11 +275,11 @@ func encodeAnswer(r detect.Request, a detect.Answer) string {
 		return "nf"
 	}
 	switch r.Kind {
-	case detect.FactRegKey:
+	case facts.FactRegKey:
 		return "ok"
-	case detect.FactRegValue:
+	case facts.FactRegValue:
 		return fmt.Sprintf("ok %d %s", a.Value.Type, tokBytes(a.Value.Data))
-	case detect.FactFile:
+	case facts.FactFile:
 		v := a.File.Version
 		if v == "" {
 			v = "-"

@@ -8,15 +8,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/facts"
 )
 
-var outReqs = []detect.Request{
-	{Kind: detect.FactRegKey, Key: `HKLM\SOFTWARE\A`},
-	{Kind: detect.FactRegValue, Key: `HKLM\SOFTWARE\A`, Name: "V"},
-	{Kind: detect.FactFile, Path: `C:\Windows\x.dll`},
-	{Kind: detect.FactFile, Path: `C:\Windows\y.dll`, SHA256: true},
-	{Kind: detect.FactRegValue, Key: `HKLM\SOFTWARE\B`, Name: "W"},
+var outReqs = []facts.Request{
+	{Kind: facts.FactRegKey, Key: `HKLM\SOFTWARE\A`},
+	{Kind: facts.FactRegValue, Key: `HKLM\SOFTWARE\A`, Name: "V"},
+	{Kind: facts.FactFile, Path: `C:\Windows\x.dll`},
+	{Kind: facts.FactFile, Path: `C:\Windows\y.dll`, SHA256: true},
+	{Kind: facts.FactRegValue, Key: `HKLM\SOFTWARE\B`, Name: "W"},
 }
 
 const sha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
@@ -45,16 +45,16 @@ func TestParseOutputGood(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(withBOM[:4], got[:4]) {
 		t.Errorf("output with a UTF-8 BOM: %v", err)
 	}
-	want := []detect.Answer{
+	want := []facts.Answer{
 		{Found: true},
-		{Found: true, Value: detect.RegValue{Type: detect.RegDWORD, Data: []byte{1, 0, 0, 0}}},
-		{Found: true, File: detect.FileInfo{Size: 12345, Version: "6.1.7601.23689", StringVersion: "6.1.7601.23689 (win7sp1_ldr.170209-0600)"}},
-		{Found: true, File: detect.FileInfo{Size: 0, SHA256: sha}},
+		{Found: true, Value: facts.RegValue{Type: facts.RegDWORD, Data: []byte{1, 0, 0, 0}}},
+		{Found: true, File: facts.FileInfo{Size: 12345, Version: "6.1.7601.23689", StringVersion: "6.1.7601.23689 (win7sp1_ldr.170209-0600)"}},
+		{Found: true, File: facts.FileInfo{Size: 0, SHA256: sha}},
 	}
 	if !reflect.DeepEqual(got[:4], want) {
 		t.Errorf("got %+v\nwant %+v", got[:4], want)
 	}
-	if !errors.Is(got[4].Err, detect.ErrAccessDenied) || !strings.Contains(got[4].Err.Error(), `HKLM\SOFTWARE\B\W`) {
+	if !errors.Is(got[4].Err, facts.ErrAccessDenied) || !strings.Contains(got[4].Err.Error(), `HKLM\SOFTWARE\B\W`) {
 		t.Errorf("denied answer: %v", got[4].Err)
 	}
 }
@@ -87,12 +87,12 @@ func TestParseOutputPerFact(t *testing.T) {
 }
 
 func TestParseOutputRejects(t *testing.T) {
-	one := []detect.Request{outReqs[3]} // file with SHA-256
-	val := []detect.Request{outReqs[1]}
-	key := []detect.Request{outReqs[0]}
+	one := []facts.Request{outReqs[3]} // file with SHA-256
+	val := []facts.Request{outReqs[1]}
+	key := []facts.Request{outReqs[0]}
 	tests := []struct {
 		name string
-		reqs []detect.Request
+		reqs []facts.Request
 		out  []byte
 		max  int
 		msg  string
@@ -110,7 +110,7 @@ func TestParseOutputRejects(t *testing.T) {
 		{"too big", one, outputOf("PSCAN-OUT 1 1", "0 nf", "PSCAN-END 1"), 10, "limit"},
 		{"missing hash", one, outputOf("PSCAN-OUT 1 1", "0 ok 1 1.2.3.4 - -", "PSCAN-END 1"), 0, "SHA-256"},
 		{"upper hash", one, outputOf("PSCAN-OUT 1 1", "0 ok 1 1.2.3.4 - "+strings.ToUpper(sha), "PSCAN-END 1"), 0, "SHA-256"},
-		{"unasked hash", []detect.Request{outReqs[2]}, outputOf("PSCAN-OUT 1 1", "0 ok 1 1.2.3.4 - "+sha, "PSCAN-END 1"), 0, "nobody asked"},
+		{"unasked hash", []facts.Request{outReqs[2]}, outputOf("PSCAN-OUT 1 1", "0 ok 1 1.2.3.4 - "+sha, "PSCAN-END 1"), 0, "nobody asked"},
 		{"negative size", one, outputOf("PSCAN-OUT 1 1", "0 ok -1 1.2.3.4 - "+sha, "PSCAN-END 1"), 0, "size"},
 		{"version 3 parts", one, outputOf("PSCAN-OUT 1 1", "0 ok 1 1.2.3 - "+sha, "PSCAN-END 1"), 0, "four parts"},
 		{"version overflow", one, outputOf("PSCAN-OUT 1 1", "0 ok 1 1.2.3.65536 - "+sha, "PSCAN-END 1"), 0, "16-bit"},
@@ -138,12 +138,12 @@ func TestParseOutputRejects(t *testing.T) {
 // TestEncodeParseRoundTrip checks the Go twin of the script's output half
 // (used by the test server) against the parser.
 func TestEncodeParseRoundTrip(t *testing.T) {
-	answers := []detect.Answer{
+	answers := []facts.Answer{
 		{Found: true},
-		{Found: true, Value: detect.RegValue{Type: detect.RegSZ, Data: []byte{'6', 0, '.', 0, '1', 0, 0, 0}}},
-		{Found: true, File: detect.FileInfo{Size: 7, Version: "1.2.3.4", StringVersion: "1.2.3.4 (x)"}},
+		{Found: true, Value: facts.RegValue{Type: facts.RegSZ, Data: []byte{'6', 0, '.', 0, '1', 0, 0, 0}}},
+		{Found: true, File: facts.FileInfo{Size: 7, Version: "1.2.3.4", StringVersion: "1.2.3.4 (x)"}},
 		{Found: false},
-		{Err: fmt.Errorf("wrapped: %w", detect.ErrAccessDenied)},
+		{Err: fmt.Errorf("wrapped: %w", facts.ErrAccessDenied)},
 	}
 	got, err := ParseOutput(EncodeOutput(outReqs, answers), outReqs, 0)
 	if err != nil {
@@ -152,13 +152,13 @@ func TestEncodeParseRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got[:4], answers[:4]) {
 		t.Errorf("round trip: got %+v\nwant %+v", got[:4], answers[:4])
 	}
-	if !errors.Is(got[4].Err, detect.ErrAccessDenied) {
+	if !errors.Is(got[4].Err, facts.ErrAccessDenied) {
 		t.Errorf("access denied lost: %v", got[4].Err)
 	}
 }
 
 func FuzzParseOutput(f *testing.F) {
-	f.Add(EncodeOutput(outReqs, []detect.Answer{{Found: true}, {Found: true, Value: detect.RegValue{Type: 4, Data: []byte{1, 0, 0, 0}}}, {Found: true, File: detect.FileInfo{Size: 1, Version: "1.2.3.4"}}, {Found: true, File: detect.FileInfo{SHA256: sha}}, {Err: errors.New("x")}}))
+	f.Add(EncodeOutput(outReqs, []facts.Answer{{Found: true}, {Found: true, Value: facts.RegValue{Type: 4, Data: []byte{1, 0, 0, 0}}}, {Found: true, File: facts.FileInfo{Size: 1, Version: "1.2.3.4"}}, {Found: true, File: facts.FileInfo{SHA256: sha}}, {Err: errors.New("x")}}))
 	f.Add(outputOf("PSCAN-OUT 1 5", "0 nf", "1 nf", "2 nf", "3 nf", "4 nf", "PSCAN-END 5"))
 	f.Add([]byte("PSCAN-BADINPUT"))
 	f.Add([]byte{})

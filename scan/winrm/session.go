@@ -23,7 +23,7 @@ import (
 	"github.com/masterzen/winrm"
 	"github.com/masterzen/winrm/soap"
 
-	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/facts"
 	"github.com/patchscan/patchscan/scan/transport"
 )
 
@@ -297,7 +297,7 @@ func (s *session) deleteShell(parent context.Context) error {
 
 // Facts sends the batch as one command and parses its output. A host-level
 // failure deletes the shell immediately and sticks: later calls return it.
-func (s *session) Facts(ctx context.Context, reqs []detect.Request) ([]detect.Answer, error) {
+func (s *session) Facts(ctx context.Context, reqs []facts.Request) ([]facts.Answer, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.err != nil {
@@ -307,7 +307,7 @@ func (s *session) Facts(ctx context.Context, reqs []detect.Request) ([]detect.An
 	if len(sent) == 0 {
 		return answers, nil
 	}
-	sentReqs := make([]detect.Request, len(sent))
+	sentReqs := make([]facts.Request, len(sent))
 	for i, j := range sent {
 		sentReqs[i] = reqs[j]
 	}
@@ -324,7 +324,7 @@ func (s *session) Facts(ctx context.Context, reqs []detect.Request) ([]detect.An
 	return answers, nil
 }
 
-func (s *session) collect(ctx context.Context, stdin []byte, reqs []detect.Request) ([]detect.Answer, error) {
+func (s *session) collect(ctx context.Context, stdin []byte, reqs []facts.Request) ([]facts.Answer, error) {
 	resp, err := s.post(ctx, newCommandRequest(s.url, s.shellID, CommandLine(), s.params), "run collector")
 	if err != nil {
 		return nil, err

@@ -14,7 +14,7 @@ import (
 	//lint:ignore SA1019 NTLM is defined on MD4; this is protocol compatibility, not security.
 	"golang.org/x/crypto/md4"
 
-	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/facts"
 	"github.com/patchscan/patchscan/scan/transport"
 	"github.com/patchscan/patchscan/scan/winrm"
 	"github.com/patchscan/patchscan/scan/winrm/winrmtest"
@@ -35,28 +35,28 @@ const hostilePath = "C:\\it's $(calc) `n\r\n\"x\"\\日本.dll"
 // fixtureHost is a small host with one of each kind of answer.
 func fixtureHost() *winrmtest.MapHost {
 	return winrmtest.NewMapHost().
-		SetValue(`HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`, "CurrentVersion", detect.RegSZ, utf16z("6.1")).
-		SetValue(`HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`, "UBR", detect.RegDWORD, []byte{0x39, 0x05, 0, 0}).
+		SetValue(`HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`, "CurrentVersion", facts.RegSZ, utf16z("6.1")).
+		SetValue(`HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`, "UBR", facts.RegDWORD, []byte{0x39, 0x05, 0, 0}).
 		AddKey(`HKLM\SOFTWARE\Microsoft\Updates\Windows 7\SP2\KB958644`).
-		SetFile(`C:\Windows\System32\drivers\srv.sys`, detect.FileInfo{Size: 4096, Version: "6.1.7601.23689", StringVersion: "6.1.7601.23689 (win7sp1_ldr.170209-0600)", SHA256: strings.Repeat("ab", 32)}).
-		SetFile(hostilePath, detect.FileInfo{Size: 1, Version: "1.0.0.1"}).
+		SetFile(`C:\Windows\System32\drivers\srv.sys`, facts.FileInfo{Size: 4096, Version: "6.1.7601.23689", StringVersion: "6.1.7601.23689 (win7sp1_ldr.170209-0600)", SHA256: strings.Repeat("ab", 32)}).
+		SetFile(hostilePath, facts.FileInfo{Size: 1, Version: "1.0.0.1"}).
 		SetError(`C:\Windows\System32\locked.dll`, errors.New("The process cannot access the file because it is being used by another process.")).
-		SetError(`HKLM\SECURITY\Policy`, detect.ErrAccessDenied)
+		SetError(`HKLM\SECURITY\Policy`, facts.ErrAccessDenied)
 }
 
-var batch = []detect.Request{
-	{Kind: detect.FactRegValue, Key: `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`, Name: "CurrentVersion"},
-	{Kind: detect.FactRegValue, Key: `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`, Name: "UBR"},
-	{Kind: detect.FactRegValue, Key: `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`, Name: "CSDVersion"},
-	{Kind: detect.FactRegKey, Key: `HKLM\SOFTWARE\Microsoft\Updates\Windows 7\SP2\KB958644`},
-	{Kind: detect.FactRegKey, Key: `HKLM\SOFTWARE\Microsoft\Updates\Windows 7\SP2\KB000000`},
-	{Kind: detect.FactFile, Path: `C:\Windows\System32\drivers\srv.sys`, SHA256: true},
-	{Kind: detect.FactFile, Path: `C:\Windows\System32\drivers\srv.sys`},
-	{Kind: detect.FactFile, Path: `C:\Windows\System32\missing.dll`},
-	{Kind: detect.FactFile, Path: `C:\Windows\System32\locked.dll`},
-	{Kind: detect.FactRegKey, Key: `HKLM\SECURITY\Policy`},
-	{Kind: detect.FactFile, Path: hostilePath},
-	{Kind: detect.FactRegKey, Key: `HKCU\Software`}, // refused locally: not a machine hive
+var batch = []facts.Request{
+	{Kind: facts.FactRegValue, Key: `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`, Name: "CurrentVersion"},
+	{Kind: facts.FactRegValue, Key: `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`, Name: "UBR"},
+	{Kind: facts.FactRegValue, Key: `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`, Name: "CSDVersion"},
+	{Kind: facts.FactRegKey, Key: `HKLM\SOFTWARE\Microsoft\Updates\Windows 7\SP2\KB958644`},
+	{Kind: facts.FactRegKey, Key: `HKLM\SOFTWARE\Microsoft\Updates\Windows 7\SP2\KB000000`},
+	{Kind: facts.FactFile, Path: `C:\Windows\System32\drivers\srv.sys`, SHA256: true},
+	{Kind: facts.FactFile, Path: `C:\Windows\System32\drivers\srv.sys`},
+	{Kind: facts.FactFile, Path: `C:\Windows\System32\missing.dll`},
+	{Kind: facts.FactFile, Path: `C:\Windows\System32\locked.dll`},
+	{Kind: facts.FactRegKey, Key: `HKLM\SECURITY\Policy`},
+	{Kind: facts.FactFile, Path: hostilePath},
+	{Kind: facts.FactRegKey, Key: `HKCU\Software`}, // refused locally: not a machine hive
 }
 
 func start(t *testing.T, o winrmtest.Options) *winrmtest.Server {
@@ -172,7 +172,7 @@ func TestFactsEqualFixture(t *testing.T) {
 	}
 }
 
-func compareAnswers(t *testing.T, reqs []detect.Request, got, want []detect.Answer) {
+func compareAnswers(t *testing.T, reqs []facts.Request, got, want []facts.Answer) {
 	t.Helper()
 	if len(got) != len(reqs) {
 		t.Fatalf("%d answers for %d requests", len(got), len(reqs))
@@ -188,7 +188,7 @@ func compareAnswers(t *testing.T, reqs []detect.Request, got, want []detect.Answ
 		if (g.Err == nil) != (w.Err == nil) || g.Found != w.Found || !reflect.DeepEqual(g.Value, w.Value) || g.File != w.File {
 			t.Errorf("request %d (%+v):\n got %+v\nwant %+v", i, reqs[i], g, w)
 		}
-		if errors.Is(w.Err, detect.ErrAccessDenied) != errors.Is(g.Err, detect.ErrAccessDenied) {
+		if errors.Is(w.Err, facts.ErrAccessDenied) != errors.Is(g.Err, facts.ErrAccessDenied) {
 			t.Errorf("request %d: access denied lost: %v", i, g.Err)
 		}
 	}
@@ -335,13 +335,13 @@ func TestCancelDeletesShell(t *testing.T) {
 
 func TestManyRequestsOneCommand(t *testing.T) {
 	host := winrmtest.NewMapHost()
-	var reqs []detect.Request
+	var reqs []facts.Request
 	for i := range 3000 {
 		p := `C:\Windows\System32\f` + strconv.Itoa(i) + `.dll`
 		if i%2 == 0 {
-			host.SetFile(p, detect.FileInfo{Size: int64(i), Version: "6.1.7601." + strconv.Itoa(i)})
+			host.SetFile(p, facts.FileInfo{Size: int64(i), Version: "6.1.7601." + strconv.Itoa(i)})
 		}
-		reqs = append(reqs, detect.Request{Kind: detect.FactFile, Path: p})
+		reqs = append(reqs, facts.Request{Kind: facts.FactFile, Path: p})
 	}
 	srv := start(t, winrmtest.Options{Host: host, ChunkSize: 64 << 10})
 	sess, err := winrm.NewOpener(httpCfg(srv)).Open(context.Background(), endpoint(srv), options(goodCreds))

@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"unicode/utf16"
 
-	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/detect/memhost"
+	"github.com/patchscan/patchscan/facts"
 	"github.com/patchscan/patchscan/internal/lab"
 	"github.com/patchscan/patchscan/internal/pe"
 )
@@ -50,7 +50,7 @@ func LabHost(spec lab.HostSpec) (*memhost.Host, error) {
 			return nil, fmt.Errorf("%s: %w", f.Src, err)
 		}
 		sum := sha256.Sum256(data)
-		fi := detect.FileInfo{Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
+		fi := facts.FileInfo{Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
 		if info.HasVersion {
 			fi.Version, fi.StringVersion = info.FileVersion, info.StringFileVersion
 		}
@@ -59,10 +59,10 @@ func LabHost(spec lab.HostSpec) (*memhost.Host, error) {
 	return h, nil
 }
 
-func regSZ(s string) detect.RegValue {
+func regSZ(s string) facts.RegValue {
 	var b []byte
 	for _, c := range utf16.Encode([]rune(s)) {
 		b = append(b, byte(c), byte(c>>8))
 	}
-	return detect.RegValue{Type: detect.RegSZ, Data: append(b, 0, 0)}
+	return facts.RegValue{Type: facts.RegSZ, Data: append(b, 0, 0)}
 }

@@ -4,22 +4,22 @@ import (
 	"context"
 	"strings"
 
-	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/facts"
 )
 
-// MapHost is a small in-memory detect.Host for tests that do not need the
+// MapHost is a small in-memory facts.Host for tests that do not need the
 // lab fixtures. Lookups are case-insensitive, as on Windows. A key exists
 // when it was added with AddKey or holds a value (its parents exist too).
 type MapHost struct {
 	keys   map[string]bool
-	values map[string]detect.RegValue
-	files  map[string]detect.FileInfo
+	values map[string]facts.RegValue
+	files  map[string]facts.FileInfo
 	errs   map[string]error
 }
 
 // NewMapHost returns an empty host.
 func NewMapHost() *MapHost {
-	return &MapHost{keys: map[string]bool{}, values: map[string]detect.RegValue{}, files: map[string]detect.FileInfo{}, errs: map[string]error{}}
+	return &MapHost{keys: map[string]bool{}, values: map[string]facts.RegValue{}, files: map[string]facts.FileInfo{}, errs: map[string]error{}}
 }
 
 func norm(s string) string { return strings.ToLower(strings.Trim(s, `\`)) }
@@ -40,14 +40,14 @@ func (h *MapHost) AddKey(key string) *MapHost {
 }
 
 // SetValue stores a value (raw data as the registry holds it).
-func (h *MapHost) SetValue(key, name string, t detect.ValueType, data []byte) *MapHost {
+func (h *MapHost) SetValue(key, name string, t facts.ValueType, data []byte) *MapHost {
 	h.AddKey(key)
-	h.values[valueID(key, name)] = detect.RegValue{Type: t, Data: data}
+	h.values[valueID(key, name)] = facts.RegValue{Type: t, Data: data}
 	return h
 }
 
 // SetFile stores a file.
-func (h *MapHost) SetFile(path string, fi detect.FileInfo) *MapHost {
+func (h *MapHost) SetFile(path string, fi facts.FileInfo) *MapHost {
 	h.files[norm(path)] = fi
 	return h
 }
@@ -59,28 +59,28 @@ func (h *MapHost) SetError(id string, err error) *MapHost {
 	return h
 }
 
-// Facts implements detect.Host.
-func (h *MapHost) Facts(ctx context.Context, reqs []detect.Request) ([]detect.Answer, error) {
+// Facts implements facts.Host.
+func (h *MapHost) Facts(ctx context.Context, reqs []facts.Request) ([]facts.Answer, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	out := make([]detect.Answer, len(reqs))
+	out := make([]facts.Answer, len(reqs))
 	for i, r := range reqs {
 		switch r.Kind {
-		case detect.FactRegKey:
+		case facts.FactRegKey:
 			if err := h.errs[norm(r.Key)]; err != nil {
 				out[i].Err = err
 				continue
 			}
 			out[i].Found = h.keys[norm(r.Key)]
-		case detect.FactRegValue:
+		case facts.FactRegValue:
 			if err := h.errs[norm(r.Key+`\`+r.Name)]; err != nil {
 				out[i].Err = err
 				continue
 			}
 			v, ok := h.values[valueID(r.Key, r.Name)]
 			out[i].Found, out[i].Value = ok, v
-		case detect.FactFile:
+		case facts.FactFile:
 			if err := h.errs[norm(r.Path)]; err != nil {
 				out[i].Err = err
 				continue

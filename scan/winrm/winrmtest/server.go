@@ -2,7 +2,7 @@
 // remote shell exchanges (Create, Command, Send, Receive, Signal, Delete)
 // with the SOAP shapes of [MS-WSMV] and what masterzen/winrm expects,
 // authenticates with NTLMv2 (verified against a known password) or Basic,
-// and answers patchscan's collector from a fixture detect.Host, as the
+// and answers patchscan's collector from a fixture facts.Host, as the
 // PowerShell collector would on a Windows host. Faults (refused login,
 // HTTP 500, slow answers, truncated/huge/garbage output) are injectable,
 // and shells are counted so tests can assert that none leak.
@@ -35,7 +35,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/facts"
 	"github.com/patchscan/patchscan/scan/winrm"
 )
 
@@ -74,7 +74,7 @@ type Options struct {
 	Auth    Auth // 0 means AuthNTLM
 	TLS     bool
 	// Host answers the collector's requests.
-	Host  detect.Host
+	Host  facts.Host
 	Fault Fault
 	// Delay is how long FaultSlow holds each Receive.
 	Delay time.Duration
@@ -99,7 +99,7 @@ type Stats struct {
 	Commands      int
 	Signals       int
 	// Batches are the request batches the collector was asked, in order.
-	Batches [][]detect.Request
+	Batches [][]facts.Request
 }
 
 // Server is a running test server.
@@ -204,7 +204,7 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.stats
-	st.Batches = append([][]detect.Request(nil), s.stats.Batches...)
+	st.Batches = append([][]facts.Request(nil), s.stats.Batches...)
 	return st
 }
 

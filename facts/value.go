@@ -1,4 +1,4 @@
-package detect
+package facts
 
 import (
 	"encoding/binary"
@@ -147,7 +147,7 @@ func parseDecimal(s string) (uint64, bool) {
 
 // Text is the value as one string for comparisons: strings decoded,
 // numbers in decimal, binary in lower-case hex, REG_MULTI_SZ joined with
-// "\n" (rules on multi-strings test each element instead; see texts).
+// "\n" (rules on multi-strings test each element instead; see Texts).
 // A DWORD/QWORD of the wrong length renders as its hex bytes, so it never
 // compares equal to a number.
 func (v RegValue) Text() string {
@@ -169,10 +169,10 @@ func (v RegValue) Text() string {
 // header per two bytes of data. Real lists are far shorter.
 const maxMultiSZ = 4096
 
-// texts is what string operators (equals, matches, version-*) test: the
+// Texts is what string operators (equals, matches, version-*) test: the
 // first maxMultiSZ elements of a REG_MULTI_SZ (the rule holds when one
 // element matches), else the one Text.
-func (v RegValue) texts() []string {
+func (v RegValue) Texts() []string {
 	if v.Type != RegMultiSZ {
 		return []string{v.Text()}
 	}
@@ -185,45 +185,4 @@ func (v RegValue) texts() []string {
 		parts = parts[:maxMultiSZ] // the last part holds the unsplit rest
 	}
 	return parts
-}
-
-// maxShown bounds a host-provided string quoted in a reason or a check, so
-// a huge value can't bloat every report that mentions it.
-const maxShown = 256
-
-// Display is Text made safe for reports: valid UTF-8, control characters
-// replaced, at most maxShown runes (then "...").
-func (v RegValue) Display() string { return clean(v.Text()) }
-
-// clean makes a host-provided string safe to quote in a report: invalid
-// UTF-8 and control characters become U+FFFD, and it is truncated to
-// maxShown runes.
-func clean(s string) string {
-	if len(s) <= maxShown && isPlain(s) {
-		return s
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		if n == maxShown {
-			b.WriteString("...")
-			break
-		}
-		if r == utf8.RuneError || r < 0x20 || r == 0x7f {
-			r = utf8.RuneError
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return b.String()
-}
-
-func isPlain(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c >= 0x7f {
-			return false
-		}
-	}
-	return true
 }

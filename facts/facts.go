@@ -1,4 +1,9 @@
-package detect
+// Package facts holds what a scan learns from a host: the fact requests the
+// engine sends, the answers transports give (registry values, file
+// versions), and the fact errors. It imports nothing of patchscan's, so every
+// transport (SMB, WinRM, an offline image) can implement Host without
+// depending on the catalog or the engine.
+package facts
 
 import (
 	"context"
