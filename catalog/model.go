@@ -17,12 +17,21 @@ type Catalog struct {
 	Source         string // file name or "<embedded>", for messages
 	DataVersion    string
 	LastDataUpdate string
+	// FormatVersion is the BulletinDatastore's FormatVersion: 2 when the
+	// catalog uses any format-v2 item (FixedBuild, Cumulative, Alternatives,
+	// ReleaseDate, SubType, Note, Vulnerabilities); 0 or 1 = the original
+	// format. See /work/coord/catalog-v2.md and docs/catalog-format.md.
+	FormatVersion int
 
 	ProductFamilies []ProductFamily
 	ServicePacks    []ServicePack
 	Severities      []Severity
 	Products        []Product
 	Bulletins       []Bulletin
+	// Vulnerabilities describes CVEs once each (format v2). Patches refer to
+	// them by CVEID; a CVE a patch lists but this table lacks is allowed
+	// (its severity is then the patch's).
+	Vulnerabilities []Vulnerability
 
 	// Warnings collected while loading (unknown elements/attributes, once
 	// each). They never make a catalog invalid.
@@ -115,6 +124,15 @@ type Rule struct {
 	Line    int             // line in the catalog source, for messages
 }
 
+// Vulnerability is one CVE (format v2, mssecure-style normalised table).
+type Vulnerability struct {
+	CVE        string // "CVE-2026-21510"
+	Title      string
+	SeverityID int    // MSSeverityID; 0 = not given
+	Exploited  bool   // exploited in the wild when the data was written
+	Published  string // YYYY-MM-DD; "" = not given
+}
+
 // Bulletin is a security bulletin with its patches.
 type Bulletin struct {
 	ID         string // BulletinID, e.g. MS17-010 or CVE-2019-0708
@@ -140,6 +158,30 @@ type Patch struct {
 	FileChecks   []FileCheck
 	SupersededBy []Supersedence
 	Line         int
+
+	// FixedBuild (format v2), when set (Len() > 0), is a cumulative OS build
+	// check for Windows 10 / Server 2016 and later, e.g. 10.0.17763.8389: it
+	// holds when the host's CurrentBuildNumber equals part 3 and its UBR is
+	// at least part 4 (a later UBR of the same build contains every earlier
+	// fix). A host of another build cannot be judged by it (note, naming
+	// both builds); an unreadable UBR is an error; a missing UBR counts as 0.
+	FixedBuild version.Version
+	// Alternatives (format v2) are KBs of the same bulletin that fix the
+	// same CVEs for the same products (MSRC "Security Hotpatch Update" next
+	// to "Security Update"). A patch that is not installed but has an
+	// installed alternative counts as installed, naming the alternative.
+	Alternatives []string
+	// ReleaseDate (format v2) is when the update was released, YYYY-MM-DD;
+	// "" = the bulletin's DatePosted.
+	ReleaseDate string
+	// SubType (format v2) is the source's kind of update, free text shown in
+	// reports: "Security Update", "Security Hotpatch Update", "Monthly
+	// Rollup", "Security Only".
+	SubType string
+	// Note (format v2), when set, says the source data cannot decide this
+	// patch (e.g. MSRC FixedBuild "1.000"): the result is note with this
+	// text as the reason, and checks, if any, are not evaluated.
+	Note string
 }
 
 // AffectedProduct says a patch applies to a product. FixedInSP is the service
@@ -160,6 +202,11 @@ type FileCheck struct {
 	SHA256   string // lower-case hex, "" = none
 	Language string
 	Line     int
+	// Cumulative (format v2): the check also holds for any later version in
+	// the same servicing branch (same first three parts, e.g. 10.0.17763.x),
+	// which is then installed rather than MBSA's warning; a lower version is
+	// missing; a higher version of another branch stays a warning.
+	Cumulative bool
 }
 
 // Supersedence names a later patch that replaces this one.

@@ -108,3 +108,15 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// Len is the number of parts the version was given (0 for the zero value,
+// which callers use as "no version").
+func (v Version) Len() int { return v.n }
+
+// Part returns part i (0-based); parts past Len are 0, as in Compare.
+func (v Version) Part(i int) uint64 {
+	if i < 0 || i >= MaxParts {
+		return 0
+	}
+	return v.parts[i]
+}

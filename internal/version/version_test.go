@@ -40,6 +40,37 @@ func TestString(t *testing.T) {
 	}
 }
 
+func TestParts(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		n     int
+		parts []uint64 // parts 0..len-1; the next one must be 0
+	}{
+		{"10.0.17763.8389", 4, []uint64{10, 0, 17763, 8389}},
+		{"6.1", 2, []uint64{6, 1}},
+		{"", 0, nil},
+	} {
+		var v Version
+		if tc.in != "" {
+			v = MustParse(tc.in)
+		}
+		if v.Len() != tc.n {
+			t.Errorf("Len(%q) = %d, want %d", tc.in, v.Len(), tc.n)
+		}
+		for i, want := range tc.parts {
+			if got := v.Part(i); got != want {
+				t.Errorf("Part(%q, %d) = %d, want %d", tc.in, i, got, want)
+			}
+		}
+		if got := v.Part(len(tc.parts)); got != 0 {
+			t.Errorf("Part(%q, %d) past the end = %d, want 0", tc.in, len(tc.parts), got)
+		}
+		if got := v.Part(-1) + v.Part(MaxParts); got != 0 {
+			t.Errorf("Part(%q) out of range = %d, want 0", tc.in, got)
+		}
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"6.1.7601.23689", "", "1..", "9999999999999999999999"} {
 		f.Add(s)
