@@ -52,10 +52,10 @@ type pathTemplate struct {
 	raw   string
 	parts []tmplPart
 	err   string // the template itself is unusable (unknown variable)
-	// The FileChecks with a SHA256 on this path, by the checks' cfile, so
+	// The FileChecks with a SHA256 on this path, by their prepared checks, so
 	// product detection can ask for the hash up front exactly when a patch
 	// check will verify it (asking twice would read the file twice).
-	shaChecks []*cfile
+	shaChecks []*preparedFileCheck
 }
 
 type tmplPart struct {

@@ -78,22 +78,10 @@ func ParseReg(r io.Reader) ([]RegOp, error) {
 	}
 	lines := strings.Split(text, "\n")
 	p := regParser{}
-	i := 0
-	// Header: the first non-blank line.
-	for i < len(lines) && strings.TrimSpace(lines[i]) == "" {
-		i++
+	i, err := p.header(lines)
+	if err != nil {
+		return nil, err
 	}
-	if i == len(lines) {
-		return nil, errors.New(".reg file is empty: expected a \"Windows Registry Editor Version 5.00\" or \"REGEDIT4\" header")
-	}
-	switch hdr := strings.TrimSpace(lines[i]); hdr {
-	case "Windows Registry Editor Version 5.00":
-	case "REGEDIT4":
-		p.v4 = true
-	default:
-		return nil, fmt.Errorf(".reg line %d: expected a \"Windows Registry Editor Version 5.00\" or \"REGEDIT4\" header, found %q", i+1, clip(hdr))
-	}
-	i++
 	for i < len(lines) {
 		start := i
 		line := strings.TrimRight(lines[i], " \t\r")
@@ -103,24 +91,8 @@ func ParseReg(r io.Reader) ([]RegOp, error) {
 			continue
 		}
 		if trimmed[0] == '"' || trimmed[0] == '@' {
-			// Continuations: regedit wraps hex data as "aa,bb,\" + newline
-			// + indented "cc,...".
-			if strings.HasSuffix(line, `\`) && i < len(lines) {
-				var b strings.Builder
-				b.WriteString(line[:len(line)-1])
-				for i < len(lines) {
-					next := strings.TrimSpace(lines[i])
-					i++
-					if b.Len()+len(next) > maxRegLine {
-						return nil, fmt.Errorf(".reg line %d: value is longer than %d MiB", start+1, maxRegLine>>20)
-					}
-					if !strings.HasSuffix(next, `\`) {
-						b.WriteString(next)
-						break
-					}
-					b.WriteString(next[:len(next)-1])
-				}
-				line = b.String()
+			if line, i, err = joinContinuations(lines, line, i, start); err != nil {
+				return nil, err
 			}
 		}
 		if line = strings.TrimSpace(line); line == "" {
@@ -131,6 +103,51 @@ func ParseReg(r io.Reader) ([]RegOp, error) {
 		}
 	}
 	return p.ops, nil
+}
+
+// header checks the first non-blank line and returns the index of the line
+// after it.
+func (p *regParser) header(lines []string) (int, error) {
+	i := 0
+	for i < len(lines) && strings.TrimSpace(lines[i]) == "" {
+		i++
+	}
+	if i == len(lines) {
+		return 0, errors.New(".reg file is empty: expected a \"Windows Registry Editor Version 5.00\" or \"REGEDIT4\" header")
+	}
+	switch hdr := strings.TrimSpace(lines[i]); hdr {
+	case "Windows Registry Editor Version 5.00":
+	case "REGEDIT4":
+		p.v4 = true
+	default:
+		return 0, fmt.Errorf(".reg line %d: expected a \"Windows Registry Editor Version 5.00\" or \"REGEDIT4\" header, found %q", i+1, clip(hdr))
+	}
+	return i + 1, nil
+}
+
+// joinContinuations joins a value line with its continuations: regedit
+// wraps hex data as "aa,bb,\" + newline + indented "cc,...". next is the
+// index of the line after line (which started at index start); it returns
+// the joined line and the index after the last continuation.
+func joinContinuations(lines []string, line string, next, start int) (string, int, error) {
+	if !strings.HasSuffix(line, `\`) || next >= len(lines) {
+		return line, next, nil
+	}
+	var b strings.Builder
+	b.WriteString(line[:len(line)-1])
+	for next < len(lines) {
+		cont := strings.TrimSpace(lines[next])
+		next++
+		if b.Len()+len(cont) > maxRegLine {
+			return "", next, fmt.Errorf(".reg line %d: value is longer than %d MiB", start+1, maxRegLine>>20)
+		}
+		if !strings.HasSuffix(cont, `\`) {
+			b.WriteString(cont)
+			break
+		}
+		b.WriteString(cont[:len(cont)-1])
+	}
+	return b.String(), next, nil
 }
 
 type regParser struct {
