@@ -93,29 +93,9 @@ func attrs(se xml.StartElement) map[string]string {
 }
 
 func (rd *reader) read() ([]HostSummary, error) {
-	// Find the root element.
-	var root xml.StartElement
-	for {
-		t, err := rd.d.Token()
-		if err == io.EOF {
-			return nil, fmt.Errorf("%s: no XML element found (an empty or non-XML file)", rd.source)
-		}
-		if err != nil {
-			return nil, rd.wrap(err)
-		}
-		if se, ok := t.(xml.StartElement); ok {
-			root = se
-			break
-		}
-	}
-	switch {
-	case root.Name.Space == NamespaceReport && root.Name.Local == "ScanReport":
-	case root.Name.Space == NamespaceRollup:
-		return nil, ErrNotHostReport
-	case root.Name.Local == "ScanReport":
-		return nil, rd.errorf("ScanReport in namespace %q; this patchscan reads %q (a report from a newer or foreign tool?)", root.Name.Space, NamespaceReport)
-	default:
-		return nil, fmt.Errorf("%s: %w (root element {%s}%s)", rd.source, ErrNotHostReport, root.Name.Space, root.Name.Local)
+	root, err := rd.root()
+	if err != nil {
+		return nil, err
 	}
 	ra := attrs(root)
 	generated, err := rd.time(ra, "generated", true)
@@ -152,6 +132,34 @@ func (rd *reader) read() ([]HostSummary, error) {
 			}
 		}
 	}
+}
+
+// root finds the root element and checks that it is a ScanReport of the
+// namespace this version reads.
+func (rd *reader) root() (xml.StartElement, error) {
+	var root xml.StartElement
+	for {
+		t, err := rd.d.Token()
+		if err == io.EOF {
+			return root, fmt.Errorf("%s: no XML element found (an empty or non-XML file)", rd.source)
+		}
+		if err != nil {
+			return root, rd.wrap(err)
+		}
+		if se, ok := t.(xml.StartElement); ok {
+			root = se
+			break
+		}
+	}
+	switch {
+	case root.Name.Space == NamespaceReport && root.Name.Local == "ScanReport":
+		return root, nil
+	case root.Name.Space == NamespaceRollup:
+		return root, ErrNotHostReport
+	case root.Name.Local == "ScanReport":
+		return root, rd.errorf("ScanReport in namespace %q; this patchscan reads %q (a report from a newer or foreign tool?)", root.Name.Space, NamespaceReport)
+	}
+	return root, fmt.Errorf("%s: %w (root element {%s}%s)", rd.source, ErrNotHostReport, root.Name.Space, root.Name.Local)
 }
 
 func (rd *reader) wrap(err error) error {
@@ -203,7 +211,51 @@ func (rd *reader) time(a map[string]string, name string, required bool) (time.Ti
 }
 
 func (rd *reader) host(se xml.StartElement) (HostSummary, error) {
-	a := attrs(se)
+	h, err := rd.hostAttrs(attrs(se))
+	if err != nil {
+		return h, err
+	}
+	products := map[int]string{}
+	var pending []pendingSP
+	for {
+		t, err := rd.token()
+		if err != nil {
+			return h, err
+		}
+		switch t := t.(type) {
+		case xml.EndElement:
+			for _, p := range pending {
+				h.Missing[p.missing].Product = products[p.product]
+			}
+			return h, nil
+		case xml.StartElement:
+			if t.Name.Space == NamespaceReport && t.Name.Local == "Products" {
+				if err := rd.products(products); err != nil {
+					return h, err
+				}
+				continue
+			}
+			if t.Name.Space == NamespaceReport && t.Name.Local == "Result" {
+				if err := rd.result(&h, attrs(t), &pending); err != nil {
+					return h, err
+				}
+			}
+			if err := rd.d.Skip(); err != nil {
+				return h, rd.wrap(err)
+			}
+		}
+	}
+}
+
+// pendingSP is a missing service pack whose product name is filled in when
+// the Host element ends (Products may come after the Results).
+type pendingSP struct {
+	missing int // index in HostSummary.Missing
+	product int // ProductID
+}
+
+// hostAttrs reads and checks a Host element's attributes.
+func (rd *reader) hostAttrs(a map[string]string) (HostSummary, error) {
 	h := HostSummary{
 		Name: clean(a["name"]), Address: clean(a["address"]), Target: clean(a["target"]),
 		Domain: clean(a["domain"]), Transport: clean(a["transport"]),
@@ -219,63 +271,29 @@ func (rd *reader) host(se xml.StartElement) (HostSummary, error) {
 	if h.Started, err = rd.time(a, "started", false); err != nil {
 		return h, err
 	}
-	if h.Finished, err = rd.time(a, "finished", false); err != nil {
-		return h, err
+	h.Finished, err = rd.time(a, "finished", false)
+	return h, err
+}
+
+// result counts one Result element and keeps it when it is missing.
+func (rd *reader) result(h *HostSummary, ra map[string]string, pending *[]pendingSP) error {
+	st := detect.Status(ra["status"])
+	if !validStatus(st) {
+		return rd.errorf("Result %q has status %q; expected %s", shorten(clean(ra["kb"]), 64), shorten(clean(string(st)), 64), statusList())
 	}
-	products := map[int]string{}
-	var pendingSP []int // Missing entries whose product name may come later
-	var spProduct []int
-	for {
-		t, err := rd.token()
-		if err != nil {
-			return h, err
-		}
-		switch t := t.(type) {
-		case xml.EndElement:
-			for i, mi := range pendingSP {
-				h.Missing[mi].Product = products[spProduct[i]]
-			}
-			return h, nil
-		case xml.StartElement:
-			if t.Name.Space != NamespaceReport {
-				if err := rd.d.Skip(); err != nil {
-					return h, rd.wrap(err)
-				}
-				continue
-			}
-			switch t.Name.Local {
-			case "Products":
-				if err := rd.products(products); err != nil {
-					return h, err
-				}
-			case "Result":
-				ra := attrs(t)
-				st := detect.Status(ra["status"])
-				if !validStatus(st) {
-					return h, rd.errorf("Result %q has status %q; expected %s", shorten(clean(ra["kb"]), 64), shorten(clean(string(st)), 64), statusList())
-				}
-				h.Counts.add(st)
-				if st == detect.StatusMissing {
-					m := MissingRef{Kind: detect.KindPatch, Bulletin: clean(ra["bulletin"]), KB: clean(ra["kb"]), Severity: clean(ra["severity"])}
-					if ra["kind"] == string(detect.KindServicePack) {
-						m.Kind = detect.KindServicePack
-						if id, err := strconv.Atoi(ra["product"]); err == nil {
-							pendingSP = append(pendingSP, len(h.Missing))
-							spProduct = append(spProduct, id)
-						}
-					}
-					h.Missing = append(h.Missing, m)
-				}
-				if err := rd.d.Skip(); err != nil {
-					return h, rd.wrap(err)
-				}
-			default:
-				if err := rd.d.Skip(); err != nil {
-					return h, rd.wrap(err)
-				}
-			}
+	h.Counts.add(st)
+	if st != detect.StatusMissing {
+		return nil
+	}
+	m := MissingRef{Kind: detect.KindPatch, Bulletin: clean(ra["bulletin"]), KB: clean(ra["kb"]), Severity: clean(ra["severity"])}
+	if ra["kind"] == string(detect.KindServicePack) {
+		m.Kind = detect.KindServicePack
+		if id, err := strconv.Atoi(ra["product"]); err == nil {
+			*pending = append(*pending, pendingSP{missing: len(h.Missing), product: id})
 		}
 	}
+	h.Missing = append(h.Missing, m)
+	return nil
 }
 
 func (rd *reader) products(products map[int]string) error {

@@ -98,21 +98,47 @@ func Merge(summaries []HostSummary) []HostSummary {
 	return l.Hosts()
 }
 
-// WriteXML writes the Rollup document.
+// WriteXML writes the Rollup document: the summary, every host (sorted by
+// name, then address) and every missing patch with the hosts missing it.
 func (r *Rollup) WriteXML(w io.Writer) error {
+	order := r.hostOrder()
+	var x xmlWriter
+	x.b.WriteString(xmlHeader)
+	x.open(0, "Rollup", false,
+		req("xmlns", NamespaceRollup),
+		req("generated", fmtTime(r.generated)),
+		opt("catalogVersion", r.catalogVersion))
+	r.writeSummary(&x)
+	r.writeHosts(&x, order)
+	r.writeBulletins(&x)
+	x.close(0, "Rollup")
+	_, err := w.Write(x.b.Bytes())
+	return err
+}
+
+// hostLess orders hosts by name, then address.
+func (r *Rollup) hostLess(a, b int) bool {
+	ha, hb := r.hosts[a], r.hosts[b]
+	if ha.name != hb.name {
+		return ha.name < hb.name
+	}
+	return ha.address < hb.address
+}
+
+// hostOrder returns host indexes in hostLess order (stable: a host added
+// twice keeps its order of addition).
+func (r *Rollup) hostOrder() []int {
 	order := make([]int, len(r.hosts))
 	for i := range order {
 		order[i] = i
 	}
-	less := func(a, b int) bool {
-		ha, hb := r.hosts[a], r.hosts[b]
-		if ha.name != hb.name {
-			return ha.name < hb.name
-		}
-		return ha.address < hb.address
-	}
-	sort.SliceStable(order, func(i, j int) bool { return less(order[i], order[j]) })
+	sort.SliceStable(order, func(i, j int) bool { return r.hostLess(order[i], order[j]) })
+	return order
+}
 
+// writeSummary writes the Summary element: how many hosts were scanned,
+// failed, compliant, missing patches and with warnings.
+func (r *Rollup) writeSummary(x *xmlWriter) {
 	var scanned, failed, compliant, missing, warning int
 	for _, h := range r.hosts {
 		if h.status == "scanned" {
@@ -130,17 +156,14 @@ func (r *Rollup) WriteXML(w io.Writer) error {
 			warning++
 		}
 	}
-
-	var x xw
-	x.b.WriteString(xmlHeader)
-	x.open(0, "Rollup", false,
-		req("xmlns", NamespaceRollup),
-		req("generated", fmtTime(r.generated)),
-		opt("catalogVersion", r.catalogVersion))
 	x.open(1, "Summary", true,
 		req("hosts", strconv.Itoa(len(r.hosts))), req("scanned", strconv.Itoa(scanned)),
 		req("failed", strconv.Itoa(failed)), req("compliant", strconv.Itoa(compliant)),
 		req("missing", strconv.Itoa(missing)), req("warning", strconv.Itoa(warning)))
+}
+
+// writeHosts writes the Hosts element, one Host per host in order.
+func (r *Rollup) writeHosts(x *xmlWriter, order []int) {
 	x.open(1, "Hosts", len(r.hosts) == 0)
 	for _, i := range order {
 		h := r.hosts[i]
@@ -156,7 +179,38 @@ func (r *Rollup) WriteXML(w io.Writer) error {
 	if len(r.hosts) > 0 {
 		x.close(1, "Hosts")
 	}
+}
 
+// writeBulletins writes the Bulletins element: every missing patch or
+// service pack, most severe first, with the hosts missing it.
+func (r *Rollup) writeBulletins(x *xmlWriter) {
+	keys := r.missingOrder()
+	x.open(1, "Bulletins", len(keys) == 0)
+	for _, k := range keys {
+		b := r.bulletins[k]
+		kind := ""
+		if k.Kind == detect.KindServicePack {
+			kind = string(k.Kind)
+		}
+		x.open(2, "Bulletin", false,
+			opt("kind", kind), opt("id", k.Bulletin), req("kb", k.KB), opt("severity", k.Severity),
+			opt("product", k.Product), req("missing", strconv.Itoa(len(b.hosts))))
+		refs := append([]int32(nil), b.hosts...)
+		sort.SliceStable(refs, func(i, j int) bool { return r.hostLess(int(refs[i]), int(refs[j])) })
+		for _, i := range refs {
+			h := r.hosts[i]
+			x.open(3, "Host", true, req("name", h.name), opt("address", h.address))
+		}
+		x.close(2, "Bulletin")
+	}
+	if len(keys) > 0 {
+		x.close(1, "Bulletins")
+	}
+}
+
+// missingOrder sorts the missing patches by severity, bulletin, KB,
+// product and kind.
+func (r *Rollup) missingOrder() []MissingRef {
 	keys := make([]MissingRef, 0, len(r.bulletins))
 	for k := range r.bulletins {
 		keys = append(keys, k)
@@ -177,30 +231,7 @@ func (r *Rollup) WriteXML(w io.Writer) error {
 		}
 		return a.Kind < b.Kind
 	})
-	x.open(1, "Bulletins", len(keys) == 0)
-	for _, k := range keys {
-		b := r.bulletins[k]
-		kind := ""
-		if k.Kind == detect.KindServicePack {
-			kind = string(k.Kind)
-		}
-		x.open(2, "Bulletin", false,
-			opt("kind", kind), opt("id", k.Bulletin), req("kb", k.KB), opt("severity", k.Severity),
-			opt("product", k.Product), req("missing", strconv.Itoa(len(b.hosts))))
-		refs := append([]int32(nil), b.hosts...)
-		sort.SliceStable(refs, func(i, j int) bool { return less(int(refs[i]), int(refs[j])) })
-		for _, i := range refs {
-			h := r.hosts[i]
-			x.open(3, "Host", true, req("name", h.name), opt("address", h.address))
-		}
-		x.close(2, "Bulletin")
-	}
-	if len(keys) > 0 {
-		x.close(1, "Bulletins")
-	}
-	x.close(0, "Rollup")
-	_, err := w.Write(x.b.Bytes())
-	return err
+	return keys
 }
 
 func boolAttr(known, v bool) string {

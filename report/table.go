@@ -129,6 +129,24 @@ func (s *tableSink) Close() error {
 }
 
 func (s *tableSink) render(w io.Writer) error {
+	s.sort()
+	if len(s.hosts) == 0 {
+		_, err := io.WriteString(w, "No hosts scanned.\n")
+		return err
+	}
+	failed, err := s.renderHosts(w)
+	if err != nil {
+		return err
+	}
+	if err := s.renderResults(w); err != nil {
+		return err
+	}
+	return renderFailed(w, failed)
+}
+
+// sort orders hosts by their key, and result rows by host, status,
+// severity, bulletin and KB.
+func (s *tableSink) sort() {
 	sort.SliceStable(s.hosts, func(i, j int) bool { return s.hosts[i].key < s.hosts[j].key })
 	sort.SliceStable(s.rows, func(i, j int) bool {
 		a, b := s.rows[i], s.rows[j]
@@ -146,10 +164,11 @@ func (s *tableSink) render(w io.Writer) error {
 		}
 		return a.kb < b.kb
 	})
-	if len(s.hosts) == 0 {
-		_, err := io.WriteString(w, "No hosts scanned.\n")
-		return err
-	}
+}
+
+// renderHosts draws the summary table, one row per host, and returns the
+// hosts that were not scanned.
+func (s *tableSink) renderHosts(w io.Writer) ([]tableHost, error) {
 	t := newTable(w)
 	t.Header([]string{"HOST", "ADDRESS", "OS", "CRITICAL", "IMPORTANT", "MODERATE", "LOW", "OTHER", "WARNINGS", "STATUS"})
 	var failed []tableHost
@@ -160,46 +179,49 @@ func (s *tableSink) render(w io.Writer) error {
 		}
 		row = append(row, count(h, h.warnings), h.status)
 		if err := t.Append(row); err != nil {
-			return err
+			return nil, err
 		}
 		if h.err != "" {
 			failed = append(failed, h)
 		}
 	}
-	if err := t.Render(); err != nil {
+	return failed, t.Render()
+}
+
+// renderResults draws the table of the results --show selects, if any.
+func (s *tableSink) renderResults(w io.Writer) error {
+	if len(s.rows) == 0 {
+		return nil
+	}
+	if _, err := io.WriteString(w, "\n"); err != nil {
 		return err
 	}
-	if len(s.rows) > 0 {
-		if _, err := io.WriteString(w, "\n"); err != nil {
-			return err
-		}
-		t = newTable(w)
-		t.Header([]string{"HOST", "RESULT", "BULLETIN", "KB", "SEVERITY", "TITLE"})
-		for _, r := range s.rows {
-			if err := t.Append([]string{r.host, r.status, r.bulletin, r.kb, r.severity, r.title}); err != nil {
-				return err
-			}
-		}
-		if err := t.Render(); err != nil {
+	t := newTable(w)
+	t.Header([]string{"HOST", "RESULT", "BULLETIN", "KB", "SEVERITY", "TITLE"})
+	for _, r := range s.rows {
+		if err := t.Append([]string{r.host, r.status, r.bulletin, r.kb, r.severity, r.title}); err != nil {
 			return err
 		}
 	}
-	if len(failed) > 0 {
-		if _, err := io.WriteString(w, "\n"); err != nil {
-			return err
-		}
-		t = newTable(w)
-		t.Header([]string{"HOST", "ADDRESS", "STATUS", "ERROR"})
-		for _, h := range failed {
-			if err := t.Append([]string{h.host, h.address, h.status, shorten(h.err, 2*titleWidth)}); err != nil {
-				return err
-			}
-		}
-		if err := t.Render(); err != nil {
+	return t.Render()
+}
+
+// renderFailed draws the table of hosts that were not scanned, if any.
+func renderFailed(w io.Writer, failed []tableHost) error {
+	if len(failed) == 0 {
+		return nil
+	}
+	if _, err := io.WriteString(w, "\n"); err != nil {
+		return err
+	}
+	t := newTable(w)
+	t.Header([]string{"HOST", "ADDRESS", "STATUS", "ERROR"})
+	for _, h := range failed {
+		if err := t.Append([]string{h.host, h.address, h.status, shorten(h.err, 2*titleWidth)}); err != nil {
 			return err
 		}
 	}
-	return nil
+	return t.Render()
 }
 
 // count prints a counter, or "-" for hosts that were not scanned (zero

@@ -17,9 +17,9 @@ import (
 
 const xmlHeader = `<?xml version="1.0" encoding="UTF-8"?>` + "\n"
 
-// xw builds XML into a buffer. Attribute values are cleaned and escaped;
+// xmlWriter builds XML into a buffer. Attribute values are cleaned and escaped;
 // empty optional attributes are omitted.
-type xw struct{ b bytes.Buffer }
+type xmlWriter struct{ b bytes.Buffer }
 
 type attr struct {
 	name, value string
@@ -29,14 +29,14 @@ type attr struct {
 func req(name, value string) attr { return attr{name, value, true} }
 func opt(name, value string) attr { return attr{name, value, false} }
 
-func (x *xw) indent(depth int) {
+func (x *xmlWriter) indent(depth int) {
 	for range depth {
 		x.b.WriteString("  ")
 	}
 }
 
 // open writes <name attrs...> (or <name attrs.../> when empty is true).
-func (x *xw) open(depth int, name string, empty bool, attrs ...attr) {
+func (x *xmlWriter) open(depth int, name string, empty bool, attrs ...attr) {
 	x.indent(depth)
 	x.b.WriteByte('<')
 	x.b.WriteString(name)
@@ -57,7 +57,7 @@ func (x *xw) open(depth int, name string, empty bool, attrs ...attr) {
 	}
 }
 
-func (x *xw) close(depth int, name string) {
+func (x *xmlWriter) close(depth int, name string) {
 	x.indent(depth)
 	x.b.WriteString("</")
 	x.b.WriteString(name)
@@ -65,7 +65,7 @@ func (x *xw) close(depth int, name string) {
 }
 
 // text writes <name>text</name> on one line.
-func (x *xw) text(depth int, name, text string) {
+func (x *xmlWriter) text(depth int, name, text string) {
 	x.indent(depth)
 	x.b.WriteByte('<')
 	x.b.WriteString(name)
@@ -131,13 +131,13 @@ func rootAttrs(meta Meta) []attr {
 	}
 }
 
-func (x *xw) openReport(meta Meta) {
+func (x *xmlWriter) openReport(meta Meta) {
 	x.b.WriteString(xmlHeader)
 	x.open(0, "ScanReport", false, append([]attr{req("xmlns", NamespaceReport)}, rootAttrs(meta)...)...)
 }
 
 // host writes one Host element at depth 1.
-func (x *xw) host(h scan.HostResult) {
+func (x *xmlWriter) host(h scan.HostResult) {
 	attrs := []attr{
 		req("name", h.Name),
 		opt("address", h.Address),
@@ -177,7 +177,7 @@ func (x *xw) host(h scan.HostResult) {
 	x.close(1, "Host")
 }
 
-func (x *xw) result(r detect.Result) {
+func (x *xmlWriter) result(r detect.Result) {
 	product := ""
 	if r.ProductID != 0 {
 		product = strconv.Itoa(r.ProductID)
@@ -218,7 +218,7 @@ func (x *xw) result(r detect.Result) {
 // content of a per-host file.
 func WriteHostXML(w io.Writer, meta Meta, h scan.HostResult) error {
 	meta = meta.withDefaults()
-	var x xw
+	var x xmlWriter
 	x.openReport(meta)
 	x.host(h)
 	x.b.WriteString("</ScanReport>\n")
@@ -243,7 +243,7 @@ func NewXMLStream(w io.Writer, meta Meta) Sink {
 
 // start opens the document before the first host (or at Close, for a run
 // that scanned none).
-func (s *xmlStream) start(x *xw) {
+func (s *xmlStream) start(x *xmlWriter) {
 	if !s.started {
 		x.openReport(s.meta)
 		s.started = true
@@ -252,7 +252,7 @@ func (s *xmlStream) start(x *xw) {
 
 func (s *xmlStream) Write(h scan.HostResult) error {
 	return s.write(func() ([]byte, error) {
-		var x xw
+		var x xmlWriter
 		s.start(&x)
 		x.host(h)
 		return x.b.Bytes(), nil
@@ -261,7 +261,7 @@ func (s *xmlStream) Write(h scan.HostResult) error {
 
 func (s *xmlStream) Close() error {
 	return s.close(func() []byte {
-		var x xw
+		var x xmlWriter
 		s.start(&x)
 		x.b.WriteString("</ScanReport>\n")
 		return x.b.Bytes()
