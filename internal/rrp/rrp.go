@@ -2,8 +2,10 @@
 // Protocol ([MS-RRP]) over a bound DCE/RPC connection: the few calls a
 // patch scanner needs, every key opened with KEY_READ only.
 //
-// Request encoders and response decoders are separate functions so the
-// decoders, which see hostile data, can be fuzzed on their own.
+// Each call is a request/response pair of NDR types (calls.go) that encode
+// and decode themselves; the client adds MS-RRP's rules on top: the
+// two-step read of large values (ERROR_MORE_DATA), Win32 errors as Go
+// errors, bounds on what a server may make it hold.
 package rrp
 
 import (
@@ -12,21 +14,11 @@ import (
 	"io"
 
 	"github.com/patchscan/patchscan/internal/msrpc"
+	"github.com/patchscan/patchscan/internal/msrpc/ndr"
 )
 
 // Interface is the winreg RPC interface, version 1.0.
 var Interface = msrpc.SyntaxID{UUID: msrpc.MustParseUUID("338cd001-2244-31f1-aaaa-900038001003"), Major: 1}
-
-// Opnums ([MS-RRP] 3.1.5).
-const (
-	opOpenLocalMachine  = 2
-	opBaseRegCloseKey   = 5
-	opBaseRegEnumKey    = 9
-	opBaseRegEnumValue  = 10
-	opBaseRegOpenKey    = 15
-	opBaseRegQueryValue = 17
-	opBaseRegGetVersion = 26
-)
 
 // KeyRead is KEY_READ (STANDARD_RIGHTS_READ | KEY_QUERY_VALUE |
 // KEY_ENUMERATE_SUB_KEYS | KEY_NOTIFY): the only access this client asks for.
@@ -37,6 +29,7 @@ const (
 	MaxValueData = 1 << 20 // bytes of one value's data
 	maxNameChars = 16383   // registry key/value name limit (Windows)
 	firstBuffer  = 512     // first data buffer offered; larger values take a second call
+	classBytes   = 256     // class buffer offered by BaseRegEnumKey; classes are not used
 )
 
 // Win32 error codes the client gives meaning to.
@@ -105,21 +98,13 @@ func status(code uint32) error {
 }
 
 // Handle is an RPC context handle for an open key.
-type Handle [20]byte
-
-// IsZero reports a null handle.
-func (h Handle) IsZero() bool { return h == Handle{} }
-
-// Caller is what the client needs from an RPC connection.
-type Caller interface {
-	Call(opnum uint16, stub []byte) ([]byte, error)
-}
+type Handle = ndr.ContextHandle
 
 // Client issues MS-RRP calls over a bound connection.
-type Client struct{ c Caller }
+type Client struct{ c msrpc.Caller }
 
 // New wraps a connection already bound to Interface.
-func New(c Caller) *Client { return &Client{c: c} }
+func New(c msrpc.Caller) *Client { return &Client{c: c} }
 
 // Bind binds Interface over an open \PIPE\winreg and returns a client.
 func Bind(pipe io.ReadWriter, opts msrpc.Options) (*Client, error) {
@@ -130,48 +115,49 @@ func Bind(pipe io.ReadWriter, opts msrpc.Options) (*Client, error) {
 	return New(c), nil
 }
 
-func (c *Client) call(name string, opnum uint16, stub []byte) ([]byte, error) {
-	out, err := c.c.Call(opnum, stub)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+func (c *Client) do(name string, req msrpc.Request, resp ndr.Type) error {
+	if err := msrpc.Do(c.c, req, resp); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
-	return out, nil
+	return nil
 }
 
 // OpenLocalMachine opens HKEY_LOCAL_MACHINE.
 func (c *Client) OpenLocalMachine() (Handle, error) {
-	out, err := c.call("OpenLocalMachine", opOpenLocalMachine, EncodeOpenLocalMachine(KeyRead))
-	if err != nil {
+	var resp handleResponse
+	if err := c.do("OpenLocalMachine", &openLocalMachineRequest{Access: KeyRead}, &resp); err != nil {
 		return Handle{}, err
 	}
-	h, err := DecodeHandleResponse(out)
-	if err != nil {
+	if err := status(resp.Status); err != nil {
 		return Handle{}, fmt.Errorf("OpenLocalMachine: %w", err)
 	}
-	return h, nil
+	return resp.Key, nil
 }
 
 // OpenKey opens subkey (a path relative to parent). An absent key returns
 // an error matching ErrNotFound.
 func (c *Client) OpenKey(parent Handle, subkey string) (Handle, error) {
-	out, err := c.call("BaseRegOpenKey", opBaseRegOpenKey, EncodeOpenKey(parent, subkey, KeyRead))
-	if err != nil {
+	if len(subkey) > 4*maxNameChars {
+		return Handle{}, fmt.Errorf("BaseRegOpenKey: key path of %d bytes is longer than a registry path can be", len(subkey))
+	}
+	var resp handleResponse
+	req := &openKeyRequest{Key: parent, SubKey: regString{S: subkey}, Access: KeyRead}
+	if err := c.do("BaseRegOpenKey", req, &resp); err != nil {
 		return Handle{}, err
 	}
-	h, err := DecodeHandleResponse(out)
-	if err != nil {
+	if err := status(resp.Status); err != nil {
 		return Handle{}, fmt.Errorf("BaseRegOpenKey %q: %w", subkey, err)
 	}
-	return h, nil
+	return resp.Key, nil
 }
 
 // CloseKey closes a handle.
 func (c *Client) CloseKey(h Handle) error {
-	out, err := c.call("BaseRegCloseKey", opBaseRegCloseKey, h[:])
-	if err != nil {
+	var resp handleResponse
+	if err := c.do("BaseRegCloseKey", &handleRequest{Key: h, op: opBaseRegCloseKey}, &resp); err != nil {
 		return err
 	}
-	if _, err := DecodeHandleResponse(out); err != nil {
+	if err := status(resp.Status); err != nil {
 		return fmt.Errorf("BaseRegCloseKey: %w", err)
 	}
 	return nil
@@ -179,15 +165,14 @@ func (c *Client) CloseKey(h Handle) error {
 
 // GetVersion returns the server's registry version.
 func (c *Client) GetVersion(h Handle) (uint32, error) {
-	out, err := c.call("BaseRegGetVersion", opBaseRegGetVersion, h[:])
-	if err != nil {
+	var resp getVersionResponse
+	if err := c.do("BaseRegGetVersion", &handleRequest{Key: h, op: opBaseRegGetVersion}, &resp); err != nil {
 		return 0, err
 	}
-	v, err := DecodeGetVersionResponse(out)
-	if err != nil {
+	if err := status(resp.Status); err != nil {
 		return 0, fmt.Errorf("BaseRegGetVersion: %w", err)
 	}
-	return v, nil
+	return resp.Version, nil
 }
 
 // QueryValue reads a value's type and data ("" is the key's default
@@ -195,24 +180,31 @@ func (c *Client) GetVersion(h Handle) (uint32, error) {
 // larger than the first buffer costs a second call (ERROR_MORE_DATA
 // tells the size).
 func (c *Client) QueryValue(h Handle, name string) (uint32, []byte, error) {
+	if len(name) > 4*maxNameChars {
+		return 0, nil, fmt.Errorf("BaseRegQueryValue: value name of %d bytes is longer than a registry name can be", len(name))
+	}
 	size := uint32(firstBuffer)
-	for attempt := 0; attempt < 3; attempt++ {
-		out, err := c.call("BaseRegQueryValue", opBaseRegQueryValue, EncodeQueryValue(h, name, size))
-		if err != nil {
+	for range 3 {
+		var resp queryValueResponse
+		req := &queryValueRequest{Key: h, Name: regString{S: name}, Value: offerValue(size)}
+		if err := c.do("BaseRegQueryValue", req, &resp); err != nil {
 			return 0, nil, err
 		}
-		r, err := DecodeQueryValueResponse(out)
-		if errors.Is(err, Win32Error(ErrorMoreData)) && r.Size > size {
-			if r.Size > MaxValueData {
-				return 0, nil, fmt.Errorf("BaseRegQueryValue %q: value of %d bytes exceeds the %d-byte limit", name, r.Size, MaxValueData)
+		typ, data, need := resp.Value.value()
+		switch resp.Status {
+		case ErrorSuccess:
+			return typ, data, nil
+		case ErrorMoreData:
+			if need <= size {
+				return 0, nil, fmt.Errorf("BaseRegQueryValue %q: %w with a size of %d for a %d-byte buffer", name, Win32Error(ErrorMoreData), need, size)
 			}
-			size = r.Size
-			continue
+			if need > MaxValueData {
+				return 0, nil, fmt.Errorf("BaseRegQueryValue %q: value of %d bytes exceeds the %d-byte limit", name, need, MaxValueData)
+			}
+			size = need
+		default:
+			return 0, nil, fmt.Errorf("BaseRegQueryValue %q: %w", name, status(resp.Status))
 		}
-		if err != nil {
-			return 0, nil, fmt.Errorf("BaseRegQueryValue %q: %w", name, err)
-		}
-		return r.Type, r.Data, nil
 	}
 	return 0, nil, fmt.Errorf("BaseRegQueryValue %q: server kept answering ERROR_MORE_DATA", name)
 }
@@ -220,15 +212,16 @@ func (c *Client) QueryValue(h Handle, name string) (uint32, []byte, error) {
 // EnumKey returns the name of subkey number index; ErrNoMoreItems past the
 // last one.
 func (c *Client) EnumKey(h Handle, index uint32) (string, error) {
-	out, err := c.call("BaseRegEnumKey", opBaseRegEnumKey, EncodeEnumKey(h, index, 2*(maxNameChars+1)))
-	if err != nil {
+	var resp enumKeyResponse
+	req := &enumKeyRequest{Key: h, Index: index, Name: regString{Offer: 2 * (maxNameChars + 1)},
+		Class: &regString{Offer: classBytes}}
+	if err := c.do("BaseRegEnumKey", req, &resp); err != nil {
 		return "", err
 	}
-	name, err := DecodeEnumKeyResponse(out)
-	if err != nil {
+	if err := status(resp.Status); err != nil {
 		return "", fmt.Errorf("BaseRegEnumKey %d: %w", index, err)
 	}
-	return name, nil
+	return resp.Name.S, nil
 }
 
 // Value is one enumerated value.
@@ -241,38 +234,37 @@ type Value struct {
 // EnumValue returns value number index; ErrNoMoreItems past the last one.
 func (c *Client) EnumValue(h Handle, index uint32) (Value, error) {
 	size := uint32(firstBuffer)
-	for attempt := 0; attempt < 8; attempt++ {
-		out, err := c.call("BaseRegEnumValue", opBaseRegEnumValue, EncodeEnumValue(h, index, 2*(maxNameChars+1), size))
-		if err != nil {
+	for range 8 {
+		var resp enumValueResponse
+		req := &enumValueRequest{Key: h, Index: index, Name: regString{Offer: 2 * (maxNameChars + 1)}, Value: offerValue(size)}
+		if err := c.do("BaseRegEnumValue", req, &resp); err != nil {
 			return Value{}, err
 		}
-		v, need, err := DecodeEnumValueResponse(out)
-		if errors.Is(err, Win32Error(ErrorMoreData)) {
-			if need > size {
-				if need > MaxValueData {
-					return Value{}, fmt.Errorf("BaseRegEnumValue %d: value of %d bytes exceeds the %d-byte limit", index, need, MaxValueData)
-				}
-				size = need
-				continue
+		typ, data, need := resp.Value.value()
+		v := Value{Name: resp.Name.S, Type: typ, Data: data}
+		switch {
+		case resp.Status == ErrorSuccess:
+			return v, nil
+		case resp.Status != ErrorMoreData:
+			return Value{}, fmt.Errorf("BaseRegEnumValue %d: %w", index, status(resp.Status))
+		case need > size:
+			if need > MaxValueData {
+				return Value{}, fmt.Errorf("BaseRegEnumValue %d: value of %d bytes exceeds the %d-byte limit", index, need, MaxValueData)
 			}
+			size = need
+		case v.Name != "":
 			// Samba does not say how much is needed, but returns the
 			// name: BaseRegQueryValue does say.
-			if v.Name != "" {
-				typ, data, err := c.QueryValue(h, v.Name)
-				if err != nil {
-					return Value{}, fmt.Errorf("BaseRegEnumValue %d: %w", index, err)
-				}
-				return Value{Name: v.Name, Type: typ, Data: data}, nil
+			typ, data, err := c.QueryValue(h, v.Name)
+			if err != nil {
+				return Value{}, fmt.Errorf("BaseRegEnumValue %d: %w", index, err)
 			}
-			if size < MaxValueData {
-				size = min(4*size, MaxValueData)
-				continue
-			}
+			return Value{Name: v.Name, Type: typ, Data: data}, nil
+		case size < MaxValueData:
+			size = min(4*size, MaxValueData)
+		default:
+			return Value{}, fmt.Errorf("BaseRegEnumValue %d: %w at the %d-byte limit", index, Win32Error(ErrorMoreData), MaxValueData)
 		}
-		if err != nil {
-			return Value{}, fmt.Errorf("BaseRegEnumValue %d: %w", index, err)
-		}
-		return v, nil
 	}
 	return Value{}, fmt.Errorf("BaseRegEnumValue %d: server kept answering ERROR_MORE_DATA", index)
 }

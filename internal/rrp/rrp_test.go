@@ -8,58 +8,40 @@ import (
 	"testing"
 
 	"github.com/patchscan/patchscan/internal/msrpc"
+	"github.com/patchscan/patchscan/internal/msrpc/ndr"
 )
 
-// Server-side encoders for the tests: they build replies the way an NDR
-// server lays them out.
+// Server-side replies for the tests, built with the response types
+// themselves (the Samba fixtures in fixtures_test.go check the layout
+// against a real server).
+
+func marshal(t ndr.Type) []byte {
+	b, err := ndr.Marshal(t)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
 
 func withStatus(body []byte, st uint32) []byte {
 	return binary.LittleEndian.AppendUint32(append([]byte(nil), body...), st)
 }
 
-func rpcString(e *msrpc.Encoder, s string, withNUL bool) {
-	u := msrpc.UTF16(s)
-	if withNUL {
-		u = append(u, 0)
-	}
-	e.Uint16(uint16(2 * len(u)))
-	e.Uint16(uint16(2 * len(u)))
-	e.Pointer(true)
-	e.WideArray(len(u), u)
+func replyValue(typ uint32, data []byte, size uint32) valueParams {
+	t, sz, n := ndr.DWORD(typ), ndr.DWORD(size), ndr.DWORD(len(data))
+	return valueParams{Type: &t, Data: &valueData{Data: data}, Size: &sz, Len: &n}
 }
 
 func valueReply(typ uint32, data []byte, size uint32, st uint32) []byte {
-	var e msrpc.Encoder
-	e.Pointer(true)
-	e.Uint32(typ)
-	e.Pointer(true)
-	e.ByteArray(len(data), data)
-	e.Pointer(true)
-	e.Uint32(size)
-	e.Pointer(true)
-	e.Uint32(uint32(len(data)))
-	return withStatus(e.Bytes(), st)
+	return marshal(&queryValueResponse{Value: replyValue(typ, data, size), Status: st})
 }
 
 func enumValueReply(name string, typ uint32, data []byte, size uint32, st uint32) []byte {
-	var e msrpc.Encoder
-	rpcString(&e, name, true)
-	e.Align(4)
-	v := valueReply(typ, data, size, st)
-	return append(e.Bytes(), v...)
+	return marshal(&enumValueResponse{Name: regString{S: name}, Value: replyValue(typ, data, size), Status: st})
 }
 
 func enumKeyReply(name string, st uint32) []byte {
-	var e msrpc.Encoder
-	rpcString(&e, name, true)
-	e.Align(4)
-	e.Pointer(true) // class
-	rpcString(&e, "", false)
-	e.Align(4)
-	e.Pointer(true) // FILETIME
-	e.Uint32(1)
-	e.Uint32(2)
-	return withStatus(e.Bytes(), st)
+	return marshal(&enumKeyResponse{Name: regString{S: name}, Class: &regString{}, WriteTime: &fileTime{1, 2}, Status: st})
 }
 
 // fakeCaller answers each call from a list.
@@ -93,7 +75,7 @@ func TestWin32Errors(t *testing.T) {
 		{4242, nil, "Win32 error 4242"},
 	}
 	for _, tt := range tests {
-		_, err := DecodeHandleResponse(withStatus(make([]byte, 20), tt.code))
+		_, err := New(&fakeCaller{replies: [][]byte{withStatus(make([]byte, 20), tt.code)}}).OpenKey(Handle{}, "k")
 		if err == nil || !strings.Contains(err.Error(), tt.substr) {
 			t.Errorf("%d: %v", tt.code, err)
 		}
@@ -106,57 +88,56 @@ func TestWin32Errors(t *testing.T) {
 	}
 }
 
+func decodeInto(b []byte, resp ndr.Type) error {
+	return msrpc.Do(&fakeCaller{replies: [][]byte{b}}, &handleRequest{}, resp)
+}
+
 func TestDecoders(t *testing.T) {
 	h := Handle{1, 2, 3}
-	got, err := DecodeHandleResponse(withStatus(h[:], 0))
-	if err != nil || got != h {
-		t.Fatalf("handle %v %v", got, err)
+	var hr handleResponse
+	if err := decodeInto(withStatus(h[:], 0), &hr); err != nil || hr.Key != h {
+		t.Fatalf("handle %v %v", hr, err)
 	}
-	if _, err := DecodeHandleResponse(withStatus(h[:19], 0)); err == nil {
-		t.Fatal("short handle accepted")
+	var vr getVersionResponse
+	if err := decodeInto(withStatus([]byte{5, 0, 0, 0}, 0), &vr); vr.Version != 5 || err != nil {
+		t.Fatalf("version %v %v", vr, err)
 	}
-	if v, err := DecodeGetVersionResponse(withStatus([]byte{5, 0, 0, 0}, 0)); v != 5 || err != nil {
-		t.Fatalf("version %d %v", v, err)
+	var qr queryValueResponse
+	if err := decodeInto(valueReply(4, []byte{42, 0, 0, 0}, 4, 0), &qr); err != nil {
+		t.Fatal(err)
 	}
-	r, err := DecodeQueryValueResponse(valueReply(4, []byte{42, 0, 0, 0}, 4, 0))
-	if err != nil || r.Type != 4 || !bytes.Equal(r.Data, []byte{42, 0, 0, 0}) {
-		t.Fatalf("query %+v %v", r, err)
+	if typ, data, _ := qr.Value.value(); typ != 4 || !bytes.Equal(data, []byte{42, 0, 0, 0}) {
+		t.Fatalf("query %d %x", typ, data)
 	}
-	r, err = DecodeQueryValueResponse(valueReply(1, nil, 9000, ErrorMoreData))
-	if !errors.Is(err, Win32Error(ErrorMoreData)) || r.Size != 9000 {
-		t.Fatalf("more data %+v %v", r, err)
+	var kr enumKeyResponse
+	if err := decodeInto(enumKeyReply("Sub1", 0), &kr); err != nil || kr.Name.S != "Sub1" {
+		t.Fatalf("enum key %+v %v", kr, err)
 	}
-	name, err := DecodeEnumKeyResponse(enumKeyReply("Sub1", 0))
-	if err != nil || name != "Sub1" {
-		t.Fatalf("enum key %q %v", name, err)
-	}
-	v, _, err := DecodeEnumValueResponse(enumValueReply("Dword", 4, []byte{1, 0, 0, 0}, 4, 0))
-	if err != nil || v.Name != "Dword" || v.Type != 4 || len(v.Data) != 4 {
-		t.Fatalf("enum value %+v %v", v, err)
+	var er enumValueResponse
+	if err := decodeInto(enumValueReply("Dword", 4, []byte{1, 0, 0, 0}, 4, 0), &er); err != nil || er.Name.S != "Dword" {
+		t.Fatalf("enum value %+v %v", er, err)
 	}
 
 	bad := []struct {
 		name string
 		stub []byte
-		dec  func([]byte) error
+		into ndr.Type
 		want string
 	}{
-		{"empty", nil, func(b []byte) error { _, err := DecodeHandleResponse(b); return err }, "no status"},
-		{"trailing bytes", func() []byte {
-			b := valueReply(1, nil, 0, 0)
-			return withStatus(append(b[:len(b)-4:len(b)-4], 9, 9, 9, 9), 0)
-		}(), func(b []byte) error { _, err := DecodeQueryValueResponse(b); return err }, "unexpected bytes"},
-		{"truncated value", valueReply(3, make([]byte, 100), 100, 0)[:60], func(b []byte) error { _, err := DecodeQueryValueResponse(b); return err }, "overruns"},
+		{"empty", nil, &handleResponse{}, "need 20 bytes"},
+		{"trailing bytes", withStatus(valueReply(1, nil, 0, 0), 0), &queryValueResponse{}, "unexpected bytes"},
+		{"truncated value", valueReply(3, make([]byte, 100), 100, 0)[:60], &queryValueResponse{}, "need 100 bytes"},
 		{"huge array", func() []byte {
 			b := valueReply(3, []byte{1}, 1, 0)
 			binary.LittleEndian.PutUint32(b[12:], 0x7fffffff)
 			binary.LittleEndian.PutUint32(b[20:], 0x7fffffff)
 			return b
-		}(), func(b []byte) error { _, err := DecodeQueryValueResponse(b); return err }, "exceeds the bound"},
-		{"bad version length", withStatus([]byte{1, 2}, 0), func(b []byte) error { _, err := DecodeGetVersionResponse(b); return err }, "version reply"},
+		}(), &queryValueResponse{}, "exceeds the bound"},
+		{"bad version length", withStatus([]byte{1, 2}, 0), &getVersionResponse{}, "need 4 bytes"},
+		{"status in the message", withStatus([]byte{1, 2}, 5), &getVersionResponse{}, "ends with status 0x00000005"},
 	}
 	for _, tt := range bad {
-		err := tt.dec(tt.stub)
+		err := decodeInto(tt.stub, tt.into)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: err %v, want %q", tt.name, err, tt.want)
 		}
@@ -216,15 +197,15 @@ func TestEnumValueMoreDataWithoutSize(t *testing.T) {
 
 func TestRequestsAskOnlyKeyRead(t *testing.T) {
 	for name, stub := range map[string][]byte{
-		"OpenLocalMachine": EncodeOpenLocalMachine(KeyRead),
-		"OpenKey":          EncodeOpenKey(Handle{}, `SOFTWARE\X`, KeyRead),
+		"OpenLocalMachine": marshal(&openLocalMachineRequest{Access: KeyRead}),
+		"OpenKey":          marshal(&openKeyRequest{SubKey: regString{S: `SOFTWARE\X`}, Access: KeyRead}),
 	} {
 		if got := binary.LittleEndian.Uint32(stub[len(stub)-4:]); got != 0x20019 {
 			t.Errorf("%s asks access 0x%x", name, got)
 		}
 	}
 	// OpenKey: handle, RRP_UNICODE_STRING with the NUL counted, chars.
-	stub := EncodeOpenKey(Handle{}, "AB", KeyRead)
+	stub := marshal(&openKeyRequest{SubKey: regString{S: "AB"}, Access: KeyRead})
 	if l := binary.LittleEndian.Uint16(stub[20:]); l != 6 {
 		t.Fatalf("Length %d, want 6 (A, B, NUL)", l)
 	}
@@ -241,20 +222,26 @@ func FuzzDecodeResponses(f *testing.F) {
 	f.Add(enumKeyReply("k", 0))
 	f.Add(withStatus(make([]byte, 20), 0))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _ = DecodeHandleResponse(b)
-		_, _ = DecodeGetVersionResponse(b)
-		if r, err := DecodeQueryValueResponse(b); err == nil && len(r.Data) > MaxValueData {
-			t.Fatalf("%d bytes of data", len(r.Data))
+		_ = decodeInto(b, &handleResponse{})
+		_ = decodeInto(b, &getVersionResponse{})
+		var q queryValueResponse
+		if err := decodeInto(b, &q); err == nil {
+			if _, data, _ := q.Value.value(); len(data) > MaxValueData {
+				t.Fatalf("%d bytes of data", len(data))
+			}
 		}
-		if name, err := DecodeEnumKeyResponse(b); err == nil && len(name) > 4*maxNameChars {
-			t.Fatalf("name of %d bytes", len(name))
+		var k enumKeyResponse
+		if err := decodeInto(b, &k); err == nil && len(k.Name.S) > 4*maxNameChars {
+			t.Fatalf("name of %d bytes", len(k.Name.S))
 		}
-		if v, _, err := DecodeEnumValueResponse(b); err == nil && len(v.Data) > MaxValueData {
-			t.Fatalf("%d bytes of data", len(v.Data))
+		var v enumValueResponse
+		if err := decodeInto(b, &v); err == nil && v.Value.Data != nil && len(v.Value.Data.Data) > MaxValueData {
+			t.Fatalf("%d bytes of data", len(v.Value.Data.Data))
 		}
 		// And through the client's retry logic.
 		c := New(&fakeCaller{replies: [][]byte{b, b, b, b, b, b, b, b, b}})
 		_, _, _ = c.QueryValue(Handle{}, "v")
 		_, _ = c.EnumValue(Handle{}, 0)
+		_, _ = c.EnumKey(Handle{}, 0)
 	})
 }
