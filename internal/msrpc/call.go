@@ -1,6 +1,7 @@
 package msrpc
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 
@@ -11,7 +12,7 @@ import (
 // call with an opnum and an NDR stub, returning the reply's stub. *Conn is
 // one; tests script others.
 type Caller interface {
-	Call(opnum uint16, stub []byte) ([]byte, error)
+	Call(ctx context.Context, opnum uint16, stub []byte) ([]byte, error)
 }
 
 // Request is a call's [in] parameters as an NDR type, and its opnum: the
@@ -26,12 +27,12 @@ type Request interface {
 // reply that does not decode is a protocol error; its message carries the
 // status the reply ends with, since a server that failed the call may say
 // why there.
-func Do(c Caller, req Request, resp ndr.Type) error {
+func Do(ctx context.Context, c Caller, req Request, resp ndr.Type) error {
 	stub, err := ndr.Marshal(req)
 	if err != nil {
 		return fmt.Errorf("encoding the request: %w", err)
 	}
-	out, err := c.Call(req.Opnum(), stub)
+	out, err := c.Call(ctx, req.Opnum(), stub)
 	if err != nil {
 		return err
 	}

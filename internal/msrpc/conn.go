@@ -1,6 +1,7 @@
 package msrpc
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -36,7 +37,9 @@ type Transceiver interface {
 // Conn is a bound RPC association over a pipe. Calls are serialized: a
 // named pipe carries one call at a time.
 type Conn struct {
-	mu      sync.Mutex
+	// turn is held by the exchange in progress: by its caller, or by the
+	// goroutine that goes on reading after the caller gave up.
+	turn    chan struct{}
 	rw      io.ReadWriter
 	iface   SyntaxID
 	maxXmit int // largest fragment we may send
@@ -45,11 +48,14 @@ type Conn struct {
 	callID  uint32
 	rbuf    []byte // read buffer: one fragment plus what a stream read over-delivered
 	rlen    int
-	broken  error
+
+	mu     sync.Mutex
+	broken error
 }
 
 // Bind binds to iface over rw (an open pipe) and negotiates fragment sizes.
-func Bind(rw io.ReadWriter, iface SyntaxID, opts Options) (*Conn, error) {
+// Cancelling ctx ends the bind at once (see Call).
+func Bind(ctx context.Context, rw io.ReadWriter, iface SyntaxID, opts Options) (*Conn, error) {
 	frag := opts.MaxFrag
 	if frag == 0 {
 		frag = DefaultMaxFrag
@@ -57,53 +63,61 @@ func Bind(rw io.ReadWriter, iface SyntaxID, opts Options) (*Conn, error) {
 	if frag < minFrag || frag > 65535 {
 		return nil, fmt.Errorf("msrpc: fragment size %d out of range [%d, 65535]", frag, minFrag)
 	}
-	c := &Conn{rw: rw, iface: iface, maxXmit: frag, maxRecv: frag, maxResp: opts.MaxResponse, callID: 1}
+	c := &Conn{turn: make(chan struct{}, 1), rw: rw, iface: iface, maxXmit: frag, maxRecv: frag, maxResp: opts.MaxResponse, callID: 1}
 	if c.maxResp <= 0 {
 		c.maxResp = DefaultMaxResponse
 	}
 	// One byte more than a fragment: a message-mode pipe read then always
 	// ends short of the buffer, so the SMB client never waits for more.
 	c.rbuf = make([]byte, frag+1)
-	if err := c.send(BindPDU(c.callID, iface, uint16(frag), uint16(frag)), true); err != nil {
-		return nil, fmt.Errorf("sending RPC bind: %w", err)
+	_, err := c.run(ctx, "bind", func() ([]byte, error) { return nil, c.bind() })
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Conn) bind() error {
+	if err := c.send(BindPDU(c.callID, c.iface, uint16(c.maxXmit), uint16(c.maxRecv)), true); err != nil {
+		return fmt.Errorf("sending RPC bind: %w", err)
 	}
 	pdu, err := c.readPDU()
 	if err != nil {
-		return nil, fmt.Errorf("reading RPC bind reply: %w", err)
+		return fmt.Errorf("reading RPC bind reply: %w", err)
 	}
 	h, _ := ParseHeader(pdu)
 	switch h.Type {
 	case PTypeBindNak:
 		nak, err := DecodeBindNak(pdu)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		return nil, nak
+		return nak
 	case PTypeBindAck:
 	default:
-		return nil, protoErr("expected bind_ack, got PDU type %d", h.Type)
+		return protoErr("expected bind_ack, got PDU type %d", h.Type)
 	}
 	if h.CallID != c.callID {
-		return nil, protoErr("bind_ack for call %d, sent %d", h.CallID, c.callID)
+		return protoErr("bind_ack for call %d, sent %d", h.CallID, c.callID)
 	}
 	ack, err := DecodeBindAck(pdu)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if len(ack.Results) == 0 {
-		return nil, protoErr("bind_ack without a context result")
+		return protoErr("bind_ack without a context result")
 	}
 	if r := ack.Results[0]; r.Result != 0 {
-		return nil, &ContextRejectedError{Iface: iface, Result: r.Result, Reason: r.Reason}
+		return &ContextRejectedError{Iface: c.iface, Result: r.Result, Reason: r.Reason}
 	}
 	if ack.Results[0].Transfer != NDR {
-		return nil, protoErr("server chose transfer syntax %s, offered only NDR", ack.Results[0].Transfer)
+		return protoErr("server chose transfer syntax %s, offered only NDR", ack.Results[0].Transfer)
 	}
 	// The server's max_xmit_frag is what it sends us, its max_recv_frag
 	// what it accepts from us; neither may exceed what we offered.
 	if x := int(ack.MaxRecv); x < c.maxXmit {
 		if x < minFrag {
-			return nil, protoErr("server accepts fragments of only %d bytes", x)
+			return protoErr("server accepts fragments of only %d bytes", x)
 		}
 		c.maxXmit = x
 	}
@@ -111,7 +125,7 @@ func Bind(rw io.ReadWriter, iface SyntaxID, opts Options) (*Conn, error) {
 		c.maxRecv = r
 	}
 	c.callID++
-	return c, nil
+	return nil
 }
 
 // MaxFrag reports the negotiated fragment sizes (send, receive).
@@ -121,25 +135,94 @@ func (c *Conn) MaxFrag() (xmit, recv int) { return c.maxXmit, c.maxRecv }
 // response stub. A fault comes back as *FaultError. After a transport or
 // protocol error the connection is unusable and every later call fails;
 // such errors match ErrBroken.
-func (c *Conn) Call(opnum uint16, stub []byte) ([]byte, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.broken != nil {
-		return nil, c.broken
+//
+// Cancelling ctx ends the call at once, with an error that matches
+// ctx.Err(). A call cancelled before its request went out leaves the
+// association as it was; once the request is out, its reply can no longer
+// be told from the next one, so the association is unusable (ErrBroken)
+// and the pipe's owner should close the pipe, which also ends the read
+// still waiting on it.
+func (c *Conn) Call(ctx context.Context, opnum uint16, stub []byte) ([]byte, error) {
+	return c.run(ctx, fmt.Sprintf("call (opnum %d)", opnum), func() ([]byte, error) { return c.call(opnum, stub) })
+}
+
+// run performs one exchange with the association's turn held, marking the
+// association broken when the exchange fails or is abandoned.
+func (c *Conn) run(ctx context.Context, what string, exchange func() ([]byte, error)) ([]byte, error) {
+	if err := c.usable(ctx); err != nil {
+		return nil, err
 	}
-	out, err := c.call(opnum, stub)
+	select {
+	case c.turn <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("RPC %s not sent: %w", what, ctx.Err())
+	}
+	if err := c.usable(ctx); err != nil {
+		<-c.turn
+		return nil, err
+	}
+	if ctx.Done() == nil {
+		out, err := exchange()
+		<-c.turn
+		return c.settle(out, err)
+	}
+	type result struct {
+		out []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := exchange()
+		<-c.turn
+		done <- result{out, err}
+	}()
+	select {
+	case r := <-done:
+		return c.settle(r.out, r.err)
+	case <-ctx.Done():
+		select {
+		case r := <-done: // finished meanwhile: keep the answer
+			return c.settle(r.out, r.err)
+		default:
+		}
+		return c.settle(nil, fmt.Errorf("RPC %s abandoned before its reply was read: %w", what, ctx.Err()))
+	}
+}
+
+// usable fails when ctx is done or the association is broken.
+func (c *Conn) usable(ctx context.Context) error {
+	c.mu.Lock()
+	broken := c.broken
+	c.mu.Unlock()
+	if broken != nil {
+		return broken
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("RPC call not sent: %w", err)
+	}
+	return nil
+}
+
+// settle marks the association broken after any error but a fault.
+func (c *Conn) settle(out []byte, err error) ([]byte, error) {
 	var fe *FaultError
-	if err != nil && !errors.As(err, &fe) {
-		err = brokenError{err}
+	if err == nil || errors.As(err, &fe) {
+		return out, err
+	}
+	err = brokenError{err}
+	c.mu.Lock()
+	if c.broken == nil {
 		c.broken = fmt.Errorf("RPC connection unusable after an earlier error: %w", err)
 	}
-	return out, err
+	c.mu.Unlock()
+	return nil, err
 }
 
 // ErrBroken matches every error of Call that left the association
-// unusable: the pipe failed or closed, or the server broke the protocol.
-// A FaultError (the server refused one call) does not match it. Callers
-// use it to tell "this call failed" from "the channel is gone".
+// unusable: the pipe failed or closed, the server broke the protocol, or a
+// call was abandoned mid-exchange. A FaultError (the server refused one
+// call) does not match it. Callers use it to tell "this call failed" from
+// "the channel is gone".
 var ErrBroken = errors.New("RPC association broken")
 
 type brokenError struct{ err error }
@@ -168,6 +251,11 @@ func (c *Conn) call(opnum uint16, stub []byte) ([]byte, error) {
 			break
 		}
 	}
+	return c.readResponse(id, opnum)
+}
+
+// readResponse reads and reassembles the fragments of call id's reply.
+func (c *Conn) readResponse(id uint32, opnum uint16) ([]byte, error) {
 	var out []byte
 	for first := true; ; first = false {
 		pdu, err := c.readPDU()

@@ -2,6 +2,7 @@ package msrpc
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -124,7 +125,7 @@ func TestBind(t *testing.T) {
 			if tt.reply != nil {
 				p.replies = [][]byte{tt.reply}
 			}
-			c, err := Bind(p, winreg, Options{})
+			c, err := Bind(context.Background(), p, winreg, Options{})
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
@@ -144,7 +145,7 @@ func TestBind(t *testing.T) {
 func bound(t *testing.T, p *fakePipe, opts Options) *Conn {
 	t.Helper()
 	p.replies = append([][]byte{bindAck(1, 4280, 4280, 0, NDR)}, p.replies...)
-	c, err := Bind(p, winreg, opts)
+	c, err := Bind(context.Background(), p, winreg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +161,7 @@ func TestCallReassemblesFragments(t *testing.T) {
 			response(2, FlagLastFrag, stub[8000:]),
 		}}
 		c := bound(t, p, Options{})
-		got, err := c.Call(17, []byte{1, 2, 3, 4})
+		got, err := c.Call(context.Background(), 17, []byte{1, 2, 3, 4})
 		if err != nil {
 			t.Fatalf("chunk %d: %v", chunk, err)
 		}
@@ -178,7 +179,7 @@ func TestCallFragmentsLargeRequests(t *testing.T) {
 	p := &fakePipe{replies: [][]byte{response(2, 3, []byte{0, 0, 0, 0})}}
 	c := bound(t, p, Options{MaxFrag: 1024})
 	stub := bytes.Repeat([]byte{0xab}, 3000)
-	if _, err := c.Call(1, stub); err != nil {
+	if _, err := c.Call(context.Background(), 1, stub); err != nil {
 		t.Fatal(err)
 	}
 	var got []byte
@@ -217,7 +218,7 @@ func TestCallErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := &fakePipe{replies: tt.replies}
 			c := bound(t, p, tt.opts)
-			_, err := c.Call(2, nil)
+			_, err := c.Call(context.Background(), 2, nil)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("err = %v, want %q", err, tt.wantErr)
 			}
@@ -229,7 +230,7 @@ func TestCallErrors(t *testing.T) {
 				t.Fatalf("%v: errors.Is(err, ErrBroken) = %v for a fault = %v", err, errors.Is(err, ErrBroken), tt.fault != 0)
 			}
 			// A fault leaves the association usable; anything else breaks it.
-			_, err2 := c.Call(2, nil)
+			_, err2 := c.Call(context.Background(), 2, nil)
 			if broken := err2 != nil && strings.Contains(err2.Error(), "unusable") && errors.Is(err2, ErrBroken); broken == (tt.fault != 0) {
 				t.Fatalf("after %v: second call err %v", err, err2)
 			}
@@ -250,11 +251,11 @@ func FuzzDecodePDU(f *testing.F) {
 		_, _ = DecodeBindAck(b)
 		_, _ = DecodeBindNak(b)
 		p := &fakePipe{chunk: 13, replies: [][]byte{bindAck(1, 4280, 4280, 0, NDR), b}}
-		c, err := Bind(p, winreg, Options{MaxResponse: 1 << 16})
+		c, err := Bind(context.Background(), p, winreg, Options{MaxResponse: 1 << 16})
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, _ := c.Call(1, nil)
+		out, _ := c.Call(context.Background(), 1, nil)
 		if len(out) > 1<<16 {
 			t.Fatalf("response of %d bytes past the bound", len(out))
 		}
@@ -303,7 +304,7 @@ func TestCallUsesTransceiver(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := &transceivePipe{fakePipe: fakePipe{chunk: tt.chunk, replies: append([][]byte{bindAck(1, 4280, 4280, 0, NDR)}, tt.replies...)}}
-			c, err := Bind(p, winreg, Options{MaxFrag: tt.maxFrag})
+			c, err := Bind(context.Background(), p, winreg, Options{MaxFrag: tt.maxFrag})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -311,7 +312,7 @@ func TestCallUsesTransceiver(t *testing.T) {
 			for _, r := range tt.replies {
 				want = append(want, r[24:]...)
 			}
-			got, err := c.Call(17, make([]byte, tt.reqLen))
+			got, err := c.Call(context.Background(), 17, make([]byte, tt.reqLen))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -329,11 +330,11 @@ func TestCallUsesTransceiver(t *testing.T) {
 // a clear error.
 func TestTransceiveErrors(t *testing.T) {
 	p := &transceivePipe{fakePipe: fakePipe{replies: [][]byte{bindAck(1, 4280, 4280, 0, NDR)}}}
-	c, err := Bind(p, winreg, Options{})
+	c, err := Bind(context.Background(), p, winreg, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Call(2, nil); err == nil || !strings.Contains(err.Error(), "sending RPC request") {
+	if _, err := c.Call(context.Background(), 2, nil); err == nil || !strings.Contains(err.Error(), "sending RPC request") {
 		t.Fatalf("err %v", err)
 	}
 }

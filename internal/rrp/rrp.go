@@ -2,6 +2,9 @@
 // Protocol ([MS-RRP]) over a bound DCE/RPC connection: the few calls a
 // patch scanner needs, every key opened with KEY_READ only.
 //
+// Every call takes a context: cancelling it ends the call at once (see
+// msrpc.Conn.Call).
+//
 // Each call is a request/response pair of NDR types (calls.go) that encode
 // and decode themselves; the client adds MS-RRP's rules on top: the
 // two-step read of large values (ERROR_MORE_DATA), Win32 errors as Go
@@ -9,6 +12,7 @@
 package rrp
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -107,25 +111,25 @@ type Client struct{ c msrpc.Caller }
 func New(c msrpc.Caller) *Client { return &Client{c: c} }
 
 // Bind binds Interface over an open \PIPE\winreg and returns a client.
-func Bind(pipe io.ReadWriter, opts msrpc.Options) (*Client, error) {
-	c, err := msrpc.Bind(pipe, Interface, opts)
+func Bind(ctx context.Context, pipe io.ReadWriter, opts msrpc.Options) (*Client, error) {
+	c, err := msrpc.Bind(ctx, pipe, Interface, opts)
 	if err != nil {
 		return nil, err
 	}
 	return New(c), nil
 }
 
-func (c *Client) do(name string, req msrpc.Request, resp ndr.Type) error {
-	if err := msrpc.Do(c.c, req, resp); err != nil {
+func (c *Client) do(ctx context.Context, name string, req msrpc.Request, resp ndr.Type) error {
+	if err := msrpc.Do(ctx, c.c, req, resp); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
 }
 
 // OpenLocalMachine opens HKEY_LOCAL_MACHINE.
-func (c *Client) OpenLocalMachine() (Handle, error) {
+func (c *Client) OpenLocalMachine(ctx context.Context) (Handle, error) {
 	var resp handleResponse
-	if err := c.do("OpenLocalMachine", &openLocalMachineRequest{Access: KeyRead}, &resp); err != nil {
+	if err := c.do(ctx, "OpenLocalMachine", &openLocalMachineRequest{Access: KeyRead}, &resp); err != nil {
 		return Handle{}, err
 	}
 	if err := status(resp.Status); err != nil {
@@ -136,13 +140,13 @@ func (c *Client) OpenLocalMachine() (Handle, error) {
 
 // OpenKey opens subkey (a path relative to parent). An absent key returns
 // an error matching ErrNotFound.
-func (c *Client) OpenKey(parent Handle, subkey string) (Handle, error) {
+func (c *Client) OpenKey(ctx context.Context, parent Handle, subkey string) (Handle, error) {
 	if len(subkey) > 4*maxNameChars {
 		return Handle{}, fmt.Errorf("BaseRegOpenKey: key path of %d bytes is longer than a registry path can be", len(subkey))
 	}
 	var resp handleResponse
 	req := &openKeyRequest{Key: parent, SubKey: regString{S: subkey}, Access: KeyRead}
-	if err := c.do("BaseRegOpenKey", req, &resp); err != nil {
+	if err := c.do(ctx, "BaseRegOpenKey", req, &resp); err != nil {
 		return Handle{}, err
 	}
 	if err := status(resp.Status); err != nil {
@@ -152,9 +156,9 @@ func (c *Client) OpenKey(parent Handle, subkey string) (Handle, error) {
 }
 
 // CloseKey closes a handle.
-func (c *Client) CloseKey(h Handle) error {
+func (c *Client) CloseKey(ctx context.Context, h Handle) error {
 	var resp handleResponse
-	if err := c.do("BaseRegCloseKey", &handleRequest{Key: h, op: opBaseRegCloseKey}, &resp); err != nil {
+	if err := c.do(ctx, "BaseRegCloseKey", &handleRequest{Key: h, op: opBaseRegCloseKey}, &resp); err != nil {
 		return err
 	}
 	if err := status(resp.Status); err != nil {
@@ -164,9 +168,9 @@ func (c *Client) CloseKey(h Handle) error {
 }
 
 // GetVersion returns the server's registry version.
-func (c *Client) GetVersion(h Handle) (uint32, error) {
+func (c *Client) GetVersion(ctx context.Context, h Handle) (uint32, error) {
 	var resp getVersionResponse
-	if err := c.do("BaseRegGetVersion", &handleRequest{Key: h, op: opBaseRegGetVersion}, &resp); err != nil {
+	if err := c.do(ctx, "BaseRegGetVersion", &handleRequest{Key: h, op: opBaseRegGetVersion}, &resp); err != nil {
 		return 0, err
 	}
 	if err := status(resp.Status); err != nil {
@@ -179,7 +183,7 @@ func (c *Client) GetVersion(h Handle) (uint32, error) {
 // value). An absent value returns an error matching ErrNotFound. Data
 // larger than the first buffer costs a second call (ERROR_MORE_DATA
 // tells the size).
-func (c *Client) QueryValue(h Handle, name string) (uint32, []byte, error) {
+func (c *Client) QueryValue(ctx context.Context, h Handle, name string) (uint32, []byte, error) {
 	if len(name) > 4*maxNameChars {
 		return 0, nil, fmt.Errorf("BaseRegQueryValue: value name of %d bytes is longer than a registry name can be", len(name))
 	}
@@ -187,7 +191,7 @@ func (c *Client) QueryValue(h Handle, name string) (uint32, []byte, error) {
 	for range 3 {
 		var resp queryValueResponse
 		req := &queryValueRequest{Key: h, Name: regString{S: name}, Value: offerValue(size)}
-		if err := c.do("BaseRegQueryValue", req, &resp); err != nil {
+		if err := c.do(ctx, "BaseRegQueryValue", req, &resp); err != nil {
 			return 0, nil, err
 		}
 		typ, data, need := resp.Value.value()
@@ -211,11 +215,11 @@ func (c *Client) QueryValue(h Handle, name string) (uint32, []byte, error) {
 
 // EnumKey returns the name of subkey number index; ErrNoMoreItems past the
 // last one.
-func (c *Client) EnumKey(h Handle, index uint32) (string, error) {
+func (c *Client) EnumKey(ctx context.Context, h Handle, index uint32) (string, error) {
 	var resp enumKeyResponse
 	req := &enumKeyRequest{Key: h, Index: index, Name: regString{Offer: 2 * (maxNameChars + 1)},
 		Class: &regString{Offer: classBytes}}
-	if err := c.do("BaseRegEnumKey", req, &resp); err != nil {
+	if err := c.do(ctx, "BaseRegEnumKey", req, &resp); err != nil {
 		return "", err
 	}
 	if err := status(resp.Status); err != nil {
@@ -232,12 +236,12 @@ type Value struct {
 }
 
 // EnumValue returns value number index; ErrNoMoreItems past the last one.
-func (c *Client) EnumValue(h Handle, index uint32) (Value, error) {
+func (c *Client) EnumValue(ctx context.Context, h Handle, index uint32) (Value, error) {
 	size := uint32(firstBuffer)
 	for range 8 {
 		var resp enumValueResponse
 		req := &enumValueRequest{Key: h, Index: index, Name: regString{Offer: 2 * (maxNameChars + 1)}, Value: offerValue(size)}
-		if err := c.do("BaseRegEnumValue", req, &resp); err != nil {
+		if err := c.do(ctx, "BaseRegEnumValue", req, &resp); err != nil {
 			return Value{}, err
 		}
 		typ, data, need := resp.Value.value()
@@ -255,7 +259,7 @@ func (c *Client) EnumValue(h Handle, index uint32) (Value, error) {
 		case v.Name != "":
 			// Samba does not say how much is needed, but returns the
 			// name: BaseRegQueryValue does say.
-			typ, data, err := c.QueryValue(h, v.Name)
+			typ, data, err := c.QueryValue(ctx, h, v.Name)
 			if err != nil {
 				return Value{}, fmt.Errorf("BaseRegEnumValue %d: %w", index, err)
 			}

@@ -2,6 +2,7 @@ package rrp
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"strings"
@@ -51,7 +52,7 @@ type fakeCaller struct {
 	stubs   [][]byte
 }
 
-func (f *fakeCaller) Call(op uint16, stub []byte) ([]byte, error) {
+func (f *fakeCaller) Call(_ context.Context, op uint16, stub []byte) ([]byte, error) {
 	f.calls = append(f.calls, op)
 	f.stubs = append(f.stubs, stub)
 	if len(f.replies) == 0 {
@@ -61,6 +62,8 @@ func (f *fakeCaller) Call(op uint16, stub []byte) ([]byte, error) {
 	f.replies = f.replies[1:]
 	return r, nil
 }
+
+var ctx = context.Background()
 
 func TestWin32Errors(t *testing.T) {
 	tests := []struct {
@@ -75,7 +78,7 @@ func TestWin32Errors(t *testing.T) {
 		{4242, nil, "Win32 error 4242"},
 	}
 	for _, tt := range tests {
-		_, err := New(&fakeCaller{replies: [][]byte{withStatus(make([]byte, 20), tt.code)}}).OpenKey(Handle{}, "k")
+		_, err := New(&fakeCaller{replies: [][]byte{withStatus(make([]byte, 20), tt.code)}}).OpenKey(ctx, Handle{}, "k")
 		if err == nil || !strings.Contains(err.Error(), tt.substr) {
 			t.Errorf("%d: %v", tt.code, err)
 		}
@@ -89,7 +92,7 @@ func TestWin32Errors(t *testing.T) {
 }
 
 func decodeInto(b []byte, resp ndr.Type) error {
-	return msrpc.Do(&fakeCaller{replies: [][]byte{b}}, &handleRequest{}, resp)
+	return msrpc.Do(context.Background(), &fakeCaller{replies: [][]byte{b}}, &handleRequest{}, resp)
 }
 
 func TestDecoders(t *testing.T) {
@@ -153,7 +156,7 @@ func TestQueryValueTwoStep(t *testing.T) {
 		valueReply(3, nil, 9000, ErrorMoreData),
 		valueReply(3, big, 9000, 0),
 	}}
-	typ, data, err := New(f).QueryValue(Handle{}, "Big")
+	typ, data, err := New(f).QueryValue(ctx, Handle{}, "Big")
 	if err != nil || typ != 3 || !bytes.Equal(data, big) {
 		t.Fatalf("%d %d %v", typ, len(data), err)
 	}
@@ -166,11 +169,11 @@ func TestQueryValueTwoStep(t *testing.T) {
 	}
 
 	f = &fakeCaller{replies: [][]byte{valueReply(3, nil, MaxValueData+1, ErrorMoreData)}}
-	if _, _, err := New(f).QueryValue(Handle{}, "Huge"); err == nil || !strings.Contains(err.Error(), "limit") {
+	if _, _, err := New(f).QueryValue(ctx, Handle{}, "Huge"); err == nil || !strings.Contains(err.Error(), "limit") {
 		t.Fatalf("huge value: %v", err)
 	}
 	f = &fakeCaller{replies: [][]byte{valueReply(0, nil, 0, ErrorFileNotFound)}}
-	if _, _, err := New(f).QueryValue(Handle{}, "Gone"); !errors.Is(err, ErrNotFound) {
+	if _, _, err := New(f).QueryValue(ctx, Handle{}, "Gone"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("absent value: %v", err)
 	}
 }
@@ -182,7 +185,7 @@ func TestEnumValueMoreDataWithoutSize(t *testing.T) {
 		valueReply(1, nil, 2000, ErrorMoreData),
 		valueReply(1, big, 2000, 0),
 	}}
-	v, err := New(f).EnumValue(Handle{}, 0)
+	v, err := New(f).EnumValue(ctx, Handle{}, 0)
 	if err != nil || v.Name != "Long" || !bytes.Equal(v.Data, big) {
 		t.Fatalf("%+v %v", v.Name, err)
 	}
@@ -190,7 +193,7 @@ func TestEnumValueMoreDataWithoutSize(t *testing.T) {
 		t.Fatalf("calls %v", f.calls)
 	}
 	f = &fakeCaller{replies: [][]byte{enumValueReply("", 0, nil, 0, ErrorNoMoreItems)}}
-	if _, err := New(f).EnumValue(Handle{}, 9); !errors.Is(err, ErrNoMoreItems) {
+	if _, err := New(f).EnumValue(ctx, Handle{}, 9); !errors.Is(err, ErrNoMoreItems) {
 		t.Fatalf("end: %v", err)
 	}
 }
@@ -240,8 +243,8 @@ func FuzzDecodeResponses(f *testing.F) {
 		}
 		// And through the client's retry logic.
 		c := New(&fakeCaller{replies: [][]byte{b, b, b, b, b, b, b, b, b}})
-		_, _, _ = c.QueryValue(Handle{}, "v")
-		_, _ = c.EnumValue(Handle{}, 0)
-		_, _ = c.EnumKey(Handle{}, 0)
+		_, _, _ = c.QueryValue(ctx, Handle{}, "v")
+		_, _ = c.EnumValue(ctx, Handle{}, 0)
+		_, _ = c.EnumKey(ctx, Handle{}, 0)
 	})
 }

@@ -175,15 +175,19 @@ func TestRegistryCallOneRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.addPipe(p)
-	h, err := p.openKey(`SOFTWARE\Microsoft\Windows NT\CurrentVersion`, &watchdog{})
+	h, err := p.openKey(context.Background(), `SOFTWARE\Microsoft\Windows NT\CurrentVersion`, &watchdog{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	names := []string{"CurrentVersion", "SystemRoot", "NoSuchValue"}
+	// A cancellable context, as a scan's is: the call runs its exchange
+	// in a goroutine it can abandon.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	const calls = 10
 	start := time.Now()
 	for i := range calls {
-		if _, _, err := p.c.QueryValue(h, names[i%len(names)]); err != nil && !errors.Is(err, rrp.ErrNotFound) {
+		if _, _, err := p.c.QueryValue(ctx, h, names[i%len(names)]); err != nil && !errors.Is(err, rrp.ErrNotFound) {
 			t.Fatal(err)
 		}
 	}

@@ -77,17 +77,18 @@ func TestDifferentialImpacket(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := ts.(*session).takePipe(context.Background())
+		ctx := context.Background()
+		p, err := ts.(*session).takePipe(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, err := p.c.GetVersion(p.hklm)
+		v, err := p.c.GetVersion(ctx, p.hklm)
 		if err != nil || v != ref.Version {
 			t.Errorf("%s: version %d (%v), impacket %d", name, v, err, ref.Version)
 		}
 		for _, key := range diffKeys {
 			want := ref.Keys[key]
-			kh, err := p.c.OpenKey(p.hklm, key)
+			kh, err := p.c.OpenKey(ctx, p.hklm, key)
 			if want.Error != 0 {
 				var we rrp.Win32Error
 				if !errors.As(err, &we) || int(we) != want.Error {
@@ -103,7 +104,7 @@ func TestDifferentialImpacket(t *testing.T) {
 			// Values by enumeration, each also by query.
 			var got []string
 			for i := uint32(0); ; i++ {
-				val, err := p.c.EnumValue(kh, i)
+				val, err := p.c.EnumValue(ctx, kh, i)
 				if errors.Is(err, rrp.ErrNoMoreItems) {
 					break
 				}
@@ -111,7 +112,7 @@ func TestDifferentialImpacket(t *testing.T) {
 					t.Fatalf("%s %s value %d: %v", name, key, i, err)
 				}
 				got = append(got, val.Name+"|"+strconv.Itoa(int(val.Type))+"|"+hex.EncodeToString(val.Data))
-				typ, data, err := p.c.QueryValue(kh, val.Name)
+				typ, data, err := p.c.QueryValue(ctx, kh, val.Name)
 				if err != nil || typ != val.Type || hex.EncodeToString(data) != hex.EncodeToString(val.Data) {
 					t.Errorf("%s %s %q: query %d %x (%v) differs from enumeration", name, key, val.Name, typ, data, err)
 				}
@@ -129,7 +130,7 @@ func TestDifferentialImpacket(t *testing.T) {
 			compared += len(got)
 			var keys, wantKeys []string
 			for i := uint32(0); ; i++ {
-				k, err := p.c.EnumKey(kh, i)
+				k, err := p.c.EnumKey(ctx, kh, i)
 				if errors.Is(err, rrp.ErrNoMoreItems) {
 					break
 				}

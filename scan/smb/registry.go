@@ -34,12 +34,15 @@ func (s *session) openPipe(ipc *smb2.Share, opened func()) (*regPipe, string, er
 	if opened != nil {
 		opened()
 	}
-	c, err := rrp.Bind(&pipeIO{f: f, s: s}, msrpc.Options{})
+	// The set-up's deadline and cancellation close the connection (Open),
+	// which ends these calls too.
+	ctx := context.Background()
+	c, err := rrp.Bind(ctx, &pipeIO{f: f, s: s}, msrpc.Options{})
 	if err != nil {
 		f.Close()
 		return nil, "bind winreg", err
 	}
-	h, err := c.OpenLocalMachine()
+	h, err := c.OpenLocalMachine(ctx)
 	if err != nil {
 		f.Close()
 		return nil, "open HKLM", err
@@ -107,7 +110,7 @@ func (s *session) takePipe(ctx context.Context) (*regPipe, error) {
 
 // openKey opens a key on this pipe once; the handle (or the key's absence)
 // is cached for the session.
-func (p *regPipe) openKey(sub string, w *watchdog) (rrp.Handle, error) {
+func (p *regPipe) openKey(ctx context.Context, sub string, w *watchdog) (rrp.Handle, error) {
 	if sub == "" {
 		return p.hklm, nil
 	}
@@ -115,7 +118,7 @@ func (p *regPipe) openKey(sub string, w *watchdog) (rrp.Handle, error) {
 	if e, ok := p.keys[id]; ok {
 		return e.h, e.err
 	}
-	h, err := p.c.OpenKey(p.hklm, sub)
+	h, err := p.c.OpenKey(ctx, p.hklm, sub)
 	w.kick()
 	if err != nil && !errors.Is(err, rrp.ErrNotFound) {
 		err = regErr(err, `open key HKLM\`+sub)
@@ -205,7 +208,7 @@ func (s *session) registry(ctx context.Context, reqs []facts.Request, answers []
 				return
 			}
 			defer s.addPipe(p)
-			h, kerr := p.openKey(u.sub, w)
+			h, kerr := p.openKey(ctx, u.sub, w)
 			for _, i := range u.exists {
 				answers[i] = regAnswer(kerr)
 			}
@@ -214,7 +217,7 @@ func (s *session) registry(ctx context.Context, reqs []facts.Request, answers []
 					answers[i] = regAnswer(kerr)
 					continue
 				}
-				typ, data, err := s.query(p, h, reqs[i].Key, reqs[i].Name, w)
+				typ, data, err := s.query(ctx, p, h, reqs[i].Key, reqs[i].Name, w)
 				answers[i] = regAnswer(err)
 				if err == nil {
 					answers[i].Value = facts.RegValue{Type: facts.ValueType(typ), Data: data}
@@ -226,8 +229,8 @@ func (s *session) registry(ctx context.Context, reqs []facts.Request, answers []
 }
 
 // query reads a value through pipe p and caches it for the session.
-func (s *session) query(p *regPipe, h rrp.Handle, key, name string, w *watchdog) (uint32, []byte, error) {
-	typ, data, err := p.c.QueryValue(h, name)
+func (s *session) query(ctx context.Context, p *regPipe, h rrp.Handle, key, name string, w *watchdog) (uint32, []byte, error) {
+	typ, data, err := p.c.QueryValue(ctx, h, name)
 	w.kick()
 	if err != nil && !errors.Is(err, rrp.ErrNotFound) {
 		err = regErr(err, fmt.Sprintf("read value %q of %s", name, key))
@@ -263,9 +266,9 @@ func (s *session) value(ctx context.Context, key, name string, w *watchdog) (uin
 		return 0, nil, err
 	}
 	defer s.addPipe(p)
-	h, err := p.openKey(sub, w)
+	h, err := p.openKey(ctx, sub, w)
 	if err != nil {
 		return 0, nil, err
 	}
-	return s.query(p, h, key, name, w)
+	return s.query(ctx, p, h, key, name, w)
 }
