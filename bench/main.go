@@ -253,8 +253,8 @@ func (b *bencher) scanWith(cfg scan.Config, addr string) (scan.HostResult, error
 	if err != nil {
 		return res, err
 	}
-	if res.Status != scan.HostScanned {
-		return res, fmt.Errorf("host %s: %s: %s", addr, res.Status, res.Error)
+	if res.Status != transport.Scanned {
+		return res, fmt.Errorf("host %s: %s: %s", addr, res.Status, res.Reason())
 	}
 	return res, nil
 }
@@ -341,8 +341,8 @@ func (b *bencher) cpuPerHost(cat *catalog.Catalog, addr string, n int) (cpu, wal
 
 type fleetFig struct {
 	wall, scanCPU, serverCPU time.Duration
-	statuses                 map[scan.HostStatus]int
-	firstErr                 map[scan.HostStatus]string
+	statuses                 map[transport.Outcome]int
+	firstErr                 map[transport.Outcome]string
 }
 
 // fleet scans n distinct loopback addresses, all served by the shared smbd.
@@ -352,14 +352,14 @@ func (b *bencher) fleet(cat *catalog.Catalog, n int) (fleetFig, error) {
 		ts[i] = targets.Target{Source: "bench", Host: fmt.Sprintf("127.77.%d.%d", i/250, 1+i%250), Port: b.port}
 		ts[i].Input = ts[i].Host
 	}
-	f := fleetFig{statuses: map[scan.HostStatus]int{}, firstErr: map[scan.HostStatus]string{}}
+	f := fleetFig{statuses: map[transport.Outcome]int{}, firstErr: map[transport.Outcome]string{}}
 	s0, c0, begin := b.serverCPU(), rusage(), time.Now()
 	cfg := b.config(cat, *flagThreads, nil)
 	cfg.ProbeTimeout = *flagProbe
 	_, err := scan.Run(context.Background(), cfg, seqOf(ts), func(r scan.HostResult) {
 		f.statuses[r.Status]++
-		if r.Status != scan.HostScanned && f.firstErr[r.Status] == "" {
-			f.firstErr[r.Status] = r.Error
+		if r.Status != transport.Scanned && f.firstErr[r.Status] == "" {
+			f.firstErr[r.Status] = r.Reason()
 		}
 	})
 	f.wall = time.Since(begin)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/scan"
+	"github.com/patchscan/patchscan/scan/transport"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden/report")
@@ -39,7 +40,7 @@ func fixtureHosts() []scan.HostResult {
 	return []scan.HostResult{
 		{
 			Target: "ws01.lab.test", Name: "WS01", Address: "127.0.0.21", Domain: "LAB", Transport: "smb",
-			Status: scan.HostScanned, Started: t0.Add(time.Second), Finished: t0.Add(3 * time.Second),
+			Status: transport.Scanned, Started: t0.Add(time.Second), Finished: t0.Add(3 * time.Second),
 			Report: &detect.Report{
 				OS:       w2008r2,
 				Products: []detect.ProductRef{{ID: 10, Name: "Windows Server 2008 R2"}},
@@ -65,7 +66,7 @@ func fixtureHosts() []scan.HostResult {
 		},
 		{
 			Target: "127.0.0.22", Name: "PC02", Address: "127.0.0.22", Domain: "LAB", Transport: "smb",
-			Status: scan.HostScanned, Started: t0.Add(time.Second), Finished: t0.Add(4 * time.Second),
+			Status: transport.Scanned, Started: t0.Add(time.Second), Finished: t0.Add(4 * time.Second),
 			Report: &detect.Report{
 				OS:       w7,
 				Products: []detect.ProductRef{{ID: 20, Name: "Windows 7"}},
@@ -79,7 +80,7 @@ func fixtureHosts() []scan.HostResult {
 		},
 		{
 			Target: "srv03", Name: "SRV03", Address: "127.0.0.23", Transport: "winrm",
-			Status: scan.HostScanned, Started: t0.Add(time.Second), Finished: t0.Add(2 * time.Second),
+			Status: transport.Scanned, Started: t0.Add(time.Second), Finished: t0.Add(2 * time.Second),
 			Report: &detect.Report{
 				OS:       w2008r2,
 				Products: []detect.ProductRef{{ID: 10, Name: "Windows Server 2008 R2"}},
@@ -88,14 +89,14 @@ func fixtureHosts() []scan.HostResult {
 				},
 			},
 		},
-		{Target: "127.0.0.24", Address: "127.0.0.24", Transport: "smb", Status: scan.HostUnreachable,
-			Error: "dial tcp 127.0.0.24:445: connection refused; check that the host is up and TCP 445 is open", Started: t0, Finished: t0.Add(5 * time.Second)},
-		{Target: "ws05", Name: "WS05", Address: "127.0.0.25", Transport: "smb", Status: scan.HostAuthFailed,
-			Error: "logon failure for LAB\\scanner: check the user name and password", Started: t0, Finished: t0.Add(time.Second)},
-		{Target: "ws06", Name: "WS06", Address: "127.0.0.26", Transport: "smb", Status: scan.HostAccessDenied,
-			Error: "access denied to the remote registry: the account must be a local administrator", Started: t0, Finished: t0.Add(time.Second)},
-		{Target: "ws07", Name: "WS07", Address: "127.0.0.27", Transport: "winrm", Status: scan.HostError,
-			Error: "", Started: t0, Finished: t0.Add(time.Second)},
+		{Target: "127.0.0.24", Address: "127.0.0.24", Transport: "smb", Status: transport.Unreachable,
+			Error: errors.New("dial tcp 127.0.0.24:445: connection refused; check that the host is up and TCP 445 is open"), Started: t0, Finished: t0.Add(5 * time.Second)},
+		{Target: "ws05", Name: "WS05", Address: "127.0.0.25", Transport: "smb", Status: transport.AuthFailed,
+			Error: errors.New("logon failure for LAB\\scanner: check the user name and password"), Started: t0, Finished: t0.Add(time.Second)},
+		{Target: "ws06", Name: "WS06", Address: "127.0.0.26", Transport: "smb", Status: transport.AccessDenied,
+			Error: errors.New("access denied to the remote registry: the account must be a local administrator"), Started: t0, Finished: t0.Add(time.Second)},
+		{Target: "ws07", Name: "WS07", Address: "127.0.0.27", Transport: "winrm", Status: transport.Failed,
+			Error: nil, Started: t0, Finished: t0.Add(time.Second)},
 	}
 }
 
@@ -107,7 +108,7 @@ func hostile() scan.HostResult {
 	long := strings.Repeat("<&\x00é", 100_000)
 	return scan.HostResult{
 		Target: bad, Name: "../../etc/passwd\x00" + bad, Address: "127.0.0.99", Domain: bad, Transport: bad,
-		Status: scan.HostScanned, Error: bad, Started: t0, Finished: t0.Add(time.Second),
+		Status: transport.Scanned, Error: errors.New(bad), Started: t0, Finished: t0.Add(time.Second),
 		Report: &detect.Report{
 			OS:       detect.OS{Product: bad, Version: bad, Build: long, UBR: bad, CSDVersion: bad, EditionID: bad, ProductType: bad, Language: bad, SystemRoot: bad},
 			Products: []detect.ProductRef{{ID: 1, Name: bad}},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/scan"
+	"github.com/patchscan/patchscan/scan/transport"
 )
 
 // The rollup and the table must not keep whole host reports: feed many
@@ -33,7 +34,7 @@ func TestSinksKeepSummariesOnly(t *testing.T) {
 				Checks: []detect.Check{{Kind: detect.CheckFile, Path: reason, Expected: "1", Found: "1", Result: detect.CheckPass}},
 			})
 		}
-		return scan.HostResult{Name: fmt.Sprintf("HOST%05d", i), Address: "127.0.0.1", Status: scan.HostScanned, Report: rep}
+		return scan.HostResult{Name: fmt.Sprintf("HOST%05d", i), Address: "127.0.0.1", Status: transport.Scanned, Report: rep}
 	}
 	heap := func() uint64 {
 		runtime.GC()

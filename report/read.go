@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/patchscan/patchscan/detect"
-	"github.com/patchscan/patchscan/scan"
+	"github.com/patchscan/patchscan/scan/transport"
 )
 
 // MaxReportSize bounds a report file `rollup` reads. A per-host report is
@@ -259,7 +259,7 @@ func (rd *reader) hostAttrs(a map[string]string) (HostSummary, error) {
 	h := HostSummary{
 		Name: clean(a["name"]), Address: clean(a["address"]), Target: clean(a["target"]),
 		Domain: clean(a["domain"]), Transport: clean(a["transport"]),
-		Status: scan.HostStatus(a["status"]), Error: clean(a["error"]),
+		Status: transport.Outcome(a["status"]), Error: clean(a["error"]),
 	}
 	if _, ok := a["name"]; !ok {
 		return h, rd.errorf("Host without a name attribute")

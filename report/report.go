@@ -22,6 +22,7 @@ import (
 
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/scan"
+	"github.com/patchscan/patchscan/scan/transport"
 )
 
 // Namespaces of the XML formats. The version number is bumped on any
@@ -135,9 +136,9 @@ func validStatus(s detect.Status) bool {
 	return false
 }
 
-func validHostStatus(s scan.HostStatus) bool {
+func validHostStatus(s transport.Outcome) bool {
 	switch s {
-	case scan.HostScanned, scan.HostUnreachable, scan.HostAuthFailed, scan.HostAccessDenied, scan.HostError:
+	case transport.Scanned, transport.Unreachable, transport.AuthFailed, transport.AccessDenied, transport.Failed:
 		return true
 	}
 	return false
@@ -201,7 +202,7 @@ type MissingRef struct {
 // missing patches, never the whole report.
 type HostSummary struct {
 	Name, Address, Target, Domain, Transport string
-	Status                                   scan.HostStatus
+	Status                                   transport.Outcome
 	Error                                    string
 	Started, Finished                        time.Time
 	// Generated and CatalogVersion come from the report document.
@@ -214,7 +215,7 @@ type HostSummary struct {
 // Compliant reports whether the host was scanned and has no missing patch
 // and no unreadable check (an error result proves nothing either way).
 func (s HostSummary) Compliant() bool {
-	return s.Status == scan.HostScanned && s.Counts.Missing == 0 && s.Counts.Error == 0
+	return s.Status == transport.Scanned && s.Counts.Missing == 0 && s.Counts.Error == 0
 }
 
 // When is the time that decides which of two reports of one host is newer:
@@ -246,11 +247,11 @@ func Summarize(meta Meta, h scan.HostResult) HostSummary {
 	s := HostSummary{
 		Name: clean(h.Name), Address: clean(h.Address), Target: clean(h.Target),
 		Domain: clean(h.Domain), Transport: clean(h.Transport),
-		Status: h.Status, Error: clean(h.Error),
+		Status: h.Status, Error: clean(h.Reason()),
 		Started: truncTime(h.Started), Finished: truncTime(h.Finished),
 		Generated: truncTime(meta.Generated), CatalogVersion: clean(meta.CatalogVersion),
 	}
-	if h.Status != scan.HostScanned {
+	if h.Status != transport.Scanned {
 		s.Error = errorText(h)
 	}
 	if h.Report == nil {
@@ -286,10 +287,10 @@ func resultKind(k detect.ResultKind) detect.ResultKind {
 
 // errorText is the host-level error line written for unscanned hosts.
 func errorText(h scan.HostResult) string {
-	if h.Status == scan.HostScanned {
-		return clean(h.Error)
+	if h.Status == transport.Scanned {
+		return clean(h.Reason())
 	}
-	if e := clean(h.Error); e != "" {
+	if e := clean(h.Reason()); e != "" {
 		return e
 	}
 	return clean(string(h.Status)) + " (no detail reported)"

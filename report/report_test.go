@@ -19,6 +19,7 @@ import (
 
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/scan"
+	"github.com/patchscan/patchscan/scan/transport"
 )
 
 func mustShow(t *testing.T, s string) Show {
@@ -107,7 +108,7 @@ func TestEveryStatusCovered(t *testing.T) {
 	var buf bytes.Buffer
 	feed(t, NewXMLStream(&buf, testMeta), fixtureHosts())
 	doc := buf.String()
-	for _, hs := range []scan.HostStatus{scan.HostScanned, scan.HostUnreachable, scan.HostAuthFailed, scan.HostAccessDenied, scan.HostError} {
+	for _, hs := range []transport.Outcome{transport.Scanned, transport.Unreachable, transport.AuthFailed, transport.AccessDenied, transport.Failed} {
 		if !strings.Contains(doc, `status="`+string(hs)+`"`) || !strings.Contains(doc, "<Host ") {
 			t.Errorf("no Host with status %s", hs)
 		}
@@ -525,11 +526,11 @@ func TestRollupMergeNewestWins(t *testing.T) {
 	// Run 1 (yesterday): WS01 missing MS17-010, PC02 unreachable.
 	ws01 := hosts[0]
 	ws01.Started, ws01.Finished = ws01.Started.Add(-24*time.Hour), ws01.Finished.Add(-24*time.Hour)
-	pc02old := scan.HostResult{Name: "PC02", Address: "127.0.0.22", Status: scan.HostUnreachable, Error: "timeout", Finished: t0.Add(-23 * time.Hour)}
+	pc02old := scan.HostResult{Name: "PC02", Address: "127.0.0.22", Status: transport.Unreachable, Error: errors.New("timeout"), Finished: t0.Add(-23 * time.Hour)}
 	feed(t, s1, []scan.HostResult{ws01, pc02old})
 	// Run 2 (today, another site): PC02 scanned now, WS01 compliant
 	// (reported with no finished time: generated decides), SRV03 new.
-	ws01new := scan.HostResult{Name: "ws01", Address: "127.0.0.121", Status: scan.HostScanned,
+	ws01new := scan.HostResult{Name: "ws01", Address: "127.0.0.121", Status: transport.Scanned,
 		Report: &detect.Report{Results: []detect.Result{{BulletinID: "MS17-010", KB: "KB4012212", Status: detect.StatusInstalled}}}}
 	s2, err := NewDir(newer, run2)
 	if err != nil {
@@ -569,11 +570,11 @@ func TestRollupMergeNewestWins(t *testing.T) {
 }
 
 func TestMergeTieLaterWins(t *testing.T) {
-	a := HostSummary{Name: "H", Status: scan.HostUnreachable, Finished: t0}
-	b := HostSummary{Name: "h", Status: scan.HostScanned, Finished: t0}
-	c := HostSummary{Address: "127.0.0.5", Status: scan.HostScanned, Generated: t0}
+	a := HostSummary{Name: "H", Status: transport.Unreachable, Finished: t0}
+	b := HostSummary{Name: "h", Status: transport.Scanned, Finished: t0}
+	c := HostSummary{Address: "127.0.0.5", Status: transport.Scanned, Generated: t0}
 	got := Merge([]HostSummary{a, c, b})
-	if len(got) != 2 || got[0].Status != scan.HostScanned || got[0].Name != "h" || got[1].Address != "127.0.0.5" {
+	if len(got) != 2 || got[0].Status != transport.Scanned || got[0].Name != "h" || got[1].Address != "127.0.0.5" {
 		t.Errorf("Merge = %+v", got)
 	}
 }

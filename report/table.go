@@ -11,6 +11,7 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/scan"
+	"github.com/patchscan/patchscan/scan/transport"
 )
 
 // The table needs every host before it can be drawn, so it is written at
@@ -63,7 +64,7 @@ func (s *tableSink) Write(h scan.HostResult) error {
 	if th.host == "" {
 		th.host = term(h.Target)
 	}
-	if h.Status != scan.HostScanned {
+	if h.Status != transport.Scanned {
 		th.err = term(errorText(h))
 		s.hosts = append(s.hosts, th)
 		return nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/scan"
+	"github.com/patchscan/patchscan/scan/transport"
 )
 
 // The text format follows HFNetChk: a header per host, then one line per
@@ -108,7 +109,7 @@ func (s *textSink) Write(h scan.HostResult) error {
 
 func writeTextHost(b *strings.Builder, h scan.HostResult, show Show, verbose bool) {
 	fmt.Fprintf(b, "%s\n%s\n%s\n", rule, hostLabel(h.Name, h.Address, h.Domain, h.Target), rule)
-	if h.Status != scan.HostScanned {
+	if h.Status != transport.Scanned {
 		fmt.Fprintf(b, "%-21s%s: %s\n\n", "Host NOT Scanned", term(string(h.Status)), term(errorText(h)))
 		return
 	}

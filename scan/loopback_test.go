@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/patchscan/patchscan/scan/targets"
+	"github.com/patchscan/patchscan/scan/transport"
 )
 
 // TestRunThousandLoopbackTargets scans 1,000 real loopback addresses with
@@ -82,7 +83,7 @@ func TestRunThousandLoopbackTargets(t *testing.T) {
 	}()
 
 	start := time.Now()
-	counts := map[HostStatus]int{}
+	counts := map[transport.Outcome]int{}
 	_, err = Run(context.Background(), cfg, l.All(), func(r HostResult) { counts[r.Status]++ })
 	elapsed := time.Since(start)
 	close(stop)
@@ -90,7 +91,7 @@ func TestRunThousandLoopbackTargets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if counts[HostScanned] != len(live) || counts[HostUnreachable] != 1000-len(live) {
+	if counts[transport.Scanned] != len(live) || counts[transport.Unreachable] != 1000-len(live) {
 		t.Errorf("statuses %v, want %d scanned and %d unreachable", counts, len(live), 1000-len(live))
 	}
 	if elapsed > 30*time.Second {

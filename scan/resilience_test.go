@@ -135,10 +135,10 @@ type want struct {
 	bulletins map[string]detect.Status
 }
 
-// HostStatusLike is scan.HostStatus; a local name keeps the table short.
-type HostStatusLike = scan.HostStatus
+// HostStatusLike is transport.Outcome; a local name keeps the table short.
+type HostStatusLike = transport.Outcome
 
-var healthy = want{status: scan.HostScanned, bulletins: map[string]detect.Status{"MS17-010": detect.StatusInstalled}}
+var healthy = want{status: transport.Scanned, bulletins: map[string]detect.Status{"MS17-010": detect.StatusInstalled}}
 
 type runOpts struct {
 	timeout time.Duration
@@ -193,7 +193,7 @@ func runScan(t *testing.T, l *lab.Lab, cat *catalog.Catalog, ts []targets.Target
 		if d := r.Finished.Sub(r.Started); d > o.timeout+margin {
 			t.Errorf("%s took %v with a per-host timeout of %v", r.Target, d, o.timeout)
 		}
-		if strings.Contains(r.Error, l.Password) {
+		if strings.Contains(r.Reason(), l.Password) {
 			t.Errorf("%s: error reveals the password", r.Target)
 		}
 	}
@@ -218,8 +218,8 @@ func warm(t *testing.T, l *lab.Lab, cat *catalog.Catalog) {
 	}
 	got := runScan(t, l, cat, ts, runOpts{timeout: 60 * time.Second})
 	for _, r := range got {
-		if r.Status != scan.HostScanned {
-			t.Fatalf("warm-up scan of %s: %s: %s", r.Target, r.Status, r.Error)
+		if r.Status != transport.Scanned {
+			t.Fatalf("warm-up scan of %s: %s: %s", r.Target, r.Status, r.Reason())
 		}
 	}
 }
@@ -227,13 +227,13 @@ func warm(t *testing.T, l *lab.Lab, cat *catalog.Catalog) {
 func check(t *testing.T, name string, r scan.HostResult, w want) {
 	t.Helper()
 	if r.Status != w.status {
-		t.Errorf("%s: status %s (%s), want %s", name, r.Status, r.Error, w.status)
+		t.Errorf("%s: status %s (%s), want %s", name, r.Status, r.Reason(), w.status)
 		return
 	}
-	if w.errSub != "" && !strings.Contains(r.Error, w.errSub) {
-		t.Errorf("%s: error %q, want it to say %q", name, r.Error, w.errSub)
+	if w.errSub != "" && !strings.Contains(r.Reason(), w.errSub) {
+		t.Errorf("%s: error %q, want it to say %q", name, r.Reason(), w.errSub)
 	}
-	if w.status != scan.HostScanned {
+	if w.status != transport.Scanned {
 		return
 	}
 	if r.Report == nil {
@@ -262,16 +262,16 @@ func TestResilienceFaultModes(t *testing.T) {
 	warm(t, l, cat)
 
 	const timeout = 5 * time.Second
-	timedOut := want{status: scan.HostError, errSub: "per-host timeout"}
+	timedOut := want{status: transport.Failed, errSub: "per-host timeout"}
 	wants := map[faultsrv.Mode]want{
 		faultsrv.Silent:         timedOut,
 		faultsrv.NegotiateStall: timedOut,
 		// The transport checks every frame: garbage and a huge length
 		// field fail the host at once with what is wrong.
-		faultsrv.Garbage:         {status: scan.HostError, errSub: "not an SMB2/3 server"},
-		faultsrv.CloseMidSession: {status: scan.HostUnreachable, errSub: "session setup"},
+		faultsrv.Garbage:         {status: transport.Failed, errSub: "not an SMB2/3 server"},
+		faultsrv.CloseMidSession: {status: transport.Unreachable, errSub: "session setup"},
 		faultsrv.Slow:            timedOut,
-		faultsrv.HugeLength:      {status: scan.HostError, errSub: "16777215-byte message"},
+		faultsrv.HugeLength:      {status: transport.Failed, errSub: "16777215-byte message"},
 	}
 	ts := []targets.Target{target(h.Addr())}
 	names := map[string]string{ts[0].String(): "lab host"}
@@ -309,7 +309,7 @@ func TestResilienceFaultModes(t *testing.T) {
 		if (name == faultsrv.Garbage.String() || name == faultsrv.HugeLength.String()) && took > timeout/2 {
 			t.Errorf("%s: took %v with a timeout of %v: should fail at once", name, took, timeout)
 		}
-		t.Logf("%-18s %-12s %6v  %s", name, r.Status, took.Round(time.Millisecond), r.Error)
+		t.Logf("%-18s %-12s %6v  %s", name, r.Status, took.Round(time.Millisecond), r.Reason())
 	}
 }
 
@@ -322,7 +322,7 @@ func TestResilienceAccessDeniedOneFile(t *testing.T) {
 	cat := loadCatalog(t, "testdata/bench/access-denied.xml")
 	got := runScan(t, l, cat, []targets.Target{target(h.Addr())}, runOpts{timeout: 20 * time.Second})
 	r := got[target(h.Addr()).String()]
-	check(t, "denied", r, want{status: scan.HostScanned,
+	check(t, "denied", r, want{status: transport.Scanned,
 		bulletins: map[string]detect.Status{"MS17-010": detect.StatusInstalled, "LAB-DENIED": detect.StatusError}})
 	if r.Report == nil {
 		return
@@ -358,7 +358,7 @@ func TestResilienceCutMidSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := runScan(t, l, cat, []targets.Target{target(p.Addr())}, runOpts{timeout: 20 * time.Second})
-	check(t, "baseline", got[target(p.Addr()).String()], want{status: scan.HostScanned})
+	check(t, "baseline", got[target(p.Addr()).String()], want{status: transport.Scanned})
 	total := p.Stats().BytesDown
 	p.Close()
 	if total < 1000 {
@@ -380,7 +380,7 @@ func TestResilienceCutMidSession(t *testing.T) {
 		cuts[tg.String()] = cut
 	}
 	got = runScan(t, l, cat, ts, runOpts{timeout: 30 * time.Second})
-	complete := want{status: scan.HostScanned,
+	complete := want{status: transport.Scanned,
 		bulletins: map[string]detect.Status{"MS17-010": detect.StatusInstalled, "LAB-DENIED": detect.StatusError}}
 	unreachable := 0
 	for _, tg := range ts {
@@ -391,8 +391,8 @@ func TestResilienceCutMidSession(t *testing.T) {
 			continue
 		}
 		name := fmt.Sprintf("cut after %d of %d bytes", cut, total)
-		t.Logf("%-28s %-12s %v %s", name, r.Status, r.Finished.Sub(r.Started).Round(time.Millisecond), r.Error)
-		if r.Status == scan.HostScanned {
+		t.Logf("%-28s %-12s %v %s", name, r.Status, r.Finished.Sub(r.Started).Round(time.Millisecond), r.Reason())
+		if r.Status == transport.Scanned {
 			// The cut fell after the last fact (in the close
 			// exchanges, whose share of the bytes depends on the
 			// transport): then the report must be complete and right.
@@ -400,7 +400,7 @@ func TestResilienceCutMidSession(t *testing.T) {
 			continue
 		}
 		unreachable++
-		check(t, name, r, want{status: scan.HostUnreachable, errSub: "broke"})
+		check(t, name, r, want{status: transport.Unreachable, errSub: "broke"})
 	}
 	// Most cuts land among the facts; if they all "succeed", cutting
 	// does not reach the scan at all and the test proves nothing.
@@ -455,8 +455,8 @@ func TestResilienceHostKilledMidScan(t *testing.T) {
 	}
 	check(t, "survivor", got[ts[0].String()], healthy)
 	r := got[ts[1].String()]
-	check(t, "victim", r, want{status: scan.HostUnreachable})
-	t.Logf("victim killed after %d reply bytes: %s after %v: %s", killedAt.Load(), r.Status, r.Finished.Sub(r.Started).Round(time.Millisecond), r.Error)
+	check(t, "victim", r, want{status: transport.Unreachable})
+	t.Logf("victim killed after %d reply bytes: %s after %v: %s", killedAt.Load(), r.Status, r.Finished.Sub(r.Started).Round(time.Millisecond), r.Reason())
 }
 
 // The winreg server dies mid-call (Remote Registry crashing): the pipe
@@ -502,6 +502,6 @@ func TestResilienceWinregClosedMidCall(t *testing.T) {
 	}
 	check(t, "healthy", got[ts[0].String()], healthy)
 	r := got[ts[1].String()]
-	t.Logf("winreg killed after %d reply bytes: %s after %v: %s", killAt, r.Status, r.Finished.Sub(r.Started).Round(time.Millisecond), r.Error)
-	check(t, "winreg-dies", r, want{status: scan.HostError, errSub: "Remote Registry"})
+	t.Logf("winreg killed after %d reply bytes: %s after %v: %s", killAt, r.Status, r.Finished.Sub(r.Started).Round(time.Millisecond), r.Reason())
+	check(t, "winreg-dies", r, want{status: transport.Failed, errSub: "Remote Registry"})
 }

@@ -7,17 +7,7 @@ import (
 	"time"
 
 	"github.com/patchscan/patchscan/detect"
-)
-
-// HostStatus is the outcome of scanning one host.
-type HostStatus string
-
-const (
-	HostScanned      HostStatus = "scanned"
-	HostUnreachable  HostStatus = "unreachable"
-	HostAuthFailed   HostStatus = "auth-failed"
-	HostAccessDenied HostStatus = "access-denied"
-	HostError        HostStatus = "error"
+	"github.com/patchscan/patchscan/scan/transport"
 )
 
 // HostResult is everything known about one scanned (or unscannable) host.
@@ -28,9 +18,32 @@ type HostResult struct {
 	Address   string // IP address dialed, without port
 	Domain    string // NetBIOS/AD domain when known
 	Transport string // "smb", "winrm"
-	Status    HostStatus
-	Error     string // one operator-facing line when Status != scanned
-	Started   time.Time
-	Finished  time.Time
-	Report    *detect.Report // nil unless Status == scanned
+	Status    transport.Outcome
+	// Error says why the host was not scanned; nil when Status is
+	// Scanned. Its text is one printable, bounded line without secrets;
+	// it wraps the cause, so errors.Is finds ErrInterrupted,
+	// context.DeadlineExceeded or the transport's sentinels, and the
+	// cause's hints (scan/hint) stay reachable for the front end to word.
+	Error    error
+	Started  time.Time
+	Finished time.Time
+	Report   *detect.Report // nil unless Status == Scanned
 }
+
+// Reason is the text of Error, "" when there is none.
+func (r HostResult) Reason() string {
+	if r.Error == nil {
+		return ""
+	}
+	return r.Error.Error()
+}
+
+// hostError is a host's failure as reports show it: one clean line over
+// the error that caused it.
+type hostError struct {
+	line  string
+	cause error
+}
+
+func (e *hostError) Error() string { return e.line }
+func (e *hostError) Unwrap() error { return e.cause }

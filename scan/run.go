@@ -67,7 +67,7 @@ type Config struct {
 // Summary counts what a run did.
 type Summary struct {
 	Hosts    int // results emitted
-	ByStatus map[HostStatus]int
+	ByStatus map[transport.Outcome]int
 	// Interrupted is set when ctx ended before every target was scanned:
 	// some were never started or were cut short.
 	Interrupted bool
@@ -90,7 +90,7 @@ func Run(ctx context.Context, cfg Config, ts iter.Seq[targets.Target], emit func
 		return Summary{}, errors.New("scan.Run: Opener and Engine are required")
 	}
 	cfg = cfg.withDefaults()
-	sum := Summary{ByStatus: map[HostStatus]int{}}
+	sum := Summary{ByStatus: map[transport.Outcome]int{}}
 
 	jobs := make(chan targets.Target)
 	results := make(chan HostResult, cfg.Threads)
@@ -137,7 +137,7 @@ func Run(ctx context.Context, cfg Config, ts iter.Seq[targets.Target], emit func
 	for r := range results {
 		sum.Hosts++
 		sum.ByStatus[r.Status]++
-		if r.Error == ErrInterrupted.Error() {
+		if errors.Is(r.Error, ErrInterrupted) {
 			cutShort.Store(true)
 		}
 		emit(r)
@@ -216,13 +216,13 @@ func (c Config) scan(hctx, runCtx context.Context, t targets.Target, r HostResul
 		if hctx.Err() != nil {
 			return c.fail(r, runCtx, hctx, hctx.Err())
 		}
-		r.Status, r.Error = HostUnreachable, c.clean(fmt.Sprintf("cannot resolve host name %q: %v: check the name and DNS (or --dns-server)", t.Host, unwrapDNS(err)))
+		r.Status, r.Error = transport.Unreachable, c.hostErr(err, fmt.Sprintf("cannot resolve host name %q: %v: check the name and DNS (or --dns-server)", t.Host, unwrapDNS(err)))
 		r.Finished = time.Now()
 		return r
 	}
 	r.Address = ip.String()
 	if err := netguard.Check(ip); err != nil {
-		r.Status, r.Error = HostError, err.Error()
+		r.Status, r.Error = transport.Failed, err
 		r.Finished = time.Now()
 		return r
 	}
@@ -237,7 +237,7 @@ func (c Config) scan(hctx, runCtx context.Context, t targets.Target, r HostResul
 			if hctx.Err() != nil {
 				return c.fail(r, runCtx, hctx, hctx.Err())
 			}
-			r.Status, r.Error = HostUnreachable, c.clean(reason)
+			r.Status, r.Error = transport.Unreachable, c.hostErr(nil, reason)
 			r.Finished = time.Now()
 			return r
 		}
@@ -259,7 +259,7 @@ func (c Config) scan(hctx, runCtx context.Context, t targets.Target, r HostResul
 	if rep == nil {
 		return c.fail(r, runCtx, hctx, errors.New("the engine returned no report"))
 	}
-	r.Status, r.Report = HostScanned, rep
+	r.Status, r.Report = transport.Scanned, rep
 	r.Finished = time.Now()
 	return r
 }
@@ -326,25 +326,24 @@ func (c Config) fail(r HostResult, runCtx, hctx context.Context, err error) Host
 	r.Finished = time.Now()
 	switch {
 	case runCtx.Err() != nil:
-		r.Status, r.Error = HostError, ErrInterrupted.Error()
+		r.Status, r.Error = transport.Failed, ErrInterrupted
 		return r
 	case errors.Is(err, context.DeadlineExceeded) || hctx.Err() == context.DeadlineExceeded:
-		r.Status = HostError
-		r.Error = fmt.Sprintf("no complete answer within the per-host timeout of %s (raise --timeout for slow hosts or links)", c.Timeout)
+		r.Status = transport.Failed
+		r.Error = c.hostErr(context.DeadlineExceeded, fmt.Sprintf("no complete answer within the per-host timeout of %s (raise --timeout for slow hosts or links)", c.Timeout))
 		return r
 	}
-	switch transport.KindOf(err) {
-	case transport.Unreachable:
-		r.Status = HostUnreachable
-	case transport.AuthFailed:
-		r.Status = HostAuthFailed
-	case transport.AccessDenied:
-		r.Status = HostAccessDenied
-	default:
-		r.Status = HostError
+	r.Status = transport.OutcomeOf(err)
+	if r.Status == transport.Scanned || !r.Status.Valid() {
+		r.Status = transport.Failed // a transport's mistake: the host was not scanned
 	}
-	r.Error = c.clean(err.Error())
+	r.Error = c.hostErr(err, err.Error())
 	return r
+}
+
+// hostErr is a host's error: line, cleaned, over its cause.
+func (c Config) hostErr(cause error, line string) error {
+	return &hostError{line: c.clean(line), cause: cause}
 }
 
 // maxReason bounds an error line in reports.

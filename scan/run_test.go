@@ -153,9 +153,9 @@ func TestRunStatuses(t *testing.T) {
 		ip(1):  {},
 		ip(2):  {probe: "refused"},
 		ip(3):  {probe: "silent"},
-		ip(4):  {openErr: &transport.Error{Kind: transport.AuthFailed, Host: ip(4), Op: "session setup", Err: errors.New("STATUS_LOGON_FAILURE"), Hint: "check --user and the password"}},
-		ip(5):  {openErr: &transport.Error{Kind: transport.AccessDenied, Host: ip(5), Op: "open winreg", Err: errors.New("STATUS_ACCESS_DENIED")}},
-		ip(6):  {openErr: &transport.Error{Kind: transport.Unreachable, Host: ip(6), Op: "open winreg", Err: errors.New("STATUS_OBJECT_NAME_NOT_FOUND"), Hint: "winreg pipe unavailable: is the Remote Registry service running?"}},
+		ip(4):  {openErr: &transport.Error{Outcome: transport.AuthFailed, Host: ip(4), Op: "session setup", Err: errors.New("STATUS_LOGON_FAILURE"), Hint: "check --user and the password"}},
+		ip(5):  {openErr: &transport.Error{Outcome: transport.AccessDenied, Host: ip(5), Op: "open winreg", Err: errors.New("STATUS_ACCESS_DENIED")}},
+		ip(6):  {openErr: &transport.Error{Outcome: transport.Unreachable, Host: ip(6), Op: "open winreg", Err: errors.New("STATUS_OBJECT_NAME_NOT_FOUND"), Hint: "winreg pipe unavailable: is the Remote Registry service running?"}},
 		ip(7):  {factsErr: errors.New("connection reset\nby peer")},
 		ip(8):  {factsErr: fmt.Errorf("read: %w", facts.ErrAccessDenied)},
 		ip(9):  {slow: 5 * time.Second},
@@ -163,20 +163,20 @@ func TestRunStatuses(t *testing.T) {
 		ip(11): {nilReport: true},
 	}
 	want := map[string]struct {
-		status HostStatus
+		status transport.Outcome
 		reason string
 	}{
-		ip(1):  {HostScanned, ""},
-		ip(2):  {HostUnreachable, "TCP port 445 refused the connection"},
-		ip(3):  {HostUnreachable, "no answer on TCP port 445 within 200ms"},
-		ip(4):  {HostAuthFailed, "session setup on 127.42.0.4: STATUS_LOGON_FAILURE: check --user"},
-		ip(5):  {HostAccessDenied, "STATUS_ACCESS_DENIED"},
-		ip(6):  {HostUnreachable, "is the Remote Registry service running?"},
-		ip(7):  {HostError, "connection reset by peer"},
-		ip(8):  {HostAccessDenied, "access denied"},
-		ip(9):  {HostError, "per-host timeout of 3s"},
-		ip(10): {HostError, "bad password <redacted> rejected"},
-		ip(11): {HostError, "no report"},
+		ip(1):  {transport.Scanned, ""},
+		ip(2):  {transport.Unreachable, "TCP port 445 refused the connection"},
+		ip(3):  {transport.Unreachable, "no answer on TCP port 445 within 200ms"},
+		ip(4):  {transport.AuthFailed, "session setup on 127.42.0.4: STATUS_LOGON_FAILURE: check --user"},
+		ip(5):  {transport.AccessDenied, "STATUS_ACCESS_DENIED"},
+		ip(6):  {transport.Unreachable, "is the Remote Registry service running?"},
+		ip(7):  {transport.Failed, "connection reset by peer"},
+		ip(8):  {transport.AccessDenied, "access denied"},
+		ip(9):  {transport.Failed, "per-host timeout of 3s"},
+		ip(10): {transport.Failed, "bad password <redacted> rejected"},
+		ip(11): {transport.Failed, "no report"},
 	}
 	f := newFake(hosts)
 	cfg := Config{
@@ -209,13 +209,13 @@ func TestRunStatuses(t *testing.T) {
 			t.Errorf("%s: no result", h)
 			continue
 		}
-		if r.Status != w.status || !strings.Contains(r.Error, w.reason) {
-			t.Errorf("%s: status %s %q, want %s containing %q", h, r.Status, r.Error, w.status, w.reason)
+		if r.Status != w.status || !strings.Contains(r.Reason(), w.reason) {
+			t.Errorf("%s: status %s %q, want %s containing %q", h, r.Status, r.Reason(), w.status, w.reason)
 		}
-		if strings.Contains(r.Error, "\n") || strings.Contains(r.Error, "s3cr3t") {
-			t.Errorf("%s: reason %q is multi-line or leaks the password", h, r.Error)
+		if strings.Contains(r.Reason(), "\n") || strings.Contains(r.Reason(), "s3cr3t") {
+			t.Errorf("%s: reason %q is multi-line or leaks the password", h, r.Reason())
 		}
-		if (r.Report != nil) != (r.Status == HostScanned) {
+		if (r.Report != nil) != (r.Status == transport.Scanned) {
 			t.Errorf("%s: report %v with status %s", h, r.Report, r.Status)
 		}
 		if r.Address != h || r.Transport != "smb" || r.Started.IsZero() || r.Finished.Before(r.Started) {
@@ -224,6 +224,17 @@ func TestRunStatuses(t *testing.T) {
 	}
 	if o, c := f.opened.Load(), f.closed.Load(); o != c {
 		t.Errorf("%d sessions opened, %d closed", o, c)
+	}
+	// The error is typed: its cause stays reachable under the clean line.
+	if r := got[ip(9)]; !errors.Is(r.Error, context.DeadlineExceeded) {
+		t.Errorf("timed-out host: %v does not match context.DeadlineExceeded", r.Error)
+	}
+	var te *transport.Error
+	if r := got[ip(4)]; !errors.As(r.Error, &te) || te.Op != "session setup" {
+		t.Errorf("auth-failed host: %v does not wrap the transport's error", r.Error)
+	}
+	if r := got[ip(1)]; r.Error != nil || r.Reason() != "" {
+		t.Errorf("scanned host has an error: %v", r.Error)
 	}
 }
 
@@ -277,12 +288,12 @@ func TestRunCancel(t *testing.T) {
 		}
 		seen[r.Target] = true
 		switch {
-		case r.Status == HostScanned:
+		case r.Status == transport.Scanned:
 			scanned++
-		case r.Error == ErrInterrupted.Error():
+		case errors.Is(r.Error, ErrInterrupted):
 			interrupted++
 		default:
-			t.Errorf("%s: unexpected %s %q", r.Target, r.Status, r.Error)
+			t.Errorf("%s: unexpected %s %q", r.Target, r.Status, r.Reason())
 		}
 		if scanned == 20 && cancelledAt.IsZero() {
 			cancelledAt = time.Now()
@@ -331,8 +342,8 @@ func TestRunBoundedByPool(t *testing.T) {
 	count := 0
 	_, err := Run(context.Background(), cfg, all, func(r HostResult) {
 		count++
-		if r.Status != HostScanned {
-			t.Fatalf("%s: %s %s", r.Target, r.Status, r.Error)
+		if r.Status != transport.Scanned {
+			t.Fatalf("%s: %s %s", r.Target, r.Status, r.Reason())
 		}
 		if count%2000 == 0 {
 			runtime.GC()
@@ -402,8 +413,8 @@ func TestRunRefusesNonLoopbackUnderTest(t *testing.T) {
 		t.Fatalf("got %d results, want 2", len(got))
 	}
 	for _, r := range got {
-		if r.Status != HostError || !strings.Contains(r.Error, "only loopback") {
-			t.Errorf("%s: status %s %q, want error refusing a non-loopback address", r.Target, r.Status, r.Error)
+		if r.Status != transport.Failed || !strings.Contains(r.Reason(), "only loopback") {
+			t.Errorf("%s: status %s %q, want error refusing a non-loopback address", r.Target, r.Status, r.Reason())
 		}
 	}
 	if n := dialed.Load(); n != 0 {

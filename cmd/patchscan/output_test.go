@@ -13,6 +13,7 @@ import (
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/report"
 	"github.com/patchscan/patchscan/scan"
+	"github.com/patchscan/patchscan/scan/transport"
 	"github.com/spf13/pflag"
 )
 
@@ -25,7 +26,7 @@ func testHosts(name string, finished time.Time, missing bool) []scan.HostResult 
 		st = detect.StatusMissing
 	}
 	return []scan.HostResult{
-		{Name: name, Address: "127.0.0.21", Target: strings.ToLower(name), Transport: "smb", Status: scan.HostScanned,
+		{Name: name, Address: "127.0.0.21", Target: strings.ToLower(name), Transport: "smb", Status: transport.Scanned,
 			Started: finished.Add(-time.Second), Finished: finished,
 			Report: &detect.Report{
 				OS:       detect.OS{Product: "Windows Server 2008 R2 Standard", Version: "6.1", Build: "7601", ServicePack: 1},
@@ -33,7 +34,7 @@ func testHosts(name string, finished time.Time, missing bool) []scan.HostResult 
 				Results: []detect.Result{{Kind: detect.KindPatch, BulletinID: "MS17-010", KB: "KB4012212", Severity: "Critical", ProductID: 10, Status: st,
 					Reasons: []string{`File C:\Windows\System32\drivers\srv.sys has version 6.1.7601.17514; 6.1.7601.23689 or later is required.`}}},
 			}},
-		{Name: "DOWN", Address: "127.0.0.22", Status: scan.HostUnreachable, Error: "connection refused", Finished: finished},
+		{Name: "DOWN", Address: "127.0.0.22", Status: transport.Unreachable, Error: errors.New("connection refused"), Finished: finished},
 	}
 }
 

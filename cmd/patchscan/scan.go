@@ -255,7 +255,7 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 	var missing bool
 	var writeErr error
 	sum, runErr := scan.Run(ctx, cfg, list.All(), func(r scan.HostResult) {
-		if r.Status != scan.HostScanned {
+		if r.Status != transport.Scanned {
 			notScanned = true
 		} else if hasMissing(r.Report) {
 			missing = true
@@ -521,16 +521,16 @@ func (p *progress) finish(r scan.HostResult) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.finished++
-	if r.Status != scan.HostScanned {
+	if r.Status != transport.Scanned {
 		p.failed++
 	}
 	if p.verbose {
 		p.clear()
 		took := r.Finished.Sub(r.Started).Round(time.Millisecond)
-		if r.Status == scan.HostScanned {
+		if r.Status == transport.Scanned {
 			fmt.Fprintf(p.w, "patchscan: %s: scanned in %s\n", r.Target, took)
 		} else {
-			fmt.Fprintf(p.w, "patchscan: %s: %s in %s: %s\n", r.Target, r.Status, took, r.Error)
+			fmt.Fprintf(p.w, "patchscan: %s: %s in %s: %s\n", r.Target, r.Status, took, r.Reason())
 		}
 	}
 	p.draw(p.verbose)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/patchscan/patchscan/scan"
 	"github.com/patchscan/patchscan/scan/targets"
+	"github.com/patchscan/patchscan/scan/transport"
 )
 
 // runScanCLI runs a fresh `scan` command (no state shared between runs)
@@ -214,8 +216,8 @@ func TestProgress(t *testing.T) {
 			p := newProgress(&b, 3, tc.bar, tc.verbose)
 			now := time.Now()
 			p.start(targets.Target{Host: "10.0.0.1", Input: "10.0.0.0/30"})
-			p.finish(scan.HostResult{Target: "10.0.0.1", Status: scan.HostScanned, Started: now, Finished: now})
-			p.finish(scan.HostResult{Target: "10.0.0.2", Status: scan.HostUnreachable, Error: "port closed", Started: now, Finished: now})
+			p.finish(scan.HostResult{Target: "10.0.0.1", Status: transport.Scanned, Started: now, Finished: now})
+			p.finish(scan.HostResult{Target: "10.0.0.2", Status: transport.Unreachable, Error: errors.New("port closed"), Started: now, Finished: now})
 			p.done()
 			for _, w := range tc.want {
 				if !strings.Contains(b.String(), w) {

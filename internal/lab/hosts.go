@@ -58,7 +58,7 @@ func StandardHosts() []HostSpec {
 }
 
 // Expected is the MS17-010 verdict (detect.Status string) or host status
-// (transport.Kind string) each standard host gets with lab.xml and
+// (transport.Outcome string) each standard host gets with lab.xml and
 // checksums on.
 var Expected = map[string]string{
 	Patched:       "installed",

@@ -139,8 +139,8 @@ func TestWinregDiesMidScan(t *testing.T) {
 		t.Fatalf("second batch answered %+v", a)
 	}
 	var te *transport.Error
-	if !errors.As(err, &te) || te.Kind != transport.Failed || !strings.Contains(err.Error(), "Remote Registry service stopped") {
-		t.Fatalf("err %v (kind %v), want a host-level error naming the Remote Registry", err, transport.KindOf(err))
+	if !errors.As(err, &te) || te.Outcome != transport.Failed || !strings.Contains(err.Error(), "Remote Registry service stopped") {
+		t.Fatalf("err %v (kind %v), want a host-level error naming the Remote Registry", err, transport.OutcomeOf(err))
 	}
 	t.Log(err)
 }

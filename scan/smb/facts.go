@@ -65,7 +65,7 @@ func (s *session) Facts(ctx context.Context, reqs []facts.Request) ([]facts.Answ
 	// the facts': the facts not read would otherwise show as verdicts of
 	// "error" on a host that looks scanned.
 	if v := s.conn.violation(); v != nil {
-		return nil, &transport.Error{Kind: transport.Failed, Host: s.host, Op: "read facts", Err: v, Hint: hintNotSMB}
+		return nil, &transport.Error{Outcome: transport.Failed, Host: s.host, Op: "read facts", Err: v, Hint: hintNotSMB}
 	}
 	for _, a := range answers {
 		var te *transport.Error
@@ -73,13 +73,13 @@ func (s *session) Facts(ctx context.Context, reqs []facts.Request) ([]facts.Answ
 			return nil, te
 		}
 		if a.Err != nil && connectionLost(a.Err) {
-			return nil, &transport.Error{Kind: transport.Unreachable, Host: s.host, Op: "read facts", Err: a.Err,
+			return nil, &transport.Error{Outcome: transport.Unreachable, Host: s.host, Op: "read facts", Err: a.Err,
 				Hint: "the connection to the host broke or timed out: raise --timeout or check the network"}
 		}
 	}
 	for _, a := range answers {
 		if errors.Is(a.Err, errPipeBroken) {
-			return nil, &transport.Error{Kind: transport.Failed, Host: s.host, Op: "read the registry", Err: a.Err,
+			return nil, &transport.Error{Outcome: transport.Failed, Host: s.host, Op: "read the registry", Err: a.Err,
 				Hint: "the Remote Registry service stopped or crashed during the scan: scan the host again, or try --transport winrm"}
 		}
 	}
@@ -240,7 +240,7 @@ func (s *session) file(ctx context.Context, r facts.Request, w *watchdog) facts.
 		if errors.Is(err, facts.ErrAccessDenied) && (shareName == "ADMIN$" || shareName == systemDrive(root)) {
 			// Without the admin shares no file can be checked: the
 			// account is not an administrator. That is the host's status.
-			return facts.Answer{Err: &transport.Error{Kind: transport.AccessDenied, Host: s.host, Op: "connect to " + shareName,
+			return facts.Answer{Err: &transport.Error{Outcome: transport.AccessDenied, Host: s.host, Op: "connect to " + shareName,
 				Err: facts.ErrAccessDenied, Hint: fmt.Sprintf(`the account must be an administrator of the host (check with: net use \\%s\%s)`, s.host, shareName)}}
 		}
 		return facts.Answer{Err: err}

@@ -165,8 +165,8 @@ func openFault(t *testing.T, m faultsrv.Mode, timeout time.Duration) (time.Durat
 func TestGarbageFailsFast(t *testing.T) {
 	const timeout = 10 * time.Second
 	took, err := openFault(t, faultsrv.Garbage, timeout)
-	if transport.KindOf(err) != transport.Failed || !strings.Contains(err.Error(), "not an SMB2/3 server") || !errors.Is(err, errNotSMB) {
-		t.Fatalf("err %v (kind %v)", err, transport.KindOf(err))
+	if transport.OutcomeOf(err) != transport.Failed || !strings.Contains(err.Error(), "not an SMB2/3 server") || !errors.Is(err, errNotSMB) {
+		t.Fatalf("err %v (kind %v)", err, transport.OutcomeOf(err))
 	}
 	if took > timeout/4 {
 		t.Fatalf("took %v with a %v timeout", took, timeout)
@@ -183,8 +183,8 @@ func TestHugeLengthBoundedMemory(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	took, err := openFault(t, faultsrv.HugeLength, timeout)
 	runtime.ReadMemStats(&after)
-	if transport.KindOf(err) != transport.Failed || !strings.Contains(err.Error(), "16777215-byte message") {
-		t.Fatalf("err %v (kind %v)", err, transport.KindOf(err))
+	if transport.OutcomeOf(err) != transport.Failed || !strings.Contains(err.Error(), "16777215-byte message") {
+		t.Fatalf("err %v (kind %v)", err, transport.OutcomeOf(err))
 	}
 	// TotalAlloc counts every allocation, freed or not: the announced
 	// 16 MiB buffer would show, whatever the GC did meanwhile.

@@ -171,11 +171,14 @@ func TestLabHostErrors(t *testing.T) {
 	l := standardLab(t)
 	tests := []struct {
 		host string
-		kind transport.Kind
+		kind transport.Outcome
 		hint string
+		// noRegistry: the error is transport.ErrRegistryUnavailable, on
+		// which the auto transport falls back to WinRM.
+		noRegistry bool
 	}{
-		{lab.NoWinreg, transport.Failed, "Remote Registry service running"},
-		{lab.WrongPassword, transport.AuthFailed, "check --user and the password"},
+		{lab.NoWinreg, transport.Failed, "Remote Registry service running", true},
+		{lab.WrongPassword, transport.AuthFailed, "check --user and the password", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.host, func(t *testing.T) {
@@ -185,8 +188,14 @@ func TestLabHostErrors(t *testing.T) {
 				t.Fatal("opened")
 			}
 			var te *transport.Error
-			if !errors.As(err, &te) || te.Kind != tt.kind || !strings.Contains(err.Error(), tt.hint) {
-				t.Fatalf("err %v (kind %v), want kind %v with %q", err, transport.KindOf(err), tt.kind, tt.hint)
+			if !errors.As(err, &te) || te.Outcome != tt.kind || !strings.Contains(err.Error(), tt.hint) {
+				t.Fatalf("err %v (kind %v), want kind %v with %q", err, transport.OutcomeOf(err), tt.kind, tt.hint)
+			}
+			if got := errors.Is(err, transport.ErrRegistryUnavailable); got != tt.noRegistry {
+				t.Errorf("errors.Is(err, ErrRegistryUnavailable) = %v, want %v", got, tt.noRegistry)
+			}
+			if transport.ShouldFallBack(err) != tt.noRegistry {
+				t.Errorf("ShouldFallBack = %v, want %v", !tt.noRegistry, tt.noRegistry)
 			}
 			if strings.Contains(err.Error(), l.Password) {
 				t.Fatal("error reveals the password")
@@ -206,8 +215,11 @@ func TestUnreachableHost(t *testing.T) {
 	ln.Close()
 	_, err = NewOpener(Config{}).Open(context.Background(), transport.Endpoint{Host: "127.0.0.1", Addr: addr},
 		transport.Options{Credentials: transport.Credentials{User: "u", Password: "secret-pw"}, Timeout: 2 * time.Second})
-	if transport.KindOf(err) != transport.Unreachable || !strings.Contains(err.Error(), "refused") || strings.Contains(err.Error(), "secret-pw") {
-		t.Fatalf("err %v, kind %v", err, transport.KindOf(err))
+	if transport.OutcomeOf(err) != transport.Unreachable || !strings.Contains(err.Error(), "refused") || strings.Contains(err.Error(), "secret-pw") {
+		t.Fatalf("err %v, kind %v", err, transport.OutcomeOf(err))
+	}
+	if !errors.Is(err, transport.ErrNoConnection) || errors.Is(err, transport.ErrRegistryUnavailable) {
+		t.Errorf("a refused connection is not marked ErrNoConnection (and only that): %v", err)
 	}
 }
 
@@ -282,8 +294,8 @@ func TestSilentHostTimesOut(t *testing.T) {
 	start := time.Now()
 	_, err = NewOpener(Config{}).Open(context.Background(), transport.Endpoint{Host: "127.0.0.1", Addr: ln.Addr().String()},
 		transport.Options{Credentials: transport.Credentials{User: "u", Password: "pw"}, Timeout: 300 * time.Millisecond})
-	if transport.KindOf(err) != transport.Unreachable || time.Since(start) > 3*time.Second {
-		t.Fatalf("err %v (kind %v) after %v", err, transport.KindOf(err), time.Since(start))
+	if transport.OutcomeOf(err) != transport.Unreachable || time.Since(start) > 3*time.Second {
+		t.Fatalf("err %v (kind %v) after %v", err, transport.OutcomeOf(err), time.Since(start))
 	}
 	t.Logf("%v after %v", err, time.Since(start).Round(time.Millisecond))
 }

@@ -45,7 +45,7 @@ func (s *session) openPipe(ipc *smb2.Share, opened func()) (*regPipe, string, er
 	h, err := c.OpenLocalMachine(ctx)
 	if err != nil {
 		f.Close()
-		return nil, "open HKLM", err
+		return nil, opOpenHKLM, err
 	}
 	return &regPipe{f: f, c: c, hklm: h, keys: map[string]keyEntry{}}, "", nil
 }

@@ -76,6 +76,10 @@ type opener struct{ cfg Config }
 
 func (o *opener) Name() string { return "smb" }
 
+// opOpenHKLM is the last step of opening a winreg pipe: the pipe and its
+// binding are there, so the registry service answers.
+const opOpenHKLM = "open HKLM"
+
 const (
 	hintUnreachable = "check that the host is up and TCP port 445 (File and Printer Sharing) is reachable"
 	hintAuth        = "check --user and the password"
@@ -97,8 +101,8 @@ func (o *opener) Open(ctx context.Context, ep transport.Endpoint, opts transport
 	if host == "" {
 		host = addr
 	}
-	fail := func(kind transport.Kind, op string, err error, hint string) error {
-		return &transport.Error{Kind: kind, Host: host, Op: op, Err: err, Hint: hint}
+	fail := func(kind transport.Outcome, op string, err error, hint string) error {
+		return &transport.Error{Outcome: kind, Host: host, Op: op, Err: err, Hint: hint}
 	}
 
 	setupCtx := ctx
@@ -109,7 +113,7 @@ func (o *opener) Open(ctx context.Context, ep transport.Endpoint, opts transport
 	}
 	raw, err := o.cfg.Dial(setupCtx, "tcp", addr)
 	if err != nil {
-		return nil, fail(transport.Unreachable, "connect", dialError(err, addr), hintUnreachable)
+		return nil, transport.Tag(fail(transport.Unreachable, "connect", dialError(err, addr), hintUnreachable), transport.ErrNoConnection)
 	}
 	conn := newFrameConn(raw)
 	s := &session{host: host, conn: conn, timeout: opts.Timeout, sem: make(chan struct{}, o.cfg.FileConcurrency),
@@ -191,7 +195,13 @@ func (o *opener) Open(ctx context.Context, ep transport.Endpoint, opts transport
 				kind, hint = transport.AccessDenied, "the account may not read the registry remotely: it must be an administrator of the host"
 			}
 		}
-		return nil, fail(kind, op, cleanErr(pathErr(err), setupCtx), hint)
+		err = fail(kind, op, cleanErr(pathErr(err), setupCtx), hint)
+		if kind == transport.Failed && op != opOpenHKLM {
+			// The pipe or its binding is missing: another transport
+			// may still read the registry (transport.NewAuto).
+			err = transport.Tag(err, transport.ErrRegistryUnavailable)
+		}
+		return nil, err
 	}
 	s.addPipe(p)
 	ok = true
@@ -211,7 +221,7 @@ func dialError(err error, addr string) error {
 
 // classify maps transport-level failures (connection lost, timeouts) to
 // Unreachable; everything else is Failed for the caller to refine.
-func classify(err error, ctx context.Context) (transport.Kind, string) {
+func classify(err error, ctx context.Context) (transport.Outcome, string) {
 	if ctx.Err() != nil {
 		return transport.Unreachable, "the host did not answer in time: raise --timeout or check the network"
 	}

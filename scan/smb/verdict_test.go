@@ -39,7 +39,7 @@ func TestLabVerdicts(t *testing.T) {
 			t.Run(checksums.String()+"/"+h.Name, func(t *testing.T) {
 				s, err := open(t, l, h.Name, Config{})
 				if err != nil {
-					if got := string(transport.KindOf(err)); got != want {
+					if got := string(transport.OutcomeOf(err)); got != want {
 						t.Fatalf("host failed with %s (%v), want %s", got, err, want)
 					}
 					return
@@ -47,7 +47,7 @@ func TestLabVerdicts(t *testing.T) {
 				defer s.Close()
 				rep, err := eng.Scan(context.Background(), s)
 				if err != nil {
-					if got := string(transport.KindOf(err)); got != want {
+					if got := string(transport.OutcomeOf(err)); got != want {
 						t.Fatalf("scan failed with %s (%v), want %s", got, err, want)
 					}
 					t.Logf("%s: %v", h.Name, err)

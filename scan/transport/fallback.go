@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 )
 
 // Named is implemented by sessions that know which transport they run
@@ -23,35 +22,39 @@ func SessionTransport(s Session, def string) string {
 	return def
 }
 
-// ErrRegistryUnavailable may be wrapped by a transport whose host answers
-// but cannot serve the registry (SMB: the winreg pipe is missing or the
-// Remote Registry service is stopped), so the auto transport falls back.
+// ErrRegistryUnavailable is wrapped by a transport whose host answers but
+// cannot serve the registry (SMB: the winreg pipe is missing or the Remote
+// Registry service is stopped), so the auto transport falls back.
 var ErrRegistryUnavailable = errors.New("remote registry unavailable")
+
+// ErrNoConnection is wrapped by a transport whose port did not accept a
+// connection at all (refused, filtered, no route), as opposed to a session
+// that broke later, so the auto transport falls back.
+var ErrNoConnection = errors.New("no connection to the transport's port")
+
+// Tag returns err marked with tag: errors.Is(result, tag) holds, and the
+// text is err's own. Transports tag their errors with the sentinels above.
+func Tag(err, tag error) error {
+	if err == nil {
+		return nil
+	}
+	return tagged{err, tag}
+}
+
+type tagged struct{ err, tag error }
+
+func (t tagged) Error() string   { return t.err.Error() }
+func (t tagged) Unwrap() []error { return []error{t.err, t.tag} }
 
 // ShouldFallBack reports whether a primary (SMB) Open failure means the
 // host may still be reachable another way: the port did not answer
-// (Unreachable while connecting), or the host answered but has no remote
-// registry. Wrong credentials never fall back: the other transport would
-// only add a second failed logon (and bring lockout nearer); nor does an
-// access-denied session, for the same account would be denied again.
+// (ErrNoConnection), or the host answered but has no remote registry
+// (ErrRegistryUnavailable). Wrong credentials never fall back: the other
+// transport would only add a second failed logon (and bring lockout
+// nearer); nor does an access-denied session, for the same account would
+// be denied again.
 func ShouldFallBack(err error) bool {
-	if errors.Is(err, ErrRegistryUnavailable) {
-		return true
-	}
-	var te *Error
-	if !errors.As(err, &te) {
-		return false
-	}
-	switch {
-	case te.Kind == Unreachable && te.Op == "connect":
-		return true
-	case te.Kind == Failed && strings.Contains(strings.ToLower(te.Op), "winreg"):
-		// The SMB transport's steps that open and bind the winreg pipe
-		// ("open \PIPE\winreg", "bind winreg"), until it wraps
-		// ErrRegistryUnavailable itself.
-		return true
-	}
-	return false
+	return errors.Is(err, ErrNoConnection) || errors.Is(err, ErrRegistryUnavailable)
 }
 
 // NewAuto returns the "auto" transport: it opens with primary (SMB) and,
@@ -84,8 +87,9 @@ func (a *auto) Open(ctx context.Context, ep Endpoint, opts Options) (Session, er
 			host = ep.Addr
 		}
 		return nil, &Error{
-			Kind: KindOf(ferr), Host: host, Op: "open (auto: " + a.primary.Name() + ", then " + a.fallback.Name() + ")",
-			Err: fmt.Errorf("%s: %v; %s: %w", a.primary.Name(), err, a.fallback.Name(), ferr),
+			Outcome: OutcomeOf(ferr), Host: host, Op: "open (auto: " + a.primary.Name() + ", then " + a.fallback.Name() + ")",
+			// Both wrapped, so the hints of both stay reachable.
+			Err: fmt.Errorf("%s: %w; %s: %w", a.primary.Name(), err, a.fallback.Name(), ferr),
 		}
 	}
 	return named{s, SessionTransport(s, a.fallback.Name())}, nil

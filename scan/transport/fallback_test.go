@@ -34,26 +34,30 @@ func (f *fakeOpener) Open(ctx context.Context, ep Endpoint, opts Options) (Sessi
 }
 
 func TestAutoFallback(t *testing.T) {
-	connectRefused := &Error{Kind: Unreachable, Host: "h", Op: "connect", Err: errors.New("connection refused")}
-	noWinreg := &Error{Kind: Failed, Host: "h", Op: `open \PIPE\winreg`, Err: errors.New("STATUS_OBJECT_NAME_NOT_FOUND")}
+	connectRefused := Tag(&Error{Outcome: Unreachable, Host: "h", Op: "connect", Err: errors.New("connection refused")}, ErrNoConnection)
+	noWinreg := Tag(&Error{Outcome: Failed, Host: "h", Op: `open \PIPE\winreg`, Err: errors.New("STATUS_OBJECT_NAME_NOT_FOUND")}, ErrRegistryUnavailable)
 	tests := []struct {
 		name      string
 		smbErr    error
 		winrmErr  error
 		want      string // transport used; "" = Open fails
 		winrmUsed bool
-		kind      Kind
+		outcome   Outcome
 		mentions  []string
 	}{
 		{"smb works", nil, nil, "smb", false, "", nil},
 		{"445 closed", connectRefused, nil, "winrm", true, "", nil},
 		{"no winreg pipe", noWinreg, nil, "winrm", true, "", nil},
-		{"bind winreg fails", &Error{Kind: Failed, Op: "bind winreg", Err: errors.New("bind_nak")}, nil, "winrm", true, "", nil},
+		{"bind winreg fails", Tag(&Error{Outcome: Failed, Op: "bind winreg", Err: errors.New("bind_nak")}, ErrRegistryUnavailable), nil, "winrm", true, "", nil},
+		// The decision is typed: an Op that names winreg or "connect" means
+		// nothing without the sentinel.
+		{"winreg in the text only: no fallback", &Error{Outcome: Failed, Op: `open \PIPE\winreg`, Err: errors.New("STATUS_OBJECT_NAME_NOT_FOUND")}, nil, "", false, Failed, []string{"winreg"}},
+		{"connect in the text only: no fallback", &Error{Outcome: Unreachable, Op: "connect", Err: errors.New("refused")}, nil, "", false, Unreachable, nil},
 		{"sentinel", fmt.Errorf("x: %w", ErrRegistryUnavailable), nil, "winrm", true, "", nil},
-		{"wrong password: no second logon", &Error{Kind: AuthFailed, Op: "session setup", Err: errors.New("logon failure")}, nil, "", false, AuthFailed, []string{"logon failure"}},
-		{"access denied: no fallback", &Error{Kind: AccessDenied, Op: "open winreg", Err: errors.New("denied")}, nil, "", false, AccessDenied, nil},
-		{"session broke midway: no fallback", &Error{Kind: Unreachable, Op: "session setup", Err: errors.New("reset")}, nil, "", false, Unreachable, nil},
-		{"both fail", connectRefused, &Error{Kind: AuthFailed, Host: "h", Op: "create shell", Err: errors.New("HTTP 401"), Hint: "check the user"}, "", true, AuthFailed,
+		{"wrong password: no second logon", &Error{Outcome: AuthFailed, Op: "session setup", Err: errors.New("logon failure")}, nil, "", false, AuthFailed, []string{"logon failure"}},
+		{"access denied: no fallback", &Error{Outcome: AccessDenied, Op: "open winreg", Err: errors.New("denied")}, nil, "", false, AccessDenied, nil},
+		{"session broke midway: no fallback", &Error{Outcome: Unreachable, Op: "session setup", Err: errors.New("reset")}, nil, "", false, Unreachable, nil},
+		{"both fail", connectRefused, &Error{Outcome: AuthFailed, Host: "h", Op: "create shell", Err: errors.New("HTTP 401"), Hint: "check the user"}, "", true, AuthFailed,
 			[]string{"smb: connect on h: connection refused", "winrm: create shell on h: HTTP 401", "check the user"}},
 	}
 	for _, tc := range tests {
@@ -72,8 +76,8 @@ func TestAutoFallback(t *testing.T) {
 				if err == nil {
 					t.Fatal("Open succeeded, want an error")
 				}
-				if KindOf(err) != tc.kind {
-					t.Errorf("kind %q, want %q (%v)", KindOf(err), tc.kind, err)
+				if OutcomeOf(err) != tc.outcome {
+					t.Errorf("outcome %q, want %q (%v)", OutcomeOf(err), tc.outcome, err)
 				}
 				for _, m := range tc.mentions {
 					if !strings.Contains(err.Error(), m) {

@@ -1,6 +1,7 @@
 // Package transport is the contract between the scan run and the ways of
 // reaching a host (SMB, WinRM): how to open a session, the credentials it
-// uses, and the classes of failure that become a host's status.
+// uses, and the outcome of scanning a host (Outcome), which the transports'
+// errors carry and the run records as the host's status.
 package transport
 
 import (
@@ -59,23 +60,37 @@ type Session interface {
 	Close() error
 }
 
-// Kind classifies a host-level failure into a host status.
-type Kind string
+// Outcome is how scanning one host ended: Scanned, or the class of the
+// failure that stopped it. It is the one enum for a host's status: a
+// transport's *Error carries the Outcome it gives the host, the run records
+// it in scan.HostResult.Status, and reports print its string.
+type Outcome string
 
 const (
-	Unreachable  Kind = "unreachable"
-	AuthFailed   Kind = "auth-failed"
-	AccessDenied Kind = "access-denied"
-	Failed       Kind = "error"
+	Scanned      Outcome = "scanned"
+	Unreachable  Outcome = "unreachable"
+	AuthFailed   Outcome = "auth-failed"
+	AccessDenied Outcome = "access-denied"
+	Failed       Outcome = "error"
 )
+
+// Valid reports whether o is one of Outcomes (documents read back from
+// disk may carry anything).
+func (o Outcome) Valid() bool {
+	switch o {
+	case Scanned, Unreachable, AuthFailed, AccessDenied, Failed:
+		return true
+	}
+	return false
+}
 
 // Error is a host-level failure with an operator-facing hint.
 type Error struct {
-	Kind Kind
-	Host string
-	Op   string // what was being done: "connect", "session setup", "open winreg"
-	Err  error
-	Hint string // what the operator can do
+	Outcome Outcome // never Scanned
+	Host    string
+	Op      string // what was being done: "connect", "session setup", "open winreg"
+	Err     error
+	Hint    string // what the operator can do
 }
 
 func (e *Error) Error() string {
@@ -88,12 +103,12 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// KindOf classifies any error returned by an Opener or Session; unknown
+// OutcomeOf classifies any error returned by an Opener or Session; unknown
 // errors are Failed, context deadline errors are Failed with a timeout.
-func KindOf(err error) Kind {
+func OutcomeOf(err error) Outcome {
 	var te *Error
 	if errors.As(err, &te) {
-		return te.Kind
+		return te.Outcome
 	}
 	if errors.Is(err, facts.ErrAccessDenied) {
 		return AccessDenied

@@ -72,13 +72,13 @@ func TestCrossTransportEquivalence(t *testing.T) {
 			t.Run(spec.Name+"/"+mode.String(), func(t *testing.T) {
 				eng := detect.New(cat, detect.Options{Checksums: mode})
 				reports := map[string]*detect.Report{}
-				kinds := map[string]transport.Kind{}
+				kinds := map[string]transport.Outcome{}
 				for name, op := range openers {
 					ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 					defer cancel()
 					s, err := op.Open(ctx, ep, opts)
 					if err != nil {
-						kinds[name] = transport.KindOf(err)
+						kinds[name] = transport.OutcomeOf(err)
 						t.Logf("%s: %v", name, err)
 						continue
 					}
@@ -87,7 +87,7 @@ func TestCrossTransportEquivalence(t *testing.T) {
 					if err != nil {
 						// Some host-level failures (admin shares refused)
 						// only show when the first file is read.
-						kinds[name] = transport.KindOf(err)
+						kinds[name] = transport.OutcomeOf(err)
 						t.Logf("%s scan: %v", name, err)
 						continue
 					}
@@ -101,10 +101,10 @@ func TestCrossTransportEquivalence(t *testing.T) {
 					}
 					return
 				}
-				switch transport.Kind(expected) {
+				switch transport.Outcome(expected) {
 				case transport.AuthFailed, transport.AccessDenied, transport.Unreachable, transport.Failed:
 					// A host-level outcome: both transports must reach it.
-					if kinds["smb"] != transport.Kind(expected) || kinds["winrm"] != transport.Kind(expected) {
+					if kinds["smb"] != transport.Outcome(expected) || kinds["winrm"] != transport.Outcome(expected) {
 						t.Fatalf("%s host: smb %q, winrm %q; want %s from both", spec.Name, kinds["smb"], kinds["winrm"], expected)
 					}
 					return
@@ -168,7 +168,7 @@ func TestAutoFallsBackOnLab(t *testing.T) {
 			s, err := auto.Open(ctx, transport.Endpoint{Host: h.IP, Addr: h.Addr()},
 				transport.Options{Credentials: transport.Credentials{Domain: l.Domain, User: l.User, Password: l.Password}, Timeout: 20 * time.Second})
 			if want[spec.Name] == "" {
-				if transport.KindOf(err) != transport.AuthFailed {
+				if transport.OutcomeOf(err) != transport.AuthFailed {
 					t.Fatalf("wrong password: %v, want auth-failed", err)
 				}
 				if srv.Stats().Requests != 0 {

@@ -139,8 +139,8 @@ func (o *opener) Open(ctx context.Context, ep transport.Endpoint, opts transport
 	if name == "" {
 		name = ep.Addr
 	}
-	fail := func(kind transport.Kind, op string, err error, hint string) error {
-		return &transport.Error{Kind: kind, Host: name, Op: op, Err: err, Hint: hint}
+	fail := func(kind transport.Outcome, op string, err error, hint string) error {
+		return &transport.Error{Outcome: kind, Host: name, Op: op, Err: err, Hint: hint}
 	}
 	if err := o.cfg.Validate(); err != nil {
 		return nil, fail(transport.Failed, "configure winrm", err, "")
@@ -251,8 +251,8 @@ type session struct {
 // TransportName says which transport answered (see transport.Named).
 func (s *session) TransportName() string { return "winrm" }
 
-func (s *session) hostErr(kind transport.Kind, op string, err error, hint string) error {
-	return &transport.Error{Kind: kind, Host: s.name, Op: op, Err: err, Hint: hint}
+func (s *session) hostErr(kind transport.Outcome, op string, err error, hint string) error {
+	return &transport.Error{Outcome: kind, Host: s.name, Op: op, Err: err, Hint: hint}
 }
 
 func (s *session) createShell(ctx context.Context) error {

@@ -214,7 +214,7 @@ func TestFaults(t *testing.T) {
 		tls      bool
 		timeout  time.Duration // scan context
 		atOpen   bool
-		kind     transport.Kind
+		kind     transport.Outcome
 		contains string
 	}{
 		{name: "not an administrator", deny: true, atOpen: true, kind: transport.AccessDenied, contains: "Access is denied"},
@@ -278,7 +278,7 @@ func TestFaults(t *testing.T) {
 			} else if !tc.atOpen {
 				t.Fatalf("Open: %v, want it to succeed and Facts to fail", err)
 			}
-			if got := transport.KindOf(err); got != tc.kind {
+			if got := transport.OutcomeOf(err); got != tc.kind {
 				t.Errorf("kind %q, want %q (error: %v)", got, tc.kind, err)
 			}
 			if !strings.Contains(err.Error(), tc.contains) {
