@@ -129,14 +129,11 @@ func (h *heapPeak) end() uint64 {
 
 // want is a host's expected outcome.
 type want struct {
-	status HostStatusLike
+	status transport.Outcome
 	errSub string // in HostResult.Error
 	// bulletins: expected verdicts for a scanned host.
 	bulletins map[string]detect.Status
 }
-
-// HostStatusLike is transport.Outcome; a local name keeps the table short.
-type HostStatusLike = transport.Outcome
 
 var healthy = want{status: transport.Scanned, bulletins: map[string]detect.Status{"MS17-010": detect.StatusInstalled}}
 
