@@ -246,6 +246,11 @@ func FuzzDecodePDU(f *testing.F) {
 	f.Add(response(2, 3, []byte{1, 2, 3, 4}))
 	f.Add(fault(2, 5))
 	f.Add(append(response(2, 1, []byte("ab")), response(2, 2, []byte("cd"))...))
+	for _, tr := range sambaTranscripts(f) {
+		for _, b := range tr.Server() {
+			f.Add(b)
+		}
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = DecodePDU(b)
 		_, _ = DecodeBindAck(b)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/patchscan/patchscan/internal/msrpc"
 	"github.com/patchscan/patchscan/internal/msrpc/ndr"
+	"github.com/patchscan/patchscan/internal/msrpc/rpctest"
 )
 
 // Server-side replies for the tests, built with the response types
@@ -224,6 +225,19 @@ func FuzzDecodeResponses(f *testing.F) {
 	f.Add(enumValueReply("n", 4, []byte{1, 0, 0, 0}, 4, 0))
 	f.Add(enumKeyReply("k", 0))
 	f.Add(withStatus(make([]byte, 20), 0))
+	// Samba's replies (testdata/samba/winreg): the stubs of its response
+	// PDUs.
+	for _, s := range scenarios {
+		tr, err := rpctest.Load(transcriptPath(s.name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, b := range tr.Server() {
+			if r, err := msrpc.DecodePDU(b); err == nil {
+				f.Add(append([]byte(nil), r.Stub...))
+			}
+		}
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_ = decodeInto(b, &handleResponse{})
 		_ = decodeInto(b, &getVersionResponse{})
