@@ -68,14 +68,12 @@ func TestCallCancelledMidReply(t *testing.T) {
 	for _, tt := range []struct {
 		name    string
 		partial []byte
-		cancel  func() (context.Context, context.CancelFunc)
-		want    error
+		deadline bool // else cancelled
+		want     error
 	}{
-		{"no reply, cancelled", nil, func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) }, context.Canceled},
-		{"half a reply, cancelled", firstOfTwo, func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) }, context.Canceled},
-		{"half a header, deadline", firstOfTwo[:7], func() (context.Context, context.CancelFunc) {
-			return context.WithTimeout(context.Background(), 50*time.Millisecond)
-		}, context.DeadlineExceeded},
+		{"no reply, cancelled", nil, false, context.Canceled},
+		{"half a reply, cancelled", firstOfTwo, false, context.Canceled},
+		{"half a header, deadline", firstOfTwo[:7], true, context.DeadlineExceeded},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			base := runtime.NumGoroutine()
@@ -84,9 +82,14 @@ func TestCallCancelledMidReply(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx, cancel := tt.cancel()
+			ctx, cancel := context.WithCancel(context.Background())
+			if tt.deadline {
+				cancel()
+				ctx, cancel = context.WithTimeout(context.Background(), 50*time.Millisecond)
+			} else {
+				time.AfterFunc(50*time.Millisecond, cancel)
+			}
 			defer cancel()
-			time.AfterFunc(50*time.Millisecond, cancel)
 			start := time.Now()
 			_, err = c.Call(ctx, 17, []byte{1, 2, 3, 4})
 			if took := time.Since(start); took > 2*time.Second {
