@@ -63,8 +63,9 @@ type Spec struct {
 	// Dirty marks these hives dirty in their headers, as a hive copied
 	// while Windows was writing it; every other hive is written clean.
 	Dirty []string
-	// Logs adds empty transaction logs (<HIVE>.LOG1 and .LOG2) beside
-	// these hives, as a copied Windows volume has.
+	// Logs adds transaction logs (<HIVE>.LOG1 and .LOG2, 8 KiB of zeros:
+	// there, but not valid logs) beside these hives, as a copied Windows
+	// volume has.
 	Logs []string
 	// ControlSet, when not 0, makes SYSTEM\Select\Current (and Default)
 	// name ControlSet00N, and CurrentControlSet in .reg content maps to it.
@@ -209,7 +210,7 @@ func (s Spec) buildHive(path, name string, texts []string) error {
 	}
 	if contains(s.Logs, name) {
 		for _, ext := range []string{".LOG1", ".LOG2"} {
-			if err := os.WriteFile(path+ext, nil, 0o644); err != nil {
+			if err := os.WriteFile(path+ext, make([]byte, 8192), 0o644); err != nil {
 				return err
 			}
 		}
