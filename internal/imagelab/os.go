@@ -64,6 +64,14 @@ func Server2012R2() OS {
 		UBR: -1, EditionID: "ServerStandard", InstallationType: "Server", ProductType: "ServerNT", Arch: "AMD64"}
 }
 
+// Server2008R2 is Windows Server 2008 R2 Standard SP1 x64 (6.1.7601), the
+// system the Samba lab hosts stand in for.
+func Server2008R2() OS {
+	return OS{ProductName: "Windows Server 2008 R2 Standard", CurrentVersion: "6.1", CurrentBuildNumber: "7601",
+		UBR: -1, CSDVersion: "Service Pack 1", EditionID: "ServerStandard", InstallationType: "Server",
+		ProductType: "ServerNT", Arch: "AMD64"}
+}
+
 // Windows7x86 is Windows 7 Professional SP1, 32-bit (6.1.7601).
 func Windows7x86() OS {
 	return OS{ProductName: "Windows 7 Professional", CurrentVersion: "6.1", CurrentBuildNumber: "7601",
@@ -178,3 +186,22 @@ func Update(product, sp, kb string) string {
 func regString(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
+
+// SambaView is .reg content that makes an image answer what the Samba lab
+// serves over winreg (testdata/lab/README.md): Samba's own
+// ...\Windows NT\CurrentVersion with only CurrentVersion "6.1" and
+// SystemRoot "c:\Windows" (the values imported there are hidden), and
+// ProductType "ServerNT" from the server role. An image built from a lab
+// host's .reg files plus this answers as the lab host does, so an image
+// scan and the SMB scan of the same content can be compared.
+const SambaView = `Windows Registry Editor Version 5.00
+
+[-HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion]
+
+[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion]
+"CurrentVersion"="6.1"
+"SystemRoot"="c:\\Windows"
+
+[HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\ProductOptions]
+"ProductType"="ServerNT"
+`
