@@ -12,14 +12,19 @@ import (
 // call with an opnum and an NDR stub, returning the reply's stub. *Conn is
 // one; tests script others.
 type Caller interface {
-	Call(ctx context.Context, opnum uint16, stub []byte) ([]byte, error)
+	Call(ctx context.Context, opnum uint16, stub []byte, maxReply int) ([]byte, error)
 }
 
-// Request is a call's [in] parameters as an NDR type, and its opnum: the
-// request half of a request/response pair, as impacket's NDRCALL.
+// Request is a call's [in] parameters as an NDR type, its opnum, and the
+// most its reply can take: the request half of a request/response pair,
+// as impacket's NDRCALL.
 type Request interface {
 	ndr.Type
 	Opnum() uint16
+	// MaxReply bounds the reply's stub in bytes: what the call's [out]
+	// parameters can take at most, given what the request asks for (a
+	// buffer offered, a count requested). A server sending more is cut off.
+	MaxReply() int
 }
 
 // Do encodes req, calls it on c and decodes the whole reply into resp (the
@@ -32,7 +37,7 @@ func Do(ctx context.Context, c Caller, req Request, resp ndr.Type) error {
 	if err != nil {
 		return fmt.Errorf("encoding the request: %w", err)
 	}
-	out, err := c.Call(ctx, req.Opnum(), stub)
+	out, err := c.Call(ctx, req.Opnum(), stub, req.MaxReply())
 	if err != nil {
 		return err
 	}

@@ -66,8 +66,8 @@ func (p *stallPipe) writeCount() int {
 func TestCallCancelledMidReply(t *testing.T) {
 	firstOfTwo := response(2, FlagFirstFrag, []byte("half of it"))
 	for _, tt := range []struct {
-		name    string
-		partial []byte
+		name     string
+		partial  []byte
 		deadline bool // else cancelled
 		want     error
 	}{
@@ -91,7 +91,7 @@ func TestCallCancelledMidReply(t *testing.T) {
 			}
 			defer cancel()
 			start := time.Now()
-			_, err = c.Call(ctx, 17, []byte{1, 2, 3, 4})
+			_, err = c.Call(ctx, 17, []byte{1, 2, 3, 4}, 0)
 			if took := time.Since(start); took > 2*time.Second {
 				t.Fatalf("Call returned %v after it started, not promptly after the cancellation", took)
 			}
@@ -101,7 +101,7 @@ func TestCallCancelledMidReply(t *testing.T) {
 			// The association is over: the next call fails at once,
 			// without writing.
 			writes := p.writeCount()
-			if _, err := c.Call(context.Background(), 17, nil); !errors.Is(err, ErrBroken) || !strings.Contains(err.Error(), "unusable") {
+			if _, err := c.Call(context.Background(), 17, nil, 0); !errors.Is(err, ErrBroken) || !strings.Contains(err.Error(), "unusable") {
 				t.Fatalf("second call: %v", err)
 			}
 			if p.writeCount() != writes {
@@ -120,7 +120,7 @@ func TestCallCancelledBeforeSending(t *testing.T) {
 	c := bound(t, p, Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := c.Call(ctx, 17, nil); !errors.Is(err, context.Canceled) || errors.Is(err, ErrBroken) {
+	if _, err := c.Call(ctx, 17, nil, 0); !errors.Is(err, context.Canceled) || errors.Is(err, ErrBroken) {
 		t.Fatalf("err %v: want context.Canceled, association intact", err)
 	}
 	if len(p.written) != 1 {
@@ -129,7 +129,7 @@ func TestCallCancelledBeforeSending(t *testing.T) {
 	// A cancellable context that is not cancelled: the reply is read.
 	ctx, cancel = context.WithCancel(context.Background())
 	defer cancel()
-	out, err := c.Call(ctx, 17, nil)
+	out, err := c.Call(ctx, 17, nil, 0)
 	if err != nil || len(out) != 4 || out[0] != 7 {
 		t.Fatalf("%x %v", out, err)
 	}
@@ -146,7 +146,7 @@ func TestCallWaitingForTurn(t *testing.T) {
 	c.turn <- struct{}{} // another call holds the association
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
-	if _, err := c.Call(ctx, 1, nil); !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrBroken) || !strings.Contains(err.Error(), "not sent") {
+	if _, err := c.Call(ctx, 1, nil, 0); !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrBroken) || !strings.Contains(err.Error(), "not sent") {
 		t.Fatalf("err %v", err)
 	}
 	<-c.turn

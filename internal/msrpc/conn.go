@@ -8,11 +8,20 @@ import (
 	"sync"
 )
 
-// Defaults for Options.
+// Defaults for Options, and bounds on replies.
 const (
-	DefaultMaxFrag     = 4280     // what Windows clients offer over SMB
-	DefaultMaxResponse = 16 << 20 // bound on a reassembled response stub
-	minFrag            = 1024     // C706: must_recv_frag_size is 1432; accept a little lower
+	DefaultMaxFrag = 4280 // what Windows clients offer over SMB
+	// DefaultMaxResponse is the ceiling on one reply's reassembled stub
+	// on an association. Each call declares its own bound below it
+	// (Request.MaxReply); MS-RRP's largest is a 1 MiB value.
+	DefaultMaxResponse = 4 << 20
+	// DefaultCallReply bounds the reply of a call that declares no bound.
+	DefaultCallReply = 64 << 10
+	// maxEmptyFragments bounds the fragments without stub data a reply
+	// may have before its last: a server has no reason to send any, and
+	// a hostile one could send them forever.
+	maxEmptyFragments = 4
+	minFrag           = 1024 // C706: must_recv_frag_size is 1432; accept a little lower
 )
 
 // Options tune a connection.
@@ -20,8 +29,8 @@ type Options struct {
 	// MaxFrag is the largest fragment offered for both directions; 0 =
 	// DefaultMaxFrag.
 	MaxFrag int
-	// MaxResponse bounds the reassembled stub of one response; 0 =
-	// DefaultMaxResponse. A server sending more is cut off with an error.
+	// MaxResponse is the ceiling on the reassembled stub of any one reply;
+	// 0 = DefaultMaxResponse. A call's own bound is lowered to it.
 	MaxResponse int
 }
 
@@ -132,7 +141,12 @@ func (c *Conn) bind() error {
 func (c *Conn) MaxFrag() (xmit, recv int) { return c.maxXmit, c.maxRecv }
 
 // Call performs one request with opnum and NDR stub and returns the
-// response stub. A fault comes back as *FaultError. After a transport or
+// response stub, of at most maxReply bytes: the call's own bound, as its
+// request type declares it (0 = DefaultCallReply), lowered to the
+// association's ceiling. A server that sends more, or more than a few
+// empty fragments, is cut off with a protocol error as soon as it does, so
+// a hostile server makes the client hold no more than the bound and one
+// fragment. A fault comes back as *FaultError. After a transport or
 // protocol error the connection is unusable and every later call fails;
 // such errors match ErrBroken.
 //
@@ -142,8 +156,12 @@ func (c *Conn) MaxFrag() (xmit, recv int) { return c.maxXmit, c.maxRecv }
 // be told from the next one, so the association is unusable (ErrBroken)
 // and the pipe's owner should close the pipe, which also ends the read
 // still waiting on it.
-func (c *Conn) Call(ctx context.Context, opnum uint16, stub []byte) ([]byte, error) {
-	return c.run(ctx, fmt.Sprintf("call (opnum %d)", opnum), func() ([]byte, error) { return c.call(opnum, stub) })
+func (c *Conn) Call(ctx context.Context, opnum uint16, stub []byte, maxReply int) ([]byte, error) {
+	if maxReply <= 0 {
+		maxReply = DefaultCallReply
+	}
+	maxReply = min(maxReply, c.maxResp)
+	return c.run(ctx, fmt.Sprintf("call (opnum %d)", opnum), func() ([]byte, error) { return c.call(opnum, stub, maxReply) })
 }
 
 // run performs one exchange with the association's turn held, marking the
@@ -230,7 +248,7 @@ type brokenError struct{ err error }
 func (e brokenError) Error() string   { return e.err.Error() }
 func (e brokenError) Unwrap() []error { return []error{e.err, ErrBroken} }
 
-func (c *Conn) call(opnum uint16, stub []byte) ([]byte, error) {
+func (c *Conn) call(opnum uint16, stub []byte, maxReply int) ([]byte, error) {
 	id := c.callID
 	c.callID++
 	chunk := c.maxXmit - HeaderLen - 8
@@ -251,12 +269,14 @@ func (c *Conn) call(opnum uint16, stub []byte) ([]byte, error) {
 			break
 		}
 	}
-	return c.readResponse(id, opnum)
+	return c.readResponse(id, opnum, maxReply)
 }
 
-// readResponse reads and reassembles the fragments of call id's reply.
-func (c *Conn) readResponse(id uint32, opnum uint16) ([]byte, error) {
+// readResponse reads and reassembles the fragments of call id's reply, of
+// at most maxReply bytes.
+func (c *Conn) readResponse(id uint32, opnum uint16, maxReply int) ([]byte, error) {
 	var out []byte
+	empty := 0
 	for first := true; ; first = false {
 		pdu, err := c.readPDU()
 		if err != nil {
@@ -272,18 +292,24 @@ func (c *Conn) readResponse(id uint32, opnum uint16) ([]byte, error) {
 		if first != (r.Flags&FlagFirstFrag != 0) {
 			return nil, protoErr("response fragment with first-fragment flag %v out of order", !first)
 		}
-		if len(out)+len(r.Stub) > c.maxResp {
-			return nil, protoErr("response exceeds %d bytes", c.maxResp)
+		last := r.Flags&FlagLastFrag != 0
+		if len(out)+len(r.Stub) > maxReply {
+			return nil, protoErr("the reply to opnum %d exceeds the %d bytes this call allows: the server sent more than the call can return", opnum, maxReply)
 		}
-		if first && r.Flags&FlagLastFrag != 0 {
+		if len(r.Stub) == 0 && !last {
+			if empty++; empty > maxEmptyFragments {
+				return nil, protoErr("the reply to opnum %d goes on with empty fragments (%d so far)", opnum, empty)
+			}
+		}
+		if first && last {
 			return r.Stub, nil
 		}
 		if first {
 			// alloc_hint is only a hint, and hostile: cap the preallocation.
-			out = make([]byte, 0, min(int(r.AllocHint), c.maxResp, 1<<20))
+			out = make([]byte, 0, min(int(r.AllocHint), maxReply, 1<<20))
 		}
 		out = append(out, r.Stub...)
-		if r.Flags&FlagLastFrag != 0 {
+		if last {
 			return out, nil
 		}
 	}

@@ -161,7 +161,7 @@ func TestCallReassemblesFragments(t *testing.T) {
 			response(2, FlagLastFrag, stub[8000:]),
 		}}
 		c := bound(t, p, Options{})
-		got, err := c.Call(context.Background(), 17, []byte{1, 2, 3, 4})
+		got, err := c.Call(context.Background(), 17, []byte{1, 2, 3, 4}, 0)
 		if err != nil {
 			t.Fatalf("chunk %d: %v", chunk, err)
 		}
@@ -179,7 +179,7 @@ func TestCallFragmentsLargeRequests(t *testing.T) {
 	p := &fakePipe{replies: [][]byte{response(2, 3, []byte{0, 0, 0, 0})}}
 	c := bound(t, p, Options{MaxFrag: 1024})
 	stub := bytes.Repeat([]byte{0xab}, 3000)
-	if _, err := c.Call(context.Background(), 1, stub); err != nil {
+	if _, err := c.Call(context.Background(), 1, stub, 0); err != nil {
 		t.Fatal(err)
 	}
 	var got []byte
@@ -209,7 +209,7 @@ func TestCallErrors(t *testing.T) {
 		{"unknown fault", [][]byte{fault(2, 0xdead)}, Options{}, "RPC fault 0x0000dead", 0xdead},
 		{"wrong call", [][]byte{response(5, 3, nil)}, Options{}, "call 5", 0},
 		{"missing first", [][]byte{response(2, FlagLastFrag, nil)}, Options{}, "out of order", 0},
-		{"too big", [][]byte{response(2, 1, make([]byte, 3000)), response(2, 2, make([]byte, 3000))}, Options{MaxResponse: 4000}, "exceeds 4000", 0},
+		{"too big", [][]byte{response(2, 1, make([]byte, 3000)), response(2, 2, make([]byte, 3000))}, Options{MaxResponse: 4000}, "exceeds the 4000 bytes", 0},
 		{"truncated stream", [][]byte{response(2, 1, make([]byte, 100))[:50]}, Options{}, "pipe closed", 0},
 		{"oversized fragment", [][]byte{func() []byte { b := response(2, 3, nil); binary.LittleEndian.PutUint16(b[8:], 60000); return b }()}, Options{}, "exceeds the 4280 offered", 0},
 		{"bad version", [][]byte{func() []byte { b := response(2, 3, nil); b[0] = 4; return b }()}, Options{}, "RPC version 4", 0},
@@ -218,7 +218,7 @@ func TestCallErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := &fakePipe{replies: tt.replies}
 			c := bound(t, p, tt.opts)
-			_, err := c.Call(context.Background(), 2, nil)
+			_, err := c.Call(context.Background(), 2, nil, 0)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("err = %v, want %q", err, tt.wantErr)
 			}
@@ -230,7 +230,7 @@ func TestCallErrors(t *testing.T) {
 				t.Fatalf("%v: errors.Is(err, ErrBroken) = %v for a fault = %v", err, errors.Is(err, ErrBroken), tt.fault != 0)
 			}
 			// A fault leaves the association usable; anything else breaks it.
-			_, err2 := c.Call(context.Background(), 2, nil)
+			_, err2 := c.Call(context.Background(), 2, nil, 0)
 			if broken := err2 != nil && strings.Contains(err2.Error(), "unusable") && errors.Is(err2, ErrBroken); broken == (tt.fault != 0) {
 				t.Fatalf("after %v: second call err %v", err, err2)
 			}
@@ -260,7 +260,7 @@ func FuzzDecodePDU(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, _ := c.Call(context.Background(), 1, nil)
+		out, _ := c.Call(context.Background(), 1, nil, 0)
 		if len(out) > 1<<16 {
 			t.Fatalf("response of %d bytes past the bound", len(out))
 		}
@@ -317,7 +317,7 @@ func TestCallUsesTransceiver(t *testing.T) {
 			for _, r := range tt.replies {
 				want = append(want, r[24:]...)
 			}
-			got, err := c.Call(context.Background(), 17, make([]byte, tt.reqLen))
+			got, err := c.Call(context.Background(), 17, make([]byte, tt.reqLen), 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -339,7 +339,7 @@ func TestTransceiveErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Call(context.Background(), 2, nil); err == nil || !strings.Contains(err.Error(), "sending RPC request") {
+	if _, err := c.Call(context.Background(), 2, nil, 0); err == nil || !strings.Contains(err.Error(), "sending RPC request") {
 		t.Fatalf("err %v", err)
 	}
 }

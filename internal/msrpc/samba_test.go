@@ -86,7 +86,7 @@ func TestSambaReplay(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				out, err := c.Call(context.Background(), req.Opnum, req.Stub)
+				out, err := c.Call(context.Background(), req.Opnum, req.Stub, 1<<20)
 				var fe *FaultError
 				if err != nil && !errors.As(err, &fe) {
 					t.Fatalf("opnum %d: %v", req.Opnum, err)

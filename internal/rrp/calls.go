@@ -18,6 +18,20 @@ const (
 	opBaseRegGetVersion = 26
 )
 
+// Reply bounds (Request.MaxReply): the most each call's [out] parameters
+// can take, given what the request offers.
+const (
+	// handleReply: a context handle and the status.
+	handleReply = 20 + 4
+	// stringReply: an RRP_UNICODE_STRING the server fills: the inline
+	// part, a unique pointer's array header, at most 64 KiB of
+	// characters (Length is 16 bits) and padding.
+	stringReply = 8 + 12 + 0xFFFF + 3
+	// valueParamsReply: lpType, lpData (but its data), lpcbData and lpcbLen,
+	// each a pointer and its referent, padding and the status.
+	valueParamsReply = 8 + 4 + 12 + 3 + 8 + 8 + 4
+)
+
 // regString is an RRP_UNICODE_STRING ([MS-RRP] 2.2.4): an RPC_UNICODE_STRING
 // whose Length counts the terminating NUL. Encoding with Offer set sends an
 // empty buffer of Offer bytes for the server to fill. Decoding drops the
@@ -73,6 +87,7 @@ type openLocalMachineRequest struct {
 }
 
 func (r *openLocalMachineRequest) Opnum() uint16 { return opOpenLocalMachine }
+func (r *openLocalMachineRequest) MaxReply() int { return handleReply }
 func (r *openLocalMachineRequest) NDR(c *ndr.Coder) {
 	ndr.Unique(c, &r.ServerName)
 	c.Uint32(&r.Access)
@@ -100,6 +115,7 @@ type openKeyRequest struct {
 }
 
 func (r *openKeyRequest) Opnum() uint16 { return opBaseRegOpenKey }
+func (r *openKeyRequest) MaxReply() int { return handleReply }
 func (r *openKeyRequest) NDR(c *ndr.Coder) {
 	r.Key.NDR(c)
 	r.SubKey.NDR(c)
@@ -116,6 +132,10 @@ type handleRequest struct {
 
 func (r *handleRequest) Opnum() uint16    { return r.op }
 func (r *handleRequest) NDR(c *ndr.Coder) { r.Key.NDR(c) }
+
+// MaxReply: BaseRegCloseKey returns the (zeroed) handle,
+// BaseRegGetVersion a DWORD, each with the status.
+func (r *handleRequest) MaxReply() int { return handleReply }
 
 // getVersionResponse: [out] LPDWORD lpdwVersion, error_status_t.
 type getVersionResponse struct {
@@ -176,6 +196,9 @@ type queryValueRequest struct {
 }
 
 func (r *queryValueRequest) Opnum() uint16 { return opBaseRegQueryValue }
+
+// MaxReply: the value parameters, with at most the data buffer offered.
+func (r *queryValueRequest) MaxReply() int { return valueParamsReply + r.Value.Data.Offer }
 func (r *queryValueRequest) NDR(c *ndr.Coder) {
 	r.Key.NDR(c)
 	r.Name.NDR(c)
@@ -207,6 +230,10 @@ type enumKeyRequest struct {
 }
 
 func (r *enumKeyRequest) Opnum() uint16 { return opBaseRegEnumKey }
+
+// MaxReply: the name, the class behind a unique pointer, the FILETIME
+// behind one, the status.
+func (r *enumKeyRequest) MaxReply() int { return stringReply + 4 + stringReply + 4 + 8 + 4 }
 func (r *enumKeyRequest) NDR(c *ndr.Coder) {
 	r.Key.NDR(c)
 	c.Uint32(&r.Index)
@@ -243,6 +270,10 @@ type enumValueRequest struct {
 }
 
 func (r *enumValueRequest) Opnum() uint16 { return opBaseRegEnumValue }
+
+// MaxReply: the name, then the value parameters with at most the data
+// buffer offered.
+func (r *enumValueRequest) MaxReply() int { return stringReply + valueParamsReply + r.Value.Data.Offer }
 func (r *enumValueRequest) NDR(c *ndr.Coder) {
 	r.Key.NDR(c)
 	c.Uint32(&r.Index)

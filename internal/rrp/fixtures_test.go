@@ -154,7 +154,7 @@ var scenarios = []scenario{
 		name: "fault", about: "a call with an opnum winreg does not have: a fault PDU, and the association still works",
 		iface: Interface,
 		run: func(ctx context.Context, conn *msrpc.Conn, c *Client) []string {
-			_, err := conn.Call(ctx, 200, nil)
+			_, err := conn.Call(ctx, 200, nil, 0)
 			out := []string{"opnum 200 " + result(nil, err)}
 			hklm(ctx, c, &out)
 			return out

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -53,7 +54,7 @@ type fakeCaller struct {
 	stubs   [][]byte
 }
 
-func (f *fakeCaller) Call(_ context.Context, op uint16, stub []byte) ([]byte, error) {
+func (f *fakeCaller) Call(_ context.Context, op uint16, stub []byte, maxReply int) ([]byte, error) {
 	f.calls = append(f.calls, op)
 	f.stubs = append(f.stubs, stub)
 	if len(f.replies) == 0 {
@@ -61,6 +62,10 @@ func (f *fakeCaller) Call(_ context.Context, op uint16, stub []byte) ([]byte, er
 	}
 	r := f.replies[0]
 	f.replies = f.replies[1:]
+	// As msrpc.Conn does: a reply past the call's own bound is cut off.
+	if len(r) > maxReply {
+		return nil, fmt.Errorf("%w: reply of %d bytes past the call's bound %d", msrpc.ErrProtocol, len(r), maxReply)
+	}
 	return r, nil
 }
 
@@ -93,7 +98,7 @@ func TestWin32Errors(t *testing.T) {
 }
 
 func decodeInto(b []byte, resp ndr.Type) error {
-	return msrpc.Do(context.Background(), &fakeCaller{replies: [][]byte{b}}, &handleRequest{}, resp)
+	return msrpc.Do(context.Background(), &fakeCaller{replies: [][]byte{b}}, &queryValueRequest{Value: offerValue(MaxValueData)}, resp)
 }
 
 func TestDecoders(t *testing.T) {
