@@ -1,43 +1,12 @@
 package detect
 
-import (
-	"strings"
-	"unicode/utf8"
-)
+import "github.com/patchscan/patchscan/internal/textsafe"
 
-// maxShown bounds a host-provided string quoted in a reason or a check, so
-// a huge value can't bloat every report that mentions it.
-const maxShown = 256
+// maxShown bounds, in bytes, a host-provided string quoted in a reason or a
+// check, so a huge value can't bloat every report that mentions it.
+const maxShown = 1024
 
-// clean makes a host-provided string safe to quote in a report: invalid
-// UTF-8 and control characters become U+FFFD, and it is truncated to
-// maxShown runes.
-func clean(s string) string {
-	if len(s) <= maxShown && isPlain(s) {
-		return s
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		if n == maxShown {
-			b.WriteString("...")
-			break
-		}
-		if r == utf8.RuneError || r < 0x20 || r == 0x7f {
-			r = utf8.RuneError
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return b.String()
-}
-
-func isPlain(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c >= 0x7f {
-			return false
-		}
-	}
-	return true
-}
+// clean is what a reason or a check quotes of a host's string:
+// textsafe.Value at maxShown bytes. The writers apply their own rules on
+// top (terminal formats neutralise control and bidi characters).
+func clean(s string) string { return textsafe.Value(s, maxShown) }

@@ -11,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/patchscan/patchscan/internal/textsafe"
 	"github.com/patchscan/patchscan/scan"
 )
 
@@ -41,7 +42,7 @@ func sanitizeBase(s string) string {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		i += n
 		switch {
-		case r == utf8.RuneError && n == 1, !unicode.IsPrint(r), termUnsafe(r):
+		case r == utf8.RuneError && n == 1, !unicode.IsPrint(r), textsafe.Unsafe(r):
 			r = '_'
 		case strings.ContainsRune(`<>:"/\|?*`, r):
 			// ':' also keeps IPv6 addresses and NTFS streams out.

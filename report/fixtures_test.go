@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/internal/textsafe"
 	"github.com/patchscan/patchscan/scan"
 	"github.com/patchscan/patchscan/scan/transport"
 )
@@ -156,7 +157,7 @@ func wellFormed(t *testing.T, doc []byte) {
 			return
 		}
 		if err != nil {
-			t.Fatalf("not well-formed XML: %v\n%s", err, shorten(string(doc), 2000))
+			t.Fatalf("not well-formed XML: %v\n%s", err, textsafe.Text(string(doc), 2000))
 		}
 	}
 }

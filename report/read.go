@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/internal/textsafe"
 	"github.com/patchscan/patchscan/scan/transport"
 )
 
@@ -205,7 +206,7 @@ func (rd *reader) time(a map[string]string, name string, required bool) (time.Ti
 	}
 	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
-		return time.Time{}, rd.errorf("attribute %s=%q is not an RFC 3339 time", name, shorten(clean(v), 64))
+		return time.Time{}, rd.errorf("attribute %s=%q is not an RFC 3339 time", name, textsafe.Line(v, 64))
 	}
 	return t.UTC(), nil
 }
@@ -265,7 +266,7 @@ func (rd *reader) hostAttrs(a map[string]string) (HostSummary, error) {
 		return h, rd.errorf("Host without a name attribute")
 	}
 	if !validHostStatus(h.Status) {
-		return h, rd.errorf("Host %q has status %q; expected scanned, unreachable, auth-failed, access-denied or error", shorten(h.Name, 64), shorten(clean(string(h.Status)), 64))
+		return h, rd.errorf("Host %q has status %q; expected scanned, unreachable, auth-failed, access-denied or error", textsafe.Line(h.Name, 64), textsafe.Line(string(h.Status), 64))
 	}
 	var err error
 	if h.Started, err = rd.time(a, "started", false); err != nil {
@@ -279,7 +280,7 @@ func (rd *reader) hostAttrs(a map[string]string) (HostSummary, error) {
 func (rd *reader) result(h *HostSummary, ra map[string]string, pending *[]pendingSP) error {
 	st := detect.Status(ra["status"])
 	if !validStatus(st) {
-		return rd.errorf("Result %q has status %q; expected %s", shorten(clean(ra["kb"]), 64), shorten(clean(string(st)), 64), statusList())
+		return rd.errorf("Result %q has status %q; expected %s", textsafe.Line(ra["kb"], 64), textsafe.Line(string(st), 64), statusList())
 	}
 	h.Counts.add(st)
 	if st != detect.StatusMissing {
@@ -310,7 +311,7 @@ func (rd *reader) products(products map[int]string) error {
 				a := attrs(t)
 				id, err := strconv.Atoi(a["id"])
 				if err != nil {
-					return rd.errorf("Product id %q is not a number", shorten(clean(a["id"]), 64))
+					return rd.errorf("Product id %q is not a number", textsafe.Line(a["id"], 64))
 				}
 				products[id] = clean(a["name"])
 			}

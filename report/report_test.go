@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/internal/textsafe"
 	"github.com/patchscan/patchscan/scan"
 	"github.com/patchscan/patchscan/scan/transport"
 )
@@ -181,7 +182,7 @@ func TestHostileStrings(t *testing.T) {
 				t.Error("output is not UTF-8")
 			}
 			for i, r := range buf.String() {
-				if r != '\n' && r != '\t' && (unicode.IsControl(r) || termUnsafe(r)) {
+				if r != '\n' && r != '\t' && (unicode.IsControl(r) || textsafe.Unsafe(r)) {
 					t.Fatalf("control character %U at byte %d reached the terminal output", r, i)
 				}
 			}

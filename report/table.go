@@ -10,6 +10,7 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
 	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/internal/textsafe"
 	"github.com/patchscan/patchscan/scan"
 	"github.com/patchscan/patchscan/scan/transport"
 )
@@ -94,7 +95,7 @@ func (s *tableSink) Write(h scan.HostResult) error {
 		}
 		s.rows = append(s.rows, tableRow{
 			key: th.key, host: th.host, status: textLabel(r), bulletin: id, kb: term(r.KB),
-			severity: sev, title: shorten(term(r.Title), titleWidth), sev: severityRank(r.Severity),
+			severity: sev, title: textsafe.Line(r.Title, titleWidth), sev: severityRank(r.Severity),
 			rank: statusRank(r.Status),
 		})
 	}
@@ -174,7 +175,7 @@ func (s *tableSink) renderHosts(w io.Writer) ([]tableHost, error) {
 	t.Header([]string{"HOST", "ADDRESS", "OS", "CRITICAL", "IMPORTANT", "MODERATE", "LOW", "OTHER", "WARNINGS", "STATUS"})
 	var failed []tableHost
 	for _, h := range s.hosts {
-		row := []string{h.host, h.address, shorten(h.os, titleWidth)}
+		row := []string{h.host, h.address, textsafe.Line(h.os, titleWidth)}
 		for _, n := range h.missing {
 			row = append(row, count(h, n))
 		}
@@ -218,7 +219,7 @@ func renderFailed(w io.Writer, failed []tableHost) error {
 	t := newTable(w)
 	t.Header([]string{"HOST", "ADDRESS", "STATUS", "ERROR"})
 	for _, h := range failed {
-		if err := t.Append([]string{h.host, h.address, h.status, shorten(h.err, 2*titleWidth)}); err != nil {
+		if err := t.Append([]string{h.host, h.address, h.status, textsafe.Line(h.err, 2*titleWidth)}); err != nil {
 			return err
 		}
 	}

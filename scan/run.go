@@ -17,6 +17,7 @@ import (
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/facts"
 	"github.com/patchscan/patchscan/internal/netguard"
+	"github.com/patchscan/patchscan/internal/textsafe"
 	"github.com/patchscan/patchscan/scan/targets"
 	"github.com/patchscan/patchscan/scan/transport"
 )
@@ -346,7 +347,7 @@ func (c Config) hostErr(cause error, line string) error {
 	return &hostError{line: c.clean(line), cause: cause}
 }
 
-// maxReason bounds an error line in reports.
+// maxReason bounds an error line in reports, in runes.
 const maxReason = 400
 
 // clean makes a reason one printable line and removes the password should
@@ -356,17 +357,5 @@ func (c Config) clean(s string) string {
 	if p := c.Credentials.Password; len(p) >= 4 {
 		s = strings.ReplaceAll(s, p, "<redacted>")
 	}
-	s = strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\r' || r == '\t' {
-			return ' '
-		}
-		if r < 0x20 || r == 0x7f {
-			return -1
-		}
-		return r
-	}, strings.ToValidUTF8(s, "?"))
-	if len(s) > maxReason {
-		s = strings.ToValidUTF8(s[:maxReason], "") + "..."
-	}
-	return s
+	return textsafe.Line(s, maxReason)
 }

@@ -7,13 +7,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
 	"github.com/spf13/cobra"
 
 	"github.com/patchscan/patchscan/catalog"
+	"github.com/patchscan/patchscan/internal/textsafe"
 )
 
 func init() { rootCmd.AddCommand(newCatalogCmd()) }
@@ -115,7 +115,7 @@ are listed and the exit status is 65.`,
 					return showBulletin(cmd.OutOrStdout(), c, &c.Bulletins[i])
 				}
 			}
-			return usageErrorf("bulletin %s is not in catalog %s; run without --bulletin to list them", clean(bulletin), c.Source)
+			return usageErrorf("bulletin %s is not in catalog %s; run without --bulletin to list them", textsafe.Line(bulletin, maxCatalogText), c.Source)
 		},
 	}
 	c.Flags().StringVar(&bulletin, "bulletin", "", "show this bulletin (e.g. MS17-010) in detail")
@@ -168,16 +168,16 @@ func printLoadError(w io.Writer, name string, err error) {
 	}
 	fmt.Fprintf(w, "%s: invalid: %d problem%s\n", name, len(ve.Problems), plural(len(ve.Problems)))
 	for _, p := range ve.Problems {
-		fmt.Fprintln(w, clean(p.String()))
+		fmt.Fprintln(w, textsafe.Line(p.String(), maxCatalogText))
 	}
 	for _, s := range ve.Warnings {
-		fmt.Fprintln(w, "warning:", clean(s))
+		fmt.Fprintln(w, "warning:", textsafe.Line(s, maxCatalogText))
 	}
 }
 
 func printWarnings(w io.Writer, c *catalog.Catalog) {
 	for _, s := range c.Warnings {
-		fmt.Fprintln(w, "warning:", clean(s))
+		fmt.Fprintln(w, "warning:", textsafe.Line(s, maxCatalogText))
 	}
 }
 
@@ -191,7 +191,7 @@ func describe(c *catalog.Catalog) string {
 	if c.DataVersion != "" || c.LastDataUpdate != "" {
 		s += fmt.Sprintf(" (data version %s, updated %s)", orDash(c.DataVersion), orDash(c.LastDataUpdate))
 	}
-	return clean(s)
+	return textsafe.Line(s, maxCatalogText)
 }
 
 func plural(n int) string {
@@ -208,16 +208,9 @@ func orDash(s string) string {
 	return s
 }
 
-// clean makes catalog text safe for a terminal: a catalog is outside data,
-// and control characters in it must not move the cursor or recolour output.
-func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == unicode.ReplacementChar {
-			return '?'
-		}
-		return r
-	}, s)
-}
+// maxCatalogText bounds, in runes, catalog text shown on the terminal: far
+// above any real title or summary, so only hostile input is cut.
+const maxCatalogText = 64 << 10
 
 func newCatalogTable(w io.Writer) *tablewriter.Table {
 	return tablewriter.NewTable(w,
@@ -324,7 +317,7 @@ func showBulletins(w io.Writer, c *catalog.Catalog) error {
 		row := []string{b.ID, b.DatePosted, ix.severity(maxSeverity(b)), abbreviate(bulletinKBs(b), 3),
 			abbreviate(ix.bulletinProducts(b), 2), yesNo(b.Baseline)}
 		for j := range row {
-			row[j] = clean(row[j])
+			row[j] = textsafe.Line(row[j], maxCatalogText)
 		}
 		if err := t.Append(row); err != nil {
 			return err
@@ -333,7 +326,7 @@ func showBulletins(w io.Writer, c *catalog.Catalog) error {
 	if err := t.Render(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "%s: %s\n", clean(c.Source), describe(c))
+	_, err := fmt.Fprintf(w, "%s: %s\n", textsafe.Line(c.Source, maxCatalogText), describe(c))
 	return err
 }
 
@@ -358,7 +351,7 @@ func showBulletin(w io.Writer, c *catalog.Catalog, b *catalog.Bulletin) error {
 		fmt.Fprintf(&sb, "%-12s %s\n", label, r)
 	}
 	fmt.Fprintf(&sb, "\nPatches (%d):\n", len(b.Patches))
-	if _, err := io.WriteString(w, clean2(sb.String())); err != nil {
+	if _, err := io.WriteString(w, textsafe.Text(sb.String(), maxCatalogText)); err != nil {
 		return err
 	}
 
@@ -375,7 +368,7 @@ func showBulletin(w io.Writer, c *catalog.Catalog, b *catalog.Bulletin) error {
 		}
 		row := []string{p.SQNumber, orDash(p.Name), ix.severity(p.SeverityID), orDash(abbreviate(p.CVEs, 3)), reboot, orDash(strings.Join(sup, ", "))}
 		for j := range row {
-			row[j] = clean(row[j])
+			row[j] = textsafe.Line(row[j], maxCatalogText)
 		}
 		if err := t.Append(row); err != nil {
 			return err
@@ -404,7 +397,7 @@ func showBulletin(w io.Writer, c *catalog.Catalog, b *catalog.Bulletin) error {
 		}
 		for _, row := range rows {
 			for j := range row {
-				row[j] = clean(row[j])
+				row[j] = textsafe.Line(row[j], maxCatalogText)
 			}
 			if err := t.Append(row); err != nil {
 				return err
@@ -412,15 +405,6 @@ func showBulletin(w io.Writer, c *catalog.Catalog, b *catalog.Bulletin) error {
 		}
 	}
 	return t.Render()
-}
-
-// clean2 is clean that keeps line breaks, for multi-line text we build.
-func clean2(s string) string {
-	lines := strings.Split(s, "\n")
-	for i := range lines {
-		lines[i] = clean(lines[i])
-	}
-	return strings.Join(lines, "\n")
 }
 
 func (ix index) affected(a catalog.AffectedProduct) string {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/patchscan/patchscan/internal/textsafe"
 	"github.com/spf13/cobra"
 )
 
@@ -158,7 +159,7 @@ func TestCatalogThroughMain(t *testing.T) {
 
 // TestClean: catalog text cannot drive the terminal.
 func TestClean(t *testing.T) {
-	if got := clean("MS\x1b[31m17\u0085-010\xff"); got != "MS?[31m17?-010?" {
-		t.Errorf("clean = %q", got)
+	if got := textsafe.Line("MS\x1b[31m17\u0085-010\xff", maxCatalogText); got != "MS\ufffd[31m17 -010\ufffd" {
+		t.Errorf("textsafe.Line = %q", got)
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/patchscan/patchscan/catalog"
 	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/internal/textsafe"
 	"github.com/patchscan/patchscan/report"
 	"github.com/patchscan/patchscan/scan"
 	"github.com/patchscan/patchscan/scan/ad"
@@ -447,7 +448,7 @@ func readIDList(name, flag string) ([]string, error) {
 			continue
 		}
 		if strings.ContainsAny(line, " \t,;") || len(line) > 64 {
-			return nil, usageErrorf("%s %s:%d: %q is not one bulletin ID or KB number", flag, name, n, clipText(line))
+			return nil, usageErrorf("%s %s:%d: %q is not one bulletin ID or KB number", flag, name, n, textsafe.Line(line, 40))
 		}
 		ids = append(ids, line)
 	}
@@ -455,13 +456,6 @@ func readIDList(name, flag string) ([]string, error) {
 		return nil, usageErrorf("%s %s: %v", flag, name, err)
 	}
 	return ids, nil
-}
-
-func clipText(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "..."
-	}
-	return s
 }
 
 func hasMissing(r *detect.Report) bool {

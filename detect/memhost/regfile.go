@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/patchscan/patchscan/facts"
+	"github.com/patchscan/patchscan/internal/textsafe"
 )
 
 // MaxRegFile bounds a .reg file LoadReg accepts (the lab's exports are a
@@ -120,7 +121,7 @@ func (p *regParser) header(lines []string) (int, error) {
 	case "REGEDIT4":
 		p.v4 = true
 	default:
-		return 0, fmt.Errorf(".reg line %d: expected a \"Windows Registry Editor Version 5.00\" or \"REGEDIT4\" header, found %q", i+1, clip(hdr))
+		return 0, fmt.Errorf(".reg line %d: expected a \"Windows Registry Editor Version 5.00\" or \"REGEDIT4\" header, found %q", i+1, textsafe.Line(hdr, maxQuoted))
 	}
 	return i + 1, nil
 }
@@ -159,16 +160,16 @@ type regParser struct {
 func (p *regParser) line(s string, n int) error {
 	if s[0] == '[' {
 		if !strings.HasSuffix(s, "]") {
-			return fmt.Errorf(".reg line %d: key line %q has no closing ]", n, clip(s))
+			return fmt.Errorf(".reg line %d: key line %q has no closing ]", n, textsafe.Line(s, maxQuoted))
 		}
 		k := strings.TrimSpace(s[1 : len(s)-1])
 		if strings.HasPrefix(k, "-") {
-			return fmt.Errorf(".reg line %d: key deletions ([-%s]) are not supported in a host fixture", n, clip(k[1:]))
+			return fmt.Errorf(".reg line %d: key deletions ([-%s]) are not supported in a host fixture", n, textsafe.Line(k[1:], maxQuoted))
 		}
 		hive, _, _ := strings.Cut(k, `\`)
 		if _, ok := hives[strings.ToLower(hive)]; !ok {
 			if _, short := shortHives[strings.ToUpper(hive)]; !short {
-				return fmt.Errorf(".reg line %d: key %q does not start with a registry hive such as HKEY_LOCAL_MACHINE", n, clip(k))
+				return fmt.Errorf(".reg line %d: key %q does not start with a registry hive such as HKEY_LOCAL_MACHINE", n, textsafe.Line(k, maxQuoted))
 			}
 		}
 		p.key = CanonicalKey(k)
@@ -196,7 +197,7 @@ func (p *regParser) line(s string, n int) error {
 	op := RegOp{Line: n, Key: p.key, Name: &name}
 	v, del, err := p.data(data)
 	if err != nil {
-		return fmt.Errorf(".reg line %d: value %q: %v", n, clip(name), err)
+		return fmt.Errorf(".reg line %d: value %q: %v", n, textsafe.Line(name, maxQuoted), err)
 	}
 	op.Value, op.Delete = v, del
 	p.ops = append(p.ops, op)
@@ -240,17 +241,17 @@ func (p *regParser) data(d string) (facts.RegValue, bool, error) {
 			return facts.RegValue{}, false, err
 		}
 		if strings.TrimSpace(rest) != "" {
-			return facts.RegValue{}, false, fmt.Errorf("unexpected text %q after the string", clip(rest))
+			return facts.RegValue{}, false, fmt.Errorf("unexpected text %q after the string", textsafe.Line(rest, maxQuoted))
 		}
 		return facts.SZ(s), false, nil
 	case strings.HasPrefix(low, "dword:"):
 		h := strings.TrimSpace(d[len("dword:"):])
 		if h == "" || len(h) > 8 {
-			return facts.RegValue{}, false, fmt.Errorf("dword %q must have 1 to 8 hex digits", clip(h))
+			return facts.RegValue{}, false, fmt.Errorf("dword %q must have 1 to 8 hex digits", textsafe.Line(h, maxQuoted))
 		}
 		n, err := strconv.ParseUint(h, 16, 32)
 		if err != nil {
-			return facts.RegValue{}, false, fmt.Errorf("dword %q is not hexadecimal", clip(h))
+			return facts.RegValue{}, false, fmt.Errorf("dword %q is not hexadecimal", textsafe.Line(h, maxQuoted))
 		}
 		return facts.DWORD(uint32(n)), false, nil
 	case strings.HasPrefix(low, "hex:"):
@@ -263,7 +264,7 @@ func (p *regParser) data(d string) (facts.RegValue, bool, error) {
 		}
 		t, err := strconv.ParseUint(strings.TrimSpace(d[4:end]), 16, 32)
 		if err != nil {
-			return facts.RegValue{}, false, fmt.Errorf("hex(%s) is not a hexadecimal value type", clip(d[4:end]))
+			return facts.RegValue{}, false, fmt.Errorf("hex(%s) is not a hexadecimal value type", textsafe.Line(d[4:end], maxQuoted))
 		}
 		b, err := hexList(d[end+2:])
 		if err != nil {
@@ -275,7 +276,7 @@ func (p *regParser) data(d string) (facts.RegValue, bool, error) {
 		}
 		return facts.RegValue{Type: vt, Data: b}, false, nil
 	}
-	return facts.RegValue{}, false, fmt.Errorf("unknown data %q: expected \"string\", dword:, hex:, hex(N): or -", clip(d))
+	return facts.RegValue{}, false, fmt.Errorf("unknown data %q: expected \"string\", dword:, hex:, hex(N): or -", textsafe.Line(d, maxQuoted))
 }
 
 // hexList parses "aa,bb, cc" (continuations already joined). A trailing
@@ -294,11 +295,11 @@ func hexList(s string) ([]byte, error) {
 			return nil, fmt.Errorf("empty byte at position %d in hex data", pos)
 		}
 		if len(part) > 2 {
-			return nil, fmt.Errorf("byte %q at position %d in hex data has more than 2 digits", clip(part), pos)
+			return nil, fmt.Errorf("byte %q at position %d in hex data has more than 2 digits", textsafe.Line(part, maxQuoted), pos)
 		}
 		n, err := strconv.ParseUint(part, 16, 8)
 		if err != nil {
-			return nil, fmt.Errorf("byte %q at position %d in hex data is not hexadecimal", clip(part), pos)
+			return nil, fmt.Errorf("byte %q at position %d in hex data is not hexadecimal", textsafe.Line(part, maxQuoted), pos)
 		}
 		out = append(out, byte(n))
 		if !more {
@@ -347,9 +348,5 @@ func decodeRegText(raw []byte) (string, error) {
 	return strings.ReplaceAll(s, "\r\n", "\n"), nil
 }
 
-func clip(s string) string {
-	if len(s) > 60 {
-		s = s[:60] + "..."
-	}
-	return strings.ToValidUTF8(s, "\uFFFD")
-}
+// maxQuoted bounds, in runes, .reg text quoted in an error.
+const maxQuoted = 60

@@ -3,6 +3,8 @@ package pe
 import (
 	"fmt"
 	"unicode/utf16"
+
+	"github.com/patchscan/patchscan/internal/textsafe"
 )
 
 const (
@@ -76,7 +78,7 @@ func parseVersionInfo(b []byte, fileOff int64, info *Info) error {
 		return formatErr(ErrMalformed, fileOff, "VS_VERSIONINFO: %v", err)
 	}
 	if root.key != "VS_VERSION_INFO" {
-		return formatErr(ErrMalformed, fileOff, "version resource key is %q, not VS_VERSION_INFO", clip(root.key))
+		return formatErr(ErrMalformed, fileOff, "version resource key is %q, not VS_VERSION_INFO", textsafe.Line(root.key, maxQuoted))
 	}
 	if root.valueLen < fixedInfoSize || root.valueOff+fixedInfoSize > root.end {
 		return formatErr(ErrNoVersion, fileOff, "version resource has no VS_FIXEDFILEINFO (value length %d)", root.valueLen)
@@ -127,12 +129,5 @@ func utf16String(b []byte) string {
 	return string(utf16.Decode(units))
 }
 
-// clip shortens hostile strings before they reach an error message.
-func clip(s string) string {
-	const maxLen = 64
-	r := []rune(s)
-	if len(r) > maxLen {
-		return string(r[:maxLen]) + "..."
-	}
-	return s
-}
+// maxQuoted bounds, in runes, file text quoted in an error.
+const maxQuoted = 64

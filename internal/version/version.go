@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/patchscan/patchscan/internal/textsafe"
 )
 
 // MaxParts bounds how many dotted parts a version may have; Windows file
@@ -30,19 +32,19 @@ func Parse(s string) (Version, error) {
 	}
 	for _, p := range strings.Split(t, ".") {
 		if v.n == MaxParts {
-			return Version{}, fmt.Errorf("version %q has more than %d parts", clip(s), MaxParts)
+			return Version{}, fmt.Errorf("version %q has more than %d parts", textsafe.Line(s, maxQuoted), MaxParts)
 		}
 		if p == "" {
-			return Version{}, fmt.Errorf("version %q has an empty part", clip(s))
+			return Version{}, fmt.Errorf("version %q has an empty part", textsafe.Line(s, maxQuoted))
 		}
 		for _, c := range p {
 			if c < '0' || c > '9' {
-				return Version{}, fmt.Errorf("version %q: part %q is not a decimal number", clip(s), clip(p))
+				return Version{}, fmt.Errorf("version %q: part %q is not a decimal number", textsafe.Line(s, maxQuoted), textsafe.Line(p, maxQuoted))
 			}
 		}
 		x, err := strconv.ParseUint(p, 10, 64)
 		if err != nil {
-			return Version{}, fmt.Errorf("version %q: part %q is out of range", clip(s), clip(p))
+			return Version{}, fmt.Errorf("version %q: part %q is out of range", textsafe.Line(s, maxQuoted), textsafe.Line(p, maxQuoted))
 		}
 		v.parts[v.n] = x
 		v.n++
@@ -102,13 +104,6 @@ func (v Version) String() string {
 	return b.String()
 }
 
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "..."
-	}
-	return s
-}
-
 // Len is the number of parts the version was given (0 for the zero value,
 // which callers use as "no version").
 func (v Version) Len() int { return v.n }
@@ -120,3 +115,6 @@ func (v Version) Part(i int) uint64 {
 	}
 	return v.parts[i]
 }
+
+// maxQuoted bounds, in runes, the text a parse error quotes.
+const maxQuoted = 40

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/patchscan/patchscan/internal/textsafe"
 )
 
 // MaxEntries bounds how many entries one List holds (arguments plus hosts
@@ -94,7 +96,7 @@ func (l *List) ReadHosts(r io.Reader, name string) error {
 		src := name + ":" + strconv.Itoa(lineNo)
 		switch {
 		case tooLong:
-			l.Bad = append(l.Bad, &EntryError{Source: src, Entry: clip(string(line)), Err: ErrTooLong})
+			l.Bad = append(l.Bad, &EntryError{Source: src, Entry: textsafe.Line(string(line), maxQuoted), Err: ErrTooLong})
 		default:
 			if i := bytes.IndexByte(line, '#'); i >= 0 {
 				line = line[:i]
@@ -104,7 +106,7 @@ func (l *List) ReadHosts(r io.Reader, name string) error {
 				break
 			}
 			if strings.ContainsAny(s, " \t") {
-				l.Bad = append(l.Bad, &EntryError{Source: src, Entry: clip(s), Err: errors.New("one target per line (found spaces)")})
+				l.Bad = append(l.Bad, &EntryError{Source: src, Entry: textsafe.Line(s, maxQuoted), Err: errors.New("one target per line (found spaces)")})
 				break
 			}
 			if aerr := l.Add(s, src); errors.Is(aerr, ErrTooManyEntries) {

@@ -14,6 +14,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/patchscan/patchscan/internal/textsafe"
 )
 
 // MaxEntryLen bounds one target entry (a line of a hosts file). A DNS name
@@ -124,7 +126,7 @@ func Parse(s, source string) (Entry, error) {
 	raw := strings.TrimSpace(s)
 	e := Entry{Raw: raw, Source: source}
 	fail := func(err error) (Entry, error) {
-		return Entry{}, &EntryError{Source: source, Entry: clip(raw), Err: err}
+		return Entry{}, &EntryError{Source: source, Entry: textsafe.Line(raw, maxQuoted), Err: err}
 	}
 	if raw == "" {
 		return fail(ErrEmpty)
@@ -141,14 +143,6 @@ func Parse(s, source string) (Entry, error) {
 		return fail(err)
 	}
 	return e, nil
-}
-
-// clip keeps error messages one readable line, whatever the input held.
-func clip(s string) string {
-	if len(s) > 80 {
-		s = s[:80] + "..."
-	}
-	return strings.ToValidUTF8(s, "?")
 }
 
 // splitPort separates an optional port. "[v6...]:port" and "[v6...]" carry
@@ -171,7 +165,7 @@ func splitPort(s string) (body string, port int, err error) {
 			return body, 0, nil
 		}
 		if !strings.HasPrefix(rest, ":") {
-			return "", 0, fmt.Errorf("unexpected %q after ']'", clip(rest))
+			return "", 0, fmt.Errorf("unexpected %q after ']'", textsafe.Line(rest, maxQuoted))
 		}
 		p, err := parsePort(rest[1:])
 		return body, p, err
@@ -340,3 +334,7 @@ func parseHostname(s string) (string, error) {
 	}
 	return strings.ToLower(s), nil
 }
+
+// maxQuoted bounds, in runes, the input an error quotes: one readable
+// line, whatever the input held.
+const maxQuoted = 80

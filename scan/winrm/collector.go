@@ -24,6 +24,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/patchscan/patchscan/facts"
+	"github.com/patchscan/patchscan/internal/textsafe"
 )
 
 // collectorScript is the readable source of the collector. It must run on
@@ -315,7 +316,7 @@ func DecodeRequests(data []byte) ([]facts.Request, error) {
 	}
 	var n int
 	if _, err := fmt.Sscanf(lines[0], "PSCAN-REQ 1 %d", &n); err != nil || lines[0] != "PSCAN-REQ 1 "+strconv.Itoa(n) {
-		return nil, fmt.Errorf("request block: bad header %q", clip(lines[0]))
+		return nil, fmt.Errorf("request block: bad header %q", textsafe.Line(lines[0], maxQuoted))
 	}
 	if n < 0 || n > maxRequests {
 		return nil, fmt.Errorf("request block: %d requests is out of range (0..%d)", n, maxRequests)
@@ -343,14 +344,14 @@ func decodeRequest(line string) (facts.Request, error) {
 	case f[0] == "K" && len(f) == 3, f[0] == "R" && len(f) == 4:
 		prefix, ok := canonicalHive[f[1]]
 		if !ok {
-			return facts.Request{}, fmt.Errorf("unknown hive %q", clip(f[1]))
+			return facts.Request{}, fmt.Errorf("unknown hive %q", textsafe.Line(f[1], maxQuoted))
 		}
 		sub, err := untok(f[2])
 		if err != nil {
 			return facts.Request{}, fmt.Errorf("key: %w", err)
 		}
 		if strings.HasPrefix(sub, `\`) || strings.HasSuffix(sub, `\`) {
-			return facts.Request{}, fmt.Errorf("key %q is not canonical (leading or trailing backslash)", clip(sub))
+			return facts.Request{}, fmt.Errorf("key %q is not canonical (leading or trailing backslash)", textsafe.Line(sub, maxQuoted))
 		}
 		key := prefix
 		if sub != "" {
@@ -374,25 +375,8 @@ func decodeRequest(line string) (facts.Request, error) {
 		}
 		return facts.Request{Kind: facts.FactFile, Path: p, SHA256: f[2] == "1"}, nil
 	}
-	return facts.Request{}, fmt.Errorf("malformed request %q", clip(line))
+	return facts.Request{}, fmt.Errorf("malformed request %q", textsafe.Line(line, maxQuoted))
 }
 
-// clip bounds and sanitizes outside text before it goes into an error.
-func clip(s string) string {
-	const max = 200
-	cut := len(s) > max
-	if cut {
-		s = s[:max]
-	}
-	s = strings.ToValidUTF8(s, "?")
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return '?'
-		}
-		return r
-	}, s)
-	if cut {
-		s += "..."
-	}
-	return s
-}
+// maxQuoted bounds, in runes, the outside text an error quotes.
+const maxQuoted = 200

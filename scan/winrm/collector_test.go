@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/patchscan/patchscan/facts"
+	"github.com/patchscan/patchscan/internal/textsafe"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -178,9 +179,9 @@ func TestDecodeRequestsRejects(t *testing.T) {
 }
 
 func TestClip(t *testing.T) {
-	got := clip("a\x00b\nc" + strings.Repeat("x", 300))
-	if strings.ContainsAny(got, "\x00\n") || len(got) > 210 || !strings.HasSuffix(got, "...") {
-		t.Errorf("clip = %q", got)
+	got := textsafe.Line("a\x00b\nc"+strings.Repeat("x", 300), maxQuoted)
+	if strings.ContainsAny(got, "\x00\n") || len(got) > 210 || !strings.HasSuffix(got, textsafe.Cut) {
+		t.Errorf("quoted = %q", got)
 	}
 	if !errors.Is(badOutput("x"), ErrBadOutput) {
 		t.Error("badOutput does not wrap ErrBadOutput")

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/Azure/go-ntlmssp"
+	"github.com/patchscan/patchscan/internal/textsafe"
 )
 
 // ntlmTransport authenticates requests with NTLM (NTLMv2 only) over HTTP
@@ -48,7 +49,7 @@ func (t *ntlmTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	drain(resp)
 	if scheme == "" {
 		return nil, fmt.Errorf("%w: the server offers neither Negotiate nor NTLM (offered: %s)",
-			errAuthRejected, clip(strings.Join(resp.Header.Values("Www-Authenticate"), ", ")))
+			errAuthRejected, textsafe.Line(strings.Join(resp.Header.Values("Www-Authenticate"), ", "), maxQuoted))
 	}
 	neg, err := ntlmssp.NewNegotiateMessage("", "")
 	if err != nil {

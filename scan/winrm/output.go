@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/patchscan/patchscan/facts"
+	"github.com/patchscan/patchscan/internal/textsafe"
 )
 
 // DefaultMaxOutput bounds the collector's stdout. A fully answered batch of
@@ -64,7 +65,7 @@ func ParseOutput(out []byte, reqs []facts.Request, max int) ([]facts.Answer, err
 		return nil, badOutput("the collector rejected its input (stdin lost or altered on the way)")
 	}
 	if want := "PSCAN-OUT 1 " + strconv.Itoa(n); lines[0] != want {
-		return nil, badOutput("first line %q, want %q", clip(lines[0]), want)
+		return nil, badOutput("first line %q, want %q", textsafe.Line(lines[0], maxQuoted), want)
 	}
 	if len(lines) < n+2 {
 		return nil, badOutput("truncated: %d of %d answers and no end marker", max0(len(lines)-1), n)
@@ -73,7 +74,7 @@ func ParseOutput(out []byte, reqs []facts.Request, max int) ([]facts.Answer, err
 		return nil, badOutput("%d lines of output for %d requests", len(lines), n)
 	}
 	if want := "PSCAN-END " + strconv.Itoa(n); lines[n+1] != want {
-		return nil, badOutput("last line %q, want %q", clip(lines[n+1]), want)
+		return nil, badOutput("last line %q, want %q", textsafe.Line(lines[n+1], maxQuoted), want)
 	}
 	answers := make([]facts.Answer, n)
 	for i := 0; i < n; i++ {
@@ -96,10 +97,10 @@ func max0(n int) int {
 func parseAnswer(line string, i int, req facts.Request) (facts.Answer, error) {
 	f := strings.Split(line, " ")
 	if f[0] != strconv.Itoa(i) {
-		return facts.Answer{}, fmt.Errorf("line %q does not start with index %d", clip(line), i)
+		return facts.Answer{}, fmt.Errorf("line %q does not start with index %d", textsafe.Line(line, maxQuoted), i)
 	}
 	if len(f) < 2 {
-		return facts.Answer{}, fmt.Errorf("line %q has no status", clip(line))
+		return facts.Answer{}, fmt.Errorf("line %q has no status", textsafe.Line(line, maxQuoted))
 	}
 	status, rest := f[1], f[2:]
 	switch status {
@@ -116,7 +117,7 @@ func parseAnswer(line string, i int, req facts.Request) (facts.Answer, error) {
 		if err != nil {
 			return facts.Answer{}, fmt.Errorf("message: %w", err)
 		}
-		msg = clip(msg)
+		msg = textsafe.Line(msg, maxQuoted)
 		if msg == "" {
 			msg = "no message"
 		}
@@ -126,7 +127,7 @@ func parseAnswer(line string, i int, req facts.Request) (facts.Answer, error) {
 		return facts.Answer{Err: fmt.Errorf("%w: %s: %s", ErrHostFact, describe(req), msg)}, nil
 	case "ok":
 	default:
-		return facts.Answer{}, fmt.Errorf("unknown status %q", clip(status))
+		return facts.Answer{}, fmt.Errorf("unknown status %q", textsafe.Line(status, maxQuoted))
 	}
 	switch req.Kind {
 	case facts.FactRegKey:
@@ -140,7 +141,7 @@ func parseAnswer(line string, i int, req facts.Request) (facts.Answer, error) {
 		}
 		t, err := strconv.ParseUint(rest[0], 10, 32)
 		if err != nil {
-			return facts.Answer{}, fmt.Errorf("value type %q: not a number", clip(rest[0]))
+			return facts.Answer{}, fmt.Errorf("value type %q: not a number", textsafe.Line(rest[0], maxQuoted))
 		}
 		data, err := decodeBytes(rest[1], maxRegData)
 		if err != nil {
@@ -153,7 +154,7 @@ func parseAnswer(line string, i int, req facts.Request) (facts.Answer, error) {
 		}
 		size, err := strconv.ParseInt(rest[0], 10, 64)
 		if err != nil || size < 0 || rest[0] != strconv.FormatInt(size, 10) {
-			return facts.Answer{}, fmt.Errorf("file size %q is not a non-negative integer", clip(rest[0]))
+			return facts.Answer{}, fmt.Errorf("file size %q is not a non-negative integer", textsafe.Line(rest[0], maxQuoted))
 		}
 		var fi facts.FileInfo
 		fi.Size = size
@@ -168,7 +169,7 @@ func parseAnswer(line string, i int, req facts.Request) (facts.Answer, error) {
 		}
 		switch {
 		case req.SHA256 && !isSHA256Hex(rest[3]):
-			return facts.Answer{}, fmt.Errorf("SHA-256 %q is not 64 lower-case hex digits", clip(rest[3]))
+			return facts.Answer{}, fmt.Errorf("SHA-256 %q is not 64 lower-case hex digits", textsafe.Line(rest[3], maxQuoted))
 		case !req.SHA256 && rest[3] != "-":
 			return facts.Answer{}, errors.New("a hash nobody asked for")
 		case req.SHA256:
@@ -184,12 +185,12 @@ func parseAnswer(line string, i int, req facts.Request) (facts.Answer, error) {
 func checkFileVersion(v string) error {
 	parts := strings.Split(v, ".")
 	if len(parts) != 4 {
-		return fmt.Errorf("file version %q does not have four parts", clip(v))
+		return fmt.Errorf("file version %q does not have four parts", textsafe.Line(v, maxQuoted))
 	}
 	for _, p := range parts {
 		n, err := strconv.ParseUint(p, 10, 16)
 		if err != nil || p != strconv.FormatUint(n, 10) {
-			return fmt.Errorf("file version %q: part %q is not a 16-bit number", clip(v), clip(p))
+			return fmt.Errorf("file version %q: part %q is not a 16-bit number", textsafe.Line(v, maxQuoted), textsafe.Line(p, maxQuoted))
 		}
 	}
 	return nil

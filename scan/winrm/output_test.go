@@ -68,7 +68,7 @@ func TestParseOutputPerFact(t *testing.T) {
 		errHas string
 	}{
 		{"1 nf", false, nil, ""},
-		{"1 err " + b64("The handle is invalid.\nsecond line"), false, ErrHostFact, "The handle is invalid.?second line"},
+		{"1 err " + b64("The handle is invalid.\nsecond line"), false, ErrHostFact, "The handle is invalid. second line"},
 		{"1 ok 1 -", true, nil, ""},
 	}
 	for _, tc := range tests {

@@ -24,6 +24,7 @@ import (
 	"github.com/masterzen/winrm/soap"
 
 	"github.com/patchscan/patchscan/facts"
+	"github.com/patchscan/patchscan/internal/textsafe"
 	"github.com/patchscan/patchscan/scan/transport"
 )
 
@@ -382,7 +383,7 @@ func (s *session) collect(ctx context.Context, stdin []byte, reqs []facts.Reques
 	answers, err := ParseOutput(stdout.Bytes(), reqs, maxOut)
 	if err != nil {
 		if exit != 0 || stderr.Len() > 0 {
-			err = fmt.Errorf("%w (powershell exit code %d, stderr: %q)", err, exit, clip(stderr.String()))
+			err = fmt.Errorf("%w (powershell exit code %d, stderr: %q)", err, exit, textsafe.Line(stderr.String(), maxQuoted))
 		}
 		return nil, s.hostErr(transport.Failed, "read collector output", err,
 			"the collector needs Windows PowerShell 2.0 or later on the host")
@@ -555,7 +556,7 @@ func parseFault(body []byte) (fault, bool) {
 	if f.text == "" {
 		f.text = stripTags(fl.Detail.WSManFault.Message)
 	}
-	f.text = clip(strings.Join(strings.Fields(f.text), " "))
+	f.text = textsafe.Line(strings.Join(strings.Fields(f.text), " "), maxQuoted)
 	return f, true
 }
 
@@ -671,7 +672,7 @@ func parseReceive(body []byte, cmdID string, stdout, stderr io.Writer) (done boo
 		} `xml:"Body"`
 	}
 	if err := xml.Unmarshal(body, &env); err != nil {
-		return false, 0, fmt.Errorf("not XML: %v", clip(err.Error()))
+		return false, 0, fmt.Errorf("not XML: %v", textsafe.Line(err.Error(), maxQuoted))
 	}
 	r := env.Body.Receive
 	if r == nil {
@@ -679,11 +680,11 @@ func parseReceive(body []byte, cmdID string, stdout, stderr io.Writer) (done boo
 	}
 	for _, st := range r.Streams {
 		if st.CommandID != "" && st.CommandID != cmdID {
-			return false, 0, fmt.Errorf("output for another command (%q)", clip(st.CommandID))
+			return false, 0, fmt.Errorf("output for another command (%q)", textsafe.Line(st.CommandID, maxQuoted))
 		}
 		data, err := base64.StdEncoding.DecodeString(strings.TrimSpace(st.Data))
 		if err != nil {
-			return false, 0, fmt.Errorf("%s stream is not base64", clip(st.Name))
+			return false, 0, fmt.Errorf("%s stream is not base64", textsafe.Line(st.Name, maxQuoted))
 		}
 		switch st.Name {
 		case "stdout":
@@ -691,7 +692,7 @@ func parseReceive(body []byte, cmdID string, stdout, stderr io.Writer) (done boo
 		case "stderr":
 			_, _ = stderr.Write(data)
 		default:
-			return false, 0, fmt.Errorf("unexpected stream %q", clip(st.Name))
+			return false, 0, fmt.Errorf("unexpected stream %q", textsafe.Line(st.Name, maxQuoted))
 		}
 	}
 	if r.State != nil && strings.HasSuffix(r.State.State, "/CommandState/Done") {
@@ -701,7 +702,7 @@ func parseReceive(body []byte, cmdID string, stdout, stderr io.Writer) (done boo
 		}
 		n, err := strconv.ParseInt(code, 10, 64)
 		if err != nil {
-			return true, 0, fmt.Errorf("exit code %q is not a number", clip(code))
+			return true, 0, fmt.Errorf("exit code %q is not a number", textsafe.Line(code, maxQuoted))
 		}
 		return true, int(int32(n)), nil
 	}
