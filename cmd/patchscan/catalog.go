@@ -163,10 +163,10 @@ func displayName(path string) string {
 func printLoadError(w io.Writer, name string, err error) {
 	var ve *catalog.ValidationError
 	if !errors.As(err, &ve) {
-		fmt.Fprintf(w, "%s: %v\n", name, err)
+		fmt.Fprintf(w, "%s: %s\n", textsafe.Line(name, maxStderrLine), textsafe.Line(err.Error(), maxStderrLine))
 		return
 	}
-	fmt.Fprintf(w, "%s: invalid: %d problem%s\n", name, len(ve.Problems), plural(len(ve.Problems)))
+	fmt.Fprintf(w, "%s: invalid: %d problem%s\n", textsafe.Line(name, maxStderrLine), len(ve.Problems), plural(len(ve.Problems)))
 	for _, p := range ve.Problems {
 		fmt.Fprintln(w, textsafe.Line(p.String(), maxCatalogText))
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/patchscan/patchscan/internal/textsafe"
 	"github.com/patchscan/patchscan/scan/transport"
 )
 
@@ -153,7 +154,7 @@ func (c *credFlags) resolve(src credSource) (transport.Credentials, error) {
 		}
 		creds.NTHash = h
 	case src.isTTY:
-		fmt.Fprintf(src.stderr, "Password for %s: ", creds)
+		fmt.Fprintf(src.stderr, "Password for %s: ", textsafe.Line(creds.String(), maxStderrLine))
 		p, err := src.readPass()
 		fmt.Fprintln(src.stderr)
 		if err != nil {
@@ -172,7 +173,7 @@ func (c *credFlags) resolve(src credSource) (transport.Credentials, error) {
 func readPasswordFile(name string, src credSource) (string, error) {
 	if src.stat != nil {
 		if fi, err := src.stat(name); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o077 != 0 {
-			fmt.Fprintf(src.stderr, "patchscan: warning: --password-file %s is readable by other users (chmod 600 it)\n", name)
+			fmt.Fprintf(src.stderr, "patchscan: warning: --password-file %s is readable by other users (chmod 600 it)\n", textsafe.Line(name, maxStderrLine))
 		}
 	}
 	f, err := os.Open(name)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/patchscan/patchscan/internal/textsafe"
 	"github.com/spf13/cobra"
 )
 
@@ -55,13 +56,19 @@ func main() {
 	os.Exit(run(os.Args[1:]))
 }
 
+// maxStderrLine bounds, in runes, outside text (host errors, AD names,
+// target inputs, file names) that stderr quotes; every such string goes
+// through textsafe so that no host, DC or input can put control or bidi
+// characters on the operator's terminal.
+const maxStderrLine = 4096
+
 // run executes the command line and returns the process exit code.
 func run(args []string) int {
 	rootCmd.SetArgs(args)
 	err := rootCmd.Execute()
 	var ee *exitError
 	if err != nil && (!errors.As(err, &ee) || ee.err != nil) {
-		fmt.Fprintln(os.Stderr, "patchscan:", err)
+		fmt.Fprintln(os.Stderr, "patchscan:", textsafe.Text(err.Error(), maxStderrLine))
 	}
 	return exitCodeOf(err)
 }

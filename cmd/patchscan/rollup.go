@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patchscan/patchscan/internal/textsafe"
 	"github.com/patchscan/patchscan/report"
 	"github.com/spf13/cobra"
 )
@@ -85,10 +86,10 @@ func runRollup(stdout, stderr io.Writer, args []string, out string, now time.Tim
 		hosts, err := report.ReadHostFile(f)
 		switch {
 		case errors.Is(err, report.ErrNotHostReport):
-			fmt.Fprintf(stderr, "patchscan: rollup: skipping %s: not a patchscan ScanReport\n", f)
+			fmt.Fprintf(stderr, "patchscan: rollup: skipping %s: not a patchscan ScanReport\n", textsafe.Line(f, maxStderrLine))
 			continue
 		case err != nil:
-			fmt.Fprintf(stderr, "patchscan: rollup: %v\n", err)
+			fmt.Fprintf(stderr, "patchscan: rollup: %s\n", textsafe.Line(err.Error(), maxStderrLine))
 			bad++
 			continue
 		}

@@ -164,7 +164,7 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 		return err
 	}
 	for _, b := range list.Bad {
-		fmt.Fprintln(stderr, "patchscan:", b)
+		fmt.Fprintln(stderr, "patchscan:", textsafe.Line(b.Error(), maxStderrLine))
 	}
 	if len(list.Bad) > 0 && f.strictTargets {
 		return &exitError{code: ExitUsage, err: fmt.Errorf("%d bad target(s) (listed above) and --strict-targets is set", len(list.Bad))}
@@ -228,7 +228,7 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 			if errors.Is(err, ad.ErrTooMany) {
 				return usageErrorf("domain %s: %v", d, err)
 			}
-			fmt.Fprintf(stderr, "patchscan: domain %s: %v\n", d, err)
+			fmt.Fprintf(stderr, "patchscan: domain %s: %s\n", textsafe.Line(d, maxStderrLine), textsafe.Line(err.Error(), maxStderrLine))
 			notScanned = true
 		}
 	}
@@ -393,14 +393,14 @@ func (f *scanFlags) addDomain(ctx context.Context, stderr io.Writer, list *targe
 		return err
 	}
 	if f.verbose {
-		fmt.Fprintf(stderr, "patchscan: domain %s: %d enabled computers\n", domain, len(comps))
+		fmt.Fprintf(stderr, "patchscan: domain %s: %d enabled computers\n", textsafe.Line(domain, maxStderrLine), len(comps))
 	}
 	for _, c := range comps {
 		host := c.Host(domain)
 		e, err := targets.Parse(host, "domain "+domain)
 		if err != nil {
 			// A dNSHostName no resolver could use; say which object.
-			fmt.Fprintf(stderr, "patchscan: domain %s: skipping %s: %v\n", domain, c.DN, err)
+			fmt.Fprintf(stderr, "patchscan: domain %s: skipping %s: %s\n", textsafe.Line(domain, maxStderrLine), textsafe.Line(c.DN, maxStderrLine), textsafe.Line(err.Error(), maxStderrLine))
 			continue
 		}
 		e.Raw, e.Domain = c.DN, domain
@@ -505,9 +505,9 @@ func (p *progress) start(t targets.Target) {
 	p.clear()
 	from := ""
 	if t.Input != "" && t.Input != t.Host {
-		from = " (from " + t.Input + ")"
+		from = " (from " + textsafe.Line(t.Input, maxStderrLine) + ")"
 	}
-	fmt.Fprintf(p.w, "patchscan: %s: starting%s\n", t, from)
+	fmt.Fprintf(p.w, "patchscan: %s: starting%s\n", textsafe.Line(t.String(), maxStderrLine), from)
 	p.draw(true)
 }
 
@@ -522,9 +522,9 @@ func (p *progress) finish(r scan.HostResult) {
 		p.clear()
 		took := r.Finished.Sub(r.Started).Round(time.Millisecond)
 		if r.Status == transport.Scanned {
-			fmt.Fprintf(p.w, "patchscan: %s: scanned in %s\n", r.Target, took)
+			fmt.Fprintf(p.w, "patchscan: %s: scanned in %s\n", textsafe.Line(r.Target, maxStderrLine), took)
 		} else {
-			fmt.Fprintf(p.w, "patchscan: %s: %s in %s: %s\n", r.Target, r.Status, took, r.Reason())
+			fmt.Fprintf(p.w, "patchscan: %s: %s in %s: %s\n", textsafe.Line(r.Target, maxStderrLine), r.Status, took, textsafe.Line(r.Reason(), maxStderrLine))
 		}
 	}
 	p.draw(p.verbose)
