@@ -15,7 +15,8 @@ const (
 	// the host's install language (decimal LCID). A host whose install
 	// language can't be read only gets language-neutral checksums
 	// verified. This is MBSA's behaviour and avoids its complaint of false
-	// "invalid checksum" results on non-English hosts.
+	// "invalid checksum" results on non-English hosts (see
+	// docs/mbsa-semantics.md, "Checksums and language").
 	ChecksumAuto ChecksumMode = iota
 	// ChecksumOn verifies every FileCheck that has a SHA256 (MBSA's /sum).
 	ChecksumOn

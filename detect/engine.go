@@ -16,8 +16,8 @@
 // Each distinct fact is asked once per host (registry keys and paths compare
 // case-insensitively). An Engine is safe for concurrent Scans.
 //
-// Verdicts follow MBSA (see ../shared/MBSA-NOTES.md); the choices the notes
-// leave open are made here:
+// Verdicts follow MBSA (docs/mbsa-semantics.md says what patchscan keeps of
+// it and why); the choices MBSA left open are made here:
 //
 //   - A product is present when every detection rule holds. A rule on a
 //     value that doesn't exist fails, whatever the operator (not-equals

@@ -1,7 +1,7 @@
 package detect
 
 // Status is a verdict for one (bulletin, patch) on one host, with MBSA's
-// semantics (see docs and ../shared/MBSA-NOTES.md).
+// semantics (docs/mbsa-semantics.md: meanings, wording, compliance).
 type Status string
 
 const (

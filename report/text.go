@@ -13,7 +13,7 @@ import (
 
 // The text format follows HFNetChk: a header per host, then one line per
 // result, "<label>  <bulletin>  <KB>", and with -v the reasons indented
-// under it. Lines are plain and column-aligned so grep/awk can use them.
+// under it (labels and wording: docs/mbsa-semantics.md). Lines are plain and column-aligned so grep/awk can use them.
 
 const rule = "----------------------------------------"
 
