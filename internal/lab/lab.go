@@ -22,13 +22,11 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"text/template"
 	"time"
@@ -77,6 +75,21 @@ type HostSpec struct {
 	// DenyAdminShares refuses C$ and ADMIN$ to the lab account, as Windows
 	// does for an account that is not an administrator.
 	DenyAdminShares bool
+	// Users are local accounts beside the lab's own (accounts.go).
+	Users []User
+	// Guest puts the Guest account (RID 501) in the host's account
+	// database, so that MS-SAMR enumerates it as Windows does. Samba
+	// serves it from its guest account (nobody), and always as enabled.
+	Guest bool
+	// Administrators are the members of BUILTIN\Administrators
+	// (S-1-5-32-544): account names on this host (Account for the lab's
+	// own) or SIDs. Empty leaves Samba's default, where the alias does not
+	// exist. With Account in it, the lab account is an administrator as a
+	// Windows scanning account is, and LSA and SAMR grant it what they
+	// grant administrators.
+	Administrators []string
+	// Shares are disk shares beside C$ and ADMIN$.
+	Shares []Share
 }
 
 // Host is a running lab host.
@@ -256,24 +269,6 @@ func checkEnv() error {
 	return ensureAccount()
 }
 
-var accountMu sync.Mutex
-
-// ensureAccount creates the lab's unix account once. Concurrent test
-// processes may race to create it; "already exists" is success.
-func ensureAccount() error {
-	accountMu.Lock()
-	defer accountMu.Unlock()
-	if _, err := user.Lookup(Account); err == nil {
-		return nil
-	}
-	out, err := exec.Command("useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
-		"--shell", "/usr/sbin/nologin", "--comment", "patchscan Samba lab", Account).CombinedOutput()
-	if _, lerr := user.Lookup(Account); lerr == nil {
-		return nil
-	}
-	return fmt.Errorf("%w: creating unix user %s: %v: %s", ErrUnavailable, Account, err, bytes.TrimSpace(out))
-}
-
 // sambaEnv keeps the machine's winbindd (listed in /etc/nsswitch.conf when
 // winbind is installed, and possibly running for a test DC) from answering
 // the lab's user lookups: nss_winbind honours _NO_WINBINDD.
@@ -285,12 +280,19 @@ func (l *Lab) start(spec HostSpec, ip string, cfg Config) (*Host, error) {
 	if spec.Name == "" || strings.ContainsAny(spec.Name, `/\ `) {
 		return nil, fmt.Errorf("bad host name %q", spec.Name)
 	}
+	if err := checkAccounts(spec); err != nil {
+		return nil, err
+	}
 	h := &Host{Name: spec.Name, IP: ip, Port: cfg.Port, Domain: Workgroup, User: Account,
 		Password: l.Password, dir: filepath.Join(l.Dir, spec.Name), done: make(chan struct{})}
 	if spec.RejectPassword {
 		h.Password = randomPassword()
 	}
-	for _, d := range []string{"lock", "state", "cache", "private", "pid", "ncalrpc", "binddns", "log", "C/Windows/System32/drivers"} {
+	dirs := []string{"lock", "state", "cache", "private", "pid", "ncalrpc", "binddns", "log", "C/Windows/System32/drivers"}
+	for _, s := range spec.Shares {
+		dirs = append(dirs, "shares/"+s.Name)
+	}
+	for _, d := range dirs {
 		if err := os.MkdirAll(filepath.Join(h.dir, d), 0o755); err != nil {
 			return nil, err
 		}
@@ -310,7 +312,7 @@ func (l *Lab) start(spec HostSpec, ip string, cfg Config) (*Host, error) {
 	if err := renderConf(h.conf, map[string]any{
 		"Dir": h.dir, "Name": spec.Name, "NetBIOS": netbios, "Workgroup": Workgroup,
 		"Interface": iface, "Port": cfg.Port, "NoWinreg": spec.NoWinreg, "User": Account,
-		"Encrypt": spec.Encrypt, "DenyAdminShares": spec.DenyAdminShares,
+		"Encrypt": spec.Encrypt, "DenyAdminShares": spec.DenyAdminShares, "Shares": spec.Shares,
 	}); err != nil {
 		return nil, err
 	}
@@ -321,6 +323,9 @@ func (l *Lab) start(spec HostSpec, ip string, cfg Config) (*Host, error) {
 	}
 	if err := run(strings.NewReader(h.Password+"\n"+h.Password+"\n"), SMBPASSWD, "-c", h.conf, "-a", "-s", Account); err != nil {
 		return nil, fmt.Errorf("adding samba account: %w", err)
+	}
+	if err := h.addAccounts(spec); err != nil {
+		return nil, err
 	}
 	for i, r := range spec.Reg {
 		path, err := padReg(repoPath(r), filepath.Join(h.dir, fmt.Sprintf("import-%d.reg", i)))
@@ -373,91 +378,6 @@ func (h *Host) waitReady(timeout time.Duration) error {
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("smbd not listening on %s after %v: %s", addr, timeout, tail(h.log))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// Stop kills every process of the lab and waits for them. The state
-// directory is left for the caller (t.TempDir removes it).
-func (l *Lab) Stop() error {
-	l.stopOnce.Do(func() {
-		var errs []error
-		for _, h := range l.Hosts {
-			if err := h.stop(); err != nil {
-				errs = append(errs, fmt.Errorf("host %s: %w", h.Name, err))
-			}
-		}
-		l.stopErr = errors.Join(errs...)
-	})
-	return l.stopErr
-}
-
-func (h *Host) stop() error {
-	if h.cmd != nil && h.cmd.Process != nil {
-		_ = syscall.Kill(-h.cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-h.done:
-		case <-time.After(3 * time.Second):
-			_ = syscall.Kill(-h.cmd.Process.Pid, syscall.SIGKILL)
-			<-h.done
-		}
-	}
-	// samba-dcerpcd, started on demand by smbd, detaches into its own
-	// session with its rpcd_* workers. They are ours: their command line
-	// names this host's unique smb.conf.
-	return killByArg(h.conf)
-}
-
-// WinregPIDs lists the processes serving this host's winreg pipe
-// (samba-dcerpcd's rpcd_winreg workers), for tests that make the Remote
-// Registry die mid-scan.
-func (h *Host) WinregPIDs() []int { return pidsWithArgs(h.conf, "rpcd_winreg") }
-
-// pidsWithArgs lists the processes (other than this one) whose command
-// line contains every one of args.
-func pidsWithArgs(args ...string) []int {
-	var pids []int
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil {
-			continue
-		}
-		all := true
-		for _, a := range args {
-			all = all && bytes.Contains(b, []byte(a))
-		}
-		if all {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
-}
-
-// killByArg kills processes whose command line contains arg (a path unique
-// to this lab) and waits until they are gone.
-func killByArg(arg string) error {
-	find := func() []int { return pidsWithArgs(arg) }
-	deadline := time.Now().Add(3 * time.Second)
-	sig := syscall.SIGTERM
-	for {
-		pids := find()
-		if len(pids) == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			if sig == syscall.SIGKILL {
-				return fmt.Errorf("processes %v of %s did not exit", pids, arg)
-			}
-			sig, deadline = syscall.SIGKILL, time.Now().Add(2*time.Second)
-		}
-		for _, p := range pids {
-			_ = syscall.Kill(p, sig)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
