@@ -8,7 +8,7 @@ import (
 
 var (
 	reasonNoProduct  = []string{"No product affected by this patch was detected on this host."}
-	reasonNoCriteria = "The patch cannot be confirmed: the catalog gives no registry or file checks for it."
+	reasonNoCriteria = "The patch cannot be confirmed: the catalog gives no registry, file or build checks for it."
 )
 
 // applicable decides whether a patch applies to the host and, if so, queues
@@ -28,7 +28,13 @@ func (s *scanner) applicable(pp *preparedPatch, state *patchState) {
 		state.status, state.reasons = StatusNotApplicable, reasonNoProduct
 		return
 	}
-	if len(pp.regChecks) == 0 && len(pp.fileChecks) == 0 {
+	if pp.note != "" {
+		// The catalog says its source cannot decide this patch: its
+		// checks, if any, are not evaluated.
+		state.status, state.reasons = StatusNote, []string{pp.note}
+		return
+	}
+	if !pp.hasCriteria() {
 		state.status, state.reasons = StatusNote, []string{reasonNoCriteria}
 		return
 	}

@@ -81,6 +81,7 @@ func (b *builder) addPatches() {
 	for _, s := range e.cat.Severities {
 		severities[s.ID] = s.Name
 	}
+	e.sevNames = severities
 	suppress := normSet(opts.Suppress)
 	var approved map[string]bool
 	if opts.Approved != nil {
@@ -120,6 +121,8 @@ func (b *builder) patch(bl *catalog.Bulletin, p *catalog.Patch) preparedPatch {
 	for j := range p.FileChecks {
 		pp.fileChecks = append(pp.fileChecks, b.fileCheck(&p.FileChecks[j]))
 	}
+	prepareFixedBuild(&pp, p)
+	pp.note = strings.TrimSpace(p.Note)
 	return pp
 }
 
@@ -205,9 +208,10 @@ func (b *builder) linkSupersedence() {
 }
 
 // selectEvaluated picks the patches evaluated on each host: the reported
-// ones plus every patch that transitively supersedes one of them (so a
-// baseline or approved-only scan still sees that a later, unreported update
-// is installed). Visited marks make cycles harmless.
+// ones plus every patch that transitively supersedes one of them or stands
+// in for one as an alternative (so a baseline or approved-only scan still
+// sees that a later, unreported update, or a hotpatch, is installed).
+// Visited marks make cycles harmless.
 func (b *builder) selectEvaluated() {
 	e := b.e
 	need := make([]bool, len(e.patches))
@@ -221,10 +225,12 @@ func (b *builder) selectEvaluated() {
 	for len(stack) > 0 {
 		i := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		for _, s := range e.patches[i].supersededBy {
-			if !need[s] {
-				need[s] = true
-				stack = append(stack, s)
+		for _, list := range [2][]int32{e.patches[i].supersededBy, e.patches[i].alternatives} {
+			for _, s := range list {
+				if !need[s] {
+					need[s] = true
+					stack = append(stack, s)
+				}
 			}
 		}
 	}

@@ -35,6 +35,19 @@
 //     otherwise a newer file makes it "warning"; otherwise "installed". A
 //     file that doesn't exist fails. A file without a version resource, or
 //     with an unparseable one, is unreadable (never missing).
+//   - Format v2 (docs/catalog-format.md): a FixedBuild is one more check,
+//     on the identity values CurrentBuildNumber and UBR (no fact of its
+//     own): installed at that build with a UBR at least the FixedBuild's,
+//     missing below it, error when either value is unreadable, and a note
+//     ("cannot be confirmed") on a host of another build. A Cumulative file
+//     check holds for any later version of the same servicing branch (the
+//     same first three parts); a later version of another branch stays
+//     MBSA's warning. A patch with a catalog Note is a note with that text,
+//     its checks not asked. Precedence: missing, error, note (other
+//     build), warning, installed.
+//   - Alternatives: an applicable patch that is not installed counts as
+//     installed when an alternative of its bulletin (a hotpatch) is
+//     installed by its own checks; Result.Via names it.
 //   - "superseded": a missing or warning patch with an installed patch
 //     among its transitive SupersededBy targets (matched by KB, else by
 //     bulletin). Superseding patches are evaluated even when Baseline,
@@ -58,8 +71,9 @@
 // deduplication), rules.go (rule preparation), checksums.go (when a checksum
 // applies), scan.go (one host's scan and its batches), identity.go (OS and
 // path variables), products.go (product detection), applicability.go,
-// registry.go and files.go (evaluating checks), verdicts.go (a patch's
-// verdict, supersedence, disagreeing patches), render.go (Results).
+// registry.go, files.go and fixedbuild.go (evaluating checks), verdicts.go
+// (a patch's verdict, supersedence, disagreeing patches), alternatives.go,
+// cves.go (the CVEs open on a host), render.go (Results).
 package detect
 
 import (
@@ -95,6 +109,8 @@ type Engine struct {
 
 	products []preparedProduct
 	patches  []preparedPatch // every catalog patch, in catalog order
+	cves     []cveInfo       // every CVE the patches list, by CVE id
+	sevNames map[int]string  // MSSeverityID -> name
 	eval     []int32         // patches evaluated on each host, in catalog order
 	evalPos  []int32         // patch index -> position in eval, -1 if not evaluated
 }
@@ -112,6 +128,8 @@ func New(cat *catalog.Catalog, opts Options) *Engine {
 	b.addProducts()
 	b.addPatches()
 	b.linkSupersedence()
+	b.linkAlternatives()
+	b.indexCVEs()
 	b.selectEvaluated()
 	return b.e
 }

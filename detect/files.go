@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/patchscan/patchscan/catalog"
+	"github.com/patchscan/patchscan/internal/version"
 )
 
 // evalFileRule evaluates a product detection rule on a file: exists,
@@ -80,6 +81,12 @@ func (s *scanner) evalFileCheck(fc *preparedFileCheck) (Check, string) {
 		c.Result = CheckFail
 		return c, fmt.Sprintf("File %s has version %s; %s or later is required.", r.path, got, want)
 	case 1:
+		if fc.check.Cumulative && sameBranch(v, fc.check.Version) {
+			// A later build of the same servicing branch contains every
+			// earlier fix; its checksum is not the expected file's.
+			c.Result = CheckPass
+			return c, ""
+		}
 		c.Result = CheckNewer
 		return c, fmt.Sprintf("File %s has a file version [%s] greater than what is expected [%s].", r.path, got, want)
 	}
@@ -107,4 +114,11 @@ func (s *scanner) checkDigest(c Check, fc *preparedFileCheck, path, digest strin
 	}
 	c.Result = CheckPass
 	return c, ""
+}
+
+// sameBranch says whether two file versions belong to one servicing branch
+// of a cumulative-update Windows: the same first three parts
+// (10.0.17763.x), the fourth being the update revision.
+func sameBranch(a, b version.Version) bool {
+	return a.Part(0) == b.Part(0) && a.Part(1) == b.Part(1) && a.Part(2) == b.Part(2)
 }

@@ -68,6 +68,7 @@ func (s *scanner) identityString(id int) (string, bool, error) {
 // SystemRoot): that only leaves fields empty.
 func (s *scanner) identity(os *OS) {
 	s.osVersion(os)
+	s.readOSBuild()
 	s.servicePack(os)
 	if v, ok, _ := s.identityString(idInstallLanguage); ok {
 		if n, err := strconv.ParseUint(strings.TrimSpace(v), 16, 32); err == nil && n != 0 {

@@ -49,6 +49,19 @@ type preparedPatch struct {
 	reported     bool    // Baseline, Suppress and Approved let it into reports
 	severity     string
 	label        string // "MS17-010 KB4012212", for supersedence messages
+
+	// Format v2 (see fixedbuild.go, alternatives.go, cves.go).
+	fixedBuild    version.Version // FixedBuild; Len() == 0: none
+	fixedBuildErr string          // FixedBuild is set but unusable: why
+	alternatives  []int32         // patches of the same bulletin that stand in for this one
+	cves          []int32         // CVE ids (Engine.cves) this patch fixes
+	note          string          // the catalog's Note: the source cannot decide this patch
+}
+
+// hasCriteria says whether the patch can be checked at all: MBSA's first
+// kind of note is a patch with nothing to check.
+func (pp *preparedPatch) hasCriteria() bool {
+	return len(pp.regChecks) > 0 || len(pp.fileChecks) > 0 || pp.fixedBuild.Len() > 0 || pp.fixedBuildErr != ""
 }
 
 // affectedProduct is one AffectedProduct of a patch: the product (an index

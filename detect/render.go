@@ -31,6 +31,9 @@ func (s *scanner) results(states []patchState) []Result {
 			Reasons:      state.reasons,
 			Checks:       state.checks,
 			SupersededBy: state.supersededBy,
+			Via:          state.via,
+			CVEs:         pp.patch.CVEs,
+			SubType:      pp.patch.SubType,
 		}
 		if state.prod >= 0 {
 			r.ProductID = e.products[state.prod].ref.ID

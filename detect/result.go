@@ -50,6 +50,9 @@ type Report struct {
 	OS       OS
 	Products []ProductRef
 	Results  []Result
+	// Vulnerabilities are the CVEs still open on the host, sorted by CVE
+	// ID (see cves.go for when a CVE is open).
+	Vulnerabilities []Vulnerability
 	// Facts is how many distinct facts were requested and Batches in how
 	// many Host.Facts calls, for efficiency figures.
 	Facts   int
@@ -79,6 +82,29 @@ type Result struct {
 	// SupersededBy names the installed patch that made this one
 	// superseded ("MS17-012 KB...").
 	SupersededBy string
+	// Via names the installed alternative (a KB of the same bulletin that
+	// fixes the same CVEs, e.g. a hotpatch) through which this patch,
+	// itself not installed, counts as installed.
+	Via string
+	// CVEs are the patch's CVEID list, as the catalog gives it.
+	CVEs []string
+	// SubType is the source's kind of update ("Security Update",
+	// "Security Hotpatch Update", "Monthly Rollup"...), "" when not given.
+	SubType string
+}
+
+// Vulnerability is one CVE still open on a host: a missing patch that
+// applies to the host lists it, and no applicable patch listing it is
+// installed (directly, through an alternative, or superseded).
+type Vulnerability struct {
+	CVE      string
+	Severity string // the catalog's severity for the CVE, else the most severe applicable patch's
+	// Exploited: the catalog says the CVE was exploited in the wild.
+	Exploited bool
+	// FixedBy are the KBs that apply to the host, list the CVE and are not
+	// installed: installing any of them closes it. Catalog order, no
+	// duplicates.
+	FixedBy []string
 }
 
 // CheckKind says what a Check inspected.
@@ -87,6 +113,9 @@ type CheckKind string
 const (
 	CheckRegistry CheckKind = "registry"
 	CheckFile     CheckKind = "file"
+	// CheckBuild is a FixedBuild check: the host's CurrentBuildNumber.UBR
+	// against the build and UBR that contain the fix.
+	CheckBuild CheckKind = "build"
 )
 
 // CheckResult is the outcome of one check.

@@ -29,6 +29,7 @@ type scanner struct {
 	hostSP   int    // host service pack level
 	spKnown  bool
 	spErr    string
+	osBuild  osBuild
 	products []productState
 }
 
@@ -88,6 +89,7 @@ func (e *Engine) Scan(ctx context.Context, h facts.Host) (*Report, error) {
 	s.verdicts(states)
 
 	rep.Results = s.results(states)
+	rep.Vulnerabilities = s.openVulnerabilities(states)
 	rep.Facts = len(s.requests)
 	rep.Batches = s.batches
 	return rep, nil

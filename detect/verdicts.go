@@ -9,28 +9,32 @@ type patchState struct {
 	reasons      []string
 	checks       []Check
 	supersededBy string
-	checked      bool // applicable with checks: evaluated after batch (c)
+	via          string // installed through this alternative KB
+	checked      bool   // applicable with checks: evaluated after batch (c)
 }
 
 // verdicts turns the answers of batch (c) into every evaluated patch's
-// verdict: its own checks first, then supersedence, then MBSA's note for
-// patches of one bulletin that disagree.
+// verdict: its own checks first, then alternatives, then supersedence,
+// then MBSA's note for patches of one bulletin that disagree.
 func (s *scanner) verdicts(states []patchState) {
 	for k, pi := range s.e.eval {
 		if states[k].checked {
 			s.evaluate(&s.e.patches[pi], &states[k])
 		}
 	}
+	s.viaAlternatives(states)
 	s.supersede(states)
 	s.disagree(states)
 }
 
 // evaluate runs an applicable patch's checks: any failing check makes it
 // missing; otherwise an unreadable one makes it an error (never missing);
-// otherwise a newer file makes it a warning; otherwise it is installed.
+// otherwise a FixedBuild for another OS build makes it a note (it cannot
+// judge this host); otherwise a newer file makes it a warning; otherwise
+// it is installed.
 func (s *scanner) evaluate(pp *preparedPatch, state *patchState) {
-	state.checks = make([]Check, 0, len(pp.regChecks)+len(pp.fileChecks))
-	var fail, unreadable, newer bool
+	state.checks = make([]Check, 0, len(pp.regChecks)+len(pp.fileChecks)+1)
+	var fail, unreadable, newer, otherBuild bool
 	note := func(res CheckResult, why string) {
 		switch res {
 		case CheckFail:
@@ -42,6 +46,16 @@ func (s *scanner) evaluate(pp *preparedPatch, state *patchState) {
 		}
 		if why != "" {
 			state.reasons = append(state.reasons, why)
+		}
+	}
+	if pp.fixedBuild.Len() > 0 || pp.fixedBuildErr != "" {
+		v := s.evalFixedBuild(pp)
+		if v.otherBuild {
+			otherBuild = true
+			state.reasons = append(state.reasons, v.reason)
+		} else {
+			state.checks = append(state.checks, v.check)
+			note(v.check.Result, v.reason)
 		}
 	}
 	for j := range pp.regChecks {
@@ -60,6 +74,8 @@ func (s *scanner) evaluate(pp *preparedPatch, state *patchState) {
 		state.status = StatusMissing
 	case unreadable:
 		state.status = StatusError
+	case otherBuild:
+		state.status = StatusNote
 	case newer:
 		state.status = StatusWarning
 	default:
