@@ -7,8 +7,9 @@
 // resolving supersedence, applying Baseline/Suppress/Approved), so Scan is
 // cheap per host. A scan asks the host in at most three batches:
 //
-//	(a) identity values (OS version, service pack, language, directories) and
-//	    every registry-only product detection rule;
+//	(a) identity values (OS version, build and UBR, edition, installation
+//	    type, architecture, service pack, language, directories) and every
+//	    registry-only product detection rule;
 //	(b) file-based product detection rules (their paths need the directories
 //	    learned in (a)); skipped when no present-looking product has one;
 //	(c) the registry and file checks of every applicable patch.

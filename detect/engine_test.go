@@ -489,7 +489,7 @@ func TestIdentity(t *testing.T) {
 		{
 			name: "full server",
 			host: func(h *memhost.Host) { h.SetValue(ntCV, "UBR", facts.DWORD(4830)) },
-			want: detect.OS{Product: "Windows Server 2008 R2 Standard", Version: "6.1", Build: "7601", UBR: "4830",
+			want: detect.OS{Product: "Windows Server 2008 R2 Standard", Name: "Windows Server 2008 R2 Standard", Version: "6.1", Build: "7601", UBR: "4830",
 				CSDVersion: "Service Pack 1", ServicePack: 1, EditionID: "ServerStandard", ProductType: "ServerNT",
 				Language: "1033", SystemRoot: `C:\Windows`, ProgramFiles: `C:\Program Files`},
 		},
@@ -514,7 +514,7 @@ func TestIdentity(t *testing.T) {
 				h.SetValue(ntCV, "ProductName", facts.DWORD(7))
 				h.SetValue(ntCV, "UBR", facts.SZ("not a number"))
 			},
-			want: detect.OS{Product: "7", Version: "6.1", Build: "7601", CSDVersion: "Service Pack 3, v.3244", ServicePack: 3,
+			want: detect.OS{Product: "7", Name: "7", Version: "6.1", Build: "7601", CSDVersion: "Service Pack 3, v.3244", ServicePack: 3,
 				EditionID: "ServerStandard", ProductType: "ServerNT", SystemRoot: `C:\Windows`, ProgramFiles: `C:\Program Files`},
 		},
 	}
@@ -571,11 +571,11 @@ func TestFactsAskedOnce(t *testing.T) {
 	if rep.Facts != st.Requests {
 		t.Errorf("report says %d facts, host got %d requests", rep.Facts, st.Requests)
 	}
-	// 14 identity values + the TestApp key (the other detection rules read
+	// 18 identity values + the TestApp key (the other detection rules read
 	// CurrentVersion and ProductType, identity values already) + app.exe +
 	// srv.sys + the update key.
-	if rep.Facts != 14+1+1+1+1 {
-		t.Errorf("facts = %d, want 18", rep.Facts)
+	if rep.Facts != 18+1+1+1+1 {
+		t.Errorf("facts = %d, want 22", rep.Facts)
 		for i, b := range h.Batches() {
 			t.Logf("batch %d: %+v", i, b)
 		}
@@ -721,7 +721,7 @@ func TestHostFailures(t *testing.T) {
 	}{
 		{"host error is returned", context.Background(), failing, "connection reset"},
 		{"cancelled context", cancelled, serverHost(), "context canceled"},
-		{"wrong answer count", context.Background(), brokenHost{}, "answered 1 of 15 fact requests"},
+		{"wrong answer count", context.Background(), brokenHost{}, "answered 1 of 19 fact requests"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

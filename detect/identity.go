@@ -13,6 +13,7 @@ const (
 	keyWinCurrentVer    = `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion`
 	keyProductOptions   = `HKLM\SYSTEM\CurrentControlSet\Control\ProductOptions`
 	keyNlsLanguage      = `HKLM\SYSTEM\CurrentControlSet\Control\Nls\Language`
+	keyEnvironment      = `HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment`
 )
 
 const (
@@ -30,6 +31,10 @@ const (
 	idCommonFilesDirX86
 	idProductType
 	idInstallLanguage
+	idDisplayVersion
+	idReleaseID
+	idInstallationType
+	idArchitecture
 	numIdentity
 )
 
@@ -48,6 +53,10 @@ var identityFacts = [numIdentity]struct{ key, name string }{
 	idCommonFilesDirX86:  {keyWinCurrentVer, "CommonFilesDir (x86)"},
 	idProductType:        {keyProductOptions, "ProductType"},
 	idInstallLanguage:    {keyNlsLanguage, "InstallLanguage"},
+	idDisplayVersion:     {keyNTCurrentVersion, "DisplayVersion"},
+	idReleaseID:          {keyNTCurrentVersion, "ReleaseId"},
+	idInstallationType:   {keyNTCurrentVersion, "InstallationType"},
+	idArchitecture:       {keyEnvironment, "PROCESSOR_ARCHITECTURE"},
 }
 
 // identityString returns an identity value as text: found only when the
@@ -95,11 +104,39 @@ func (s *scanner) osVersion(os *OS) {
 	os.Product = str(idProductName)
 	os.EditionID = str(idEditionID)
 	os.ProductType = str(idProductType)
+	os.DisplayVersion = str(idDisplayVersion)
+	if os.DisplayVersion == "" {
+		os.DisplayVersion = str(idReleaseID)
+	}
+	os.InstallationType = str(idInstallationType)
+	os.Architecture = str(idArchitecture)
 	if a := s.regAnswer(idUBR); a.Err == nil && a.Found {
 		if n, ok := a.Value.Uint(); ok {
 			os.UBR = strconv.FormatUint(n, 10)
 		}
 	}
+	os.Name = osName(os.Product, os.Build, os.ProductType)
+}
+
+// firstWindows11Build is the first build of Windows 11 (21H2). Server
+// builds past it (Server 2022 is 20348, Server 2025 26100) name themselves
+// correctly; only client ProductNames lag.
+const firstWindows11Build = 22000
+
+// osName is the name to show for the OS. Windows 11 keeps "Windows 10" in
+// ProductName (Microsoft never changed the value, for compatibility), so a
+// client whose build is Windows 11's gets the name it has on its own
+// About page: "Windows 10 Pro" at build 26100 is "Windows 11 Pro".
+func osName(product, build, productType string) string {
+	const win10 = "Windows 10"
+	if !strings.HasPrefix(product, win10) || strings.EqualFold(productType, "ServerNT") || strings.EqualFold(productType, "LanmanNT") {
+		return product
+	}
+	n, err := strconv.ParseUint(build, 10, 32)
+	if err != nil || n < firstWindows11Build {
+		return product
+	}
+	return "Windows 11" + product[len(win10):]
 }
 
 // servicePack reads the host's service pack level from CSDVersion, or

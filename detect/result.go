@@ -26,14 +26,26 @@ func (s Status) Compliant() bool {
 // OS is what the engine learned about the host's operating system. Every
 // field is optional: a missing registry value leaves it empty.
 type OS struct {
-	Product      string // ProductName
-	Version      string // CurrentVersion, e.g. "6.1"
-	Build        string // CurrentBuildNumber
-	UBR          string // update build revision, decimal
-	CSDVersion   string // "Service Pack 1"
-	ServicePack  int    // level parsed from CSDVersion; 0 when absent
-	EditionID    string
-	ProductType  string // WinNT, ServerNT, LanmanNT
+	Product string // ProductName, as the host writes it
+	// Name is the operating system's name for people: ProductName, except
+	// that Windows 11, which still writes "Windows 10 ..." there, is named
+	// "Windows 11 ..." (client builds 22000 and later). Detection never
+	// uses either: catalogs tell products apart by build.
+	Name           string
+	Version        string // CurrentVersion, e.g. "6.1"
+	Build          string // CurrentBuildNumber
+	UBR            string // update build revision, decimal
+	DisplayVersion string // DisplayVersion ("24H2"), else ReleaseId ("1809")
+	CSDVersion     string // "Service Pack 1"
+	ServicePack    int    // level parsed from CSDVersion; 0 when absent
+	EditionID      string
+	// InstallationType is "Client", "Server" or "Server Core" (Windows 8 /
+	// Server 2012 and later).
+	InstallationType string
+	ProductType      string // WinNT, ServerNT, LanmanNT
+	// Architecture is PROCESSOR_ARCHITECTURE from the system environment:
+	// AMD64, x86, ARM64 (IA64 on old servers).
+	Architecture string
 	Language     string // install language as a decimal LCID, e.g. "1033"
 	SystemRoot   string // C:\Windows
 	ProgramFiles string
