@@ -48,19 +48,6 @@ func (m ChecksumMode) String() string {
 	return "auto"
 }
 
-// Set implements pflag.Value, so the mode can be a flag directly.
-func (m *ChecksumMode) Set(s string) error {
-	v, err := ParseChecksumMode(s)
-	if err != nil {
-		return err
-	}
-	*m = v
-	return nil
-}
-
-// Type implements pflag.Value.
-func (m *ChecksumMode) Type() string { return "auto|on|off" }
-
 // templateChecksum says whether any checksum on this path will be
 // verified on this host.
 func (s *scanner) templateChecksum(t int32) bool {

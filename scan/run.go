@@ -18,6 +18,7 @@ import (
 	"github.com/patchscan/patchscan/facts"
 	"github.com/patchscan/patchscan/internal/netguard"
 	"github.com/patchscan/patchscan/internal/textsafe"
+	"github.com/patchscan/patchscan/scan/hint"
 	"github.com/patchscan/patchscan/scan/targets"
 	"github.com/patchscan/patchscan/scan/transport"
 )
@@ -55,7 +56,7 @@ type Config struct {
 	CancelGrace  time.Duration // 0 = DefaultCancelGrace
 
 	// Resolver resolves host names (nil: the system resolver); the
-	// command builds one that asks --dns-server.
+	// command builds one that asks the operator's DNS server.
 	Resolver *net.Resolver
 	// Dial is used for the TCP probe (nil: net.Dialer).
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -217,7 +218,8 @@ func (c Config) scan(hctx, runCtx context.Context, t targets.Target, r HostResul
 		if hctx.Err() != nil {
 			return c.fail(r, runCtx, hctx, hctx.Err())
 		}
-		r.Status, r.Error = transport.Unreachable, c.hostErr(err, fmt.Sprintf("cannot resolve host name %q: %v: check the name and DNS (or --dns-server)", t.Host, unwrapDNS(err)))
+		r.Status, r.Error = transport.Unreachable, c.hostErr(hint.With(err, hint.SetDNSServer),
+			fmt.Sprintf("cannot resolve host name %q: %v: check the name and DNS", t.Host, unwrapDNS(err)))
 		r.Finished = time.Now()
 		return r
 	}
@@ -234,11 +236,11 @@ func (c Config) scan(hctx, runCtx context.Context, t targets.Target, r HostResul
 	addr := net.JoinHostPort(ip.String(), strconv.Itoa(port))
 
 	if c.ProbeTimeout > 0 {
-		if reason := c.probe(hctx, addr, port); reason != "" {
+		if err := c.probe(hctx, addr, port); err != nil {
 			if hctx.Err() != nil {
 				return c.fail(r, runCtx, hctx, hctx.Err())
 			}
-			r.Status, r.Error = transport.Unreachable, c.hostErr(nil, reason)
+			r.Status, r.Error = transport.Unreachable, c.hostErr(err, err.Error())
 			r.Finished = time.Now()
 			return r
 		}
@@ -297,24 +299,24 @@ func unwrapDNS(err error) error {
 	return err
 }
 
-// probe dials the transport port once; "" means open.
-func (c Config) probe(ctx context.Context, addr string, port int) string {
+// probe dials the transport port once; nil means open.
+func (c Config) probe(ctx context.Context, addr string, port int) error {
 	pctx, cancel := context.WithTimeout(ctx, c.ProbeTimeout)
 	defer cancel()
 	conn, err := c.Dial(pctx, "tcp", addr)
 	if err == nil {
 		_ = conn.Close()
-		return ""
+		return nil
 	}
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return fmt.Sprintf("TCP port %d refused the connection: the %s service is not listening or a firewall rejects it", port, c.Opener.Name())
+		return fmt.Errorf("TCP port %d refused the connection: the %s service is not listening or a firewall rejects it", port, c.Opener.Name())
 	case pctx.Err() != nil || isTimeout(err):
-		return fmt.Sprintf("no answer on TCP port %d within %s: host down or port filtered (raise --probe-timeout for slow links)", port, c.ProbeTimeout)
+		return hint.With(fmt.Errorf("no answer on TCP port %d within %s: host down or port filtered", port, c.ProbeTimeout), hint.RaiseProbeTimeout)
 	case errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH):
-		return fmt.Sprintf("no route to %s: check the address and routing", addr)
+		return fmt.Errorf("no route to %s: check the address and routing", addr)
 	}
-	return fmt.Sprintf("cannot connect to TCP port %d: %v", port, err)
+	return fmt.Errorf("cannot connect to TCP port %d: %w", port, err)
 }
 
 func isTimeout(err error) bool {
@@ -331,7 +333,8 @@ func (c Config) fail(r HostResult, runCtx, hctx context.Context, err error) Host
 		return r
 	case errors.Is(err, context.DeadlineExceeded) || hctx.Err() == context.DeadlineExceeded:
 		r.Status = transport.Failed
-		r.Error = c.hostErr(context.DeadlineExceeded, fmt.Sprintf("no complete answer within the per-host timeout of %s (raise --timeout for slow hosts or links)", c.Timeout))
+		r.Error = c.hostErr(hint.With(context.DeadlineExceeded, hint.RaiseTimeout),
+			fmt.Sprintf("no complete answer within the per-host timeout of %s", c.Timeout))
 		return r
 	}
 	r.Status = transport.OutcomeOf(err)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/facts"
+	"github.com/patchscan/patchscan/scan/hint"
 	"github.com/patchscan/patchscan/scan/targets"
 	"github.com/patchscan/patchscan/scan/transport"
 )
@@ -153,7 +155,7 @@ func TestRunStatuses(t *testing.T) {
 		ip(1):  {},
 		ip(2):  {probe: "refused"},
 		ip(3):  {probe: "silent"},
-		ip(4):  {openErr: &transport.Error{Outcome: transport.AuthFailed, Host: ip(4), Op: "session setup", Err: errors.New("STATUS_LOGON_FAILURE"), Hint: "check --user and the password"}},
+		ip(4):  {openErr: hint.With(&transport.Error{Outcome: transport.AuthFailed, Host: ip(4), Op: "session setup", Err: errors.New("STATUS_LOGON_FAILURE")}, hint.CheckCredentials)},
 		ip(5):  {openErr: &transport.Error{Outcome: transport.AccessDenied, Host: ip(5), Op: "open winreg", Err: errors.New("STATUS_ACCESS_DENIED")}},
 		ip(6):  {openErr: &transport.Error{Outcome: transport.Unreachable, Host: ip(6), Op: "open winreg", Err: errors.New("STATUS_OBJECT_NAME_NOT_FOUND"), Hint: "winreg pipe unavailable: is the Remote Registry service running?"}},
 		ip(7):  {factsErr: errors.New("connection reset\nby peer")},
@@ -165,18 +167,19 @@ func TestRunStatuses(t *testing.T) {
 	want := map[string]struct {
 		status transport.Outcome
 		reason string
+		hints  []hint.Hint // for the front end to word
 	}{
-		ip(1):  {transport.Scanned, ""},
-		ip(2):  {transport.Unreachable, "TCP port 445 refused the connection"},
-		ip(3):  {transport.Unreachable, "no answer on TCP port 445 within 200ms"},
-		ip(4):  {transport.AuthFailed, "session setup on 127.42.0.4: STATUS_LOGON_FAILURE: check --user"},
-		ip(5):  {transport.AccessDenied, "STATUS_ACCESS_DENIED"},
-		ip(6):  {transport.Unreachable, "is the Remote Registry service running?"},
-		ip(7):  {transport.Failed, "connection reset by peer"},
-		ip(8):  {transport.AccessDenied, "access denied"},
-		ip(9):  {transport.Failed, "per-host timeout of 3s"},
-		ip(10): {transport.Failed, "bad password <redacted> rejected"},
-		ip(11): {transport.Failed, "no report"},
+		ip(1):  {transport.Scanned, "", nil},
+		ip(2):  {transport.Unreachable, "TCP port 445 refused the connection", nil},
+		ip(3):  {transport.Unreachable, "no answer on TCP port 445 within 200ms", []hint.Hint{hint.RaiseProbeTimeout}},
+		ip(4):  {transport.AuthFailed, "session setup on 127.42.0.4: STATUS_LOGON_FAILURE", []hint.Hint{hint.CheckCredentials}},
+		ip(5):  {transport.AccessDenied, "STATUS_ACCESS_DENIED", nil},
+		ip(6):  {transport.Unreachable, "is the Remote Registry service running?", nil},
+		ip(7):  {transport.Failed, "connection reset by peer", nil},
+		ip(8):  {transport.AccessDenied, "access denied", nil},
+		ip(9):  {transport.Failed, "per-host timeout of 3s", []hint.Hint{hint.RaiseTimeout}},
+		ip(10): {transport.Failed, "bad password <redacted> rejected", nil},
+		ip(11): {transport.Failed, "no report", nil},
 	}
 	f := newFake(hosts)
 	cfg := Config{
@@ -214,6 +217,12 @@ func TestRunStatuses(t *testing.T) {
 		}
 		if strings.Contains(r.Reason(), "\n") || strings.Contains(r.Reason(), "s3cr3t") {
 			t.Errorf("%s: reason %q is multi-line or leaks the password", h, r.Reason())
+		}
+		if got := hint.Of(r.Error); !slices.Equal(got, w.hints) {
+			t.Errorf("%s: hints %v, want %v", h, got, w.hints)
+		}
+		if strings.Contains(r.Reason(), "--") {
+			t.Errorf("%s: the run names a flag: %q", h, r.Reason())
 		}
 		if (r.Report != nil) != (r.Status == transport.Scanned) {
 			t.Errorf("%s: report %v with status %s", h, r.Report, r.Status)

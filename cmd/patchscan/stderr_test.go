@@ -82,10 +82,10 @@ func TestStderrTargetInput(t *testing.T) {
 // scan, the computer's DN as the DC sent it), its name and its error.
 func TestStderrProgress(t *testing.T) {
 	var b bytes.Buffer
-	p := newProgress(&b, 1, false, true)
+	p := scan.NewProgress(&b, 1, false, true)
 	now := time.Now()
-	p.start(targets.Target{Host: "ws01.lab.test", Input: "CN=WS01,OU=EVIL-DN\u202enimda\u009b31m,DC=lab,DC=test"})
-	p.finish(scan.HostResult{Target: "ws01.lab.test\u202e", Status: transport.Failed,
+	p.Start(targets.Target{Host: "ws01.lab.test", Input: "CN=WS01,OU=EVIL-DN\u202enimda\u009b31m,DC=lab,DC=test"})
+	p.Finish(scan.HostResult{Target: "ws01.lab.test\u202e", Status: transport.Failed,
 		Error: errors.New("EVIL-ERROR \u009b2J\x1b[2J"), Started: now, Finished: now})
 	checkStderr(t, b.String(), "EVIL-DN")
 	checkStderr(t, b.String(), "EVIL-ERROR")

@@ -39,7 +39,19 @@ func (f *transportFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.name, "transport", transportSMB, "how to reach hosts: smb (Remote Registry and admin shares), winrm, or auto (SMB, falling back to WinRM when 445 is closed or the winreg pipe is unavailable)")
 	fs.IntVar(&f.smbPort, "smb-port", defaultSMBPort, "TCP port for SMB when a target gives none")
 	fs.IntVar(&f.winrmPort, "winrm-port", defaultWinRMPort, "TCP port for WinRM when a target gives none (5985 with --winrm-https=false)")
-	f.winrm.AddFlags(fs)
+	registerWinRM(fs, &f.winrm)
+}
+
+// registerWinRM binds the WinRM options to c (start from
+// winrm.DefaultConfig, so HTTPS is on by default). --winrm-port stays with
+// transportFlags, which also picks the port targets are dialled on.
+func registerWinRM(fs *pflag.FlagSet, c *winrm.Config) {
+	fs.BoolVar(&c.HTTPS, "winrm-https", c.HTTPS,
+		"WinRM over HTTPS (port 5986); --winrm-https=false speaks HTTP (5985), NTLM only, and needs AllowUnencrypted on the host")
+	fs.BoolVar(&c.Insecure, "winrm-insecure", false,
+		"do not verify the WinRM listener's TLS certificate (unsafe: anyone in between can pose as the host)")
+	fs.StringVar(&c.CAFile, "winrm-ca", "", "PEM `FILE` of the CA certificates that sign the WinRM listeners' certificates")
+	fs.BoolVar(&c.Basic, "winrm-basic", false, "authenticate with Basic instead of NTLM (HTTPS only; local accounts with Basic enabled on the service)")
 }
 
 // transportChoice is what the run needs to know about the chosen transport.
@@ -63,7 +75,7 @@ func (f *transportFlags) opener() (transportChoice, error) {
 	name := strings.ToLower(strings.TrimSpace(f.name))
 	if name == transportWinRM || name == transportAuto {
 		if err := f.winrm.Validate(); err != nil {
-			return transportChoice{}, usageErrorf("%v", err)
+			return transportChoice{}, winrmConfigError(err)
 		}
 	}
 	smbOpener := func() transport.Opener { return smb.NewOpener(smb.Config{Port: f.smbPort}) }

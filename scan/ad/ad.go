@@ -22,6 +22,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/patchscan/patchscan/internal/netguard"
+	"github.com/patchscan/patchscan/scan/hint"
 )
 
 // ComputerFilter selects enabled computer objects: userAccountControl bit 2
@@ -198,7 +199,7 @@ func BuildFilter(extra string) (string, error) {
 	}
 	f := "(&" + ComputerFilter + extra + ")"
 	if _, err := ldap.CompileFilter(f); err != nil {
-		return "", fmt.Errorf("bad --ldap-filter %q: %v", extra, err)
+		return "", hint.With(fmt.Errorf("bad LDAP filter %q: %v", extra, err), hint.CheckLDAPFilter)
 	}
 	return f, nil
 }
@@ -219,7 +220,7 @@ func BaseDN(domain, ou string) (string, error) {
 	}
 	dn, err := ldap.ParseDN(ou)
 	if err != nil || len(dn.RDNs) == 0 {
-		return "", fmt.Errorf("bad --ou %q: not a distinguished name like OU=Servers,DC=corp,DC=example", ou)
+		return "", hint.With(fmt.Errorf("bad OU %q: not a distinguished name like OU=Servers,DC=corp,DC=example", ou), hint.CheckOU)
 	}
 	if strings.Contains(strings.ToUpper(ou), "DC=") {
 		return ou, nil
@@ -235,7 +236,8 @@ func (cfg Config) controllers(ctx context.Context) ([]string, error) {
 	}
 	_, srvs, err := cfg.Resolver.LookupSRV(ctx, "ldap", "tcp", "dc._msdcs."+cfg.Domain)
 	if err != nil {
-		return nil, fmt.Errorf("finding a domain controller for %s (DNS SRV _ldap._tcp.dc._msdcs.%s): %v: name one with --dc, or point --dns-server at a DC", cfg.Domain, cfg.Domain, err)
+		return nil, hint.With(fmt.Errorf("finding a domain controller for %s (DNS SRV _ldap._tcp.dc._msdcs.%s): %v", cfg.Domain, cfg.Domain, err),
+			hint.NameDC, hint.SetDNSServer)
 	}
 	// LookupSRV already orders by priority and weight.
 	var out []string
@@ -243,7 +245,7 @@ func (cfg Config) controllers(ctx context.Context) ([]string, error) {
 		out = append(out, strings.TrimSuffix(s.Target, "."))
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("DNS lists no domain controller for %s: name one with --dc", cfg.Domain)
+		return nil, hint.With(fmt.Errorf("DNS lists no domain controller for %s", cfg.Domain), hint.NameDC)
 	}
 	return out, nil
 }
@@ -253,14 +255,14 @@ func (cfg Config) tlsConfig(host string) (*tls.Config, error) {
 	if cfg.CAFile != "" {
 		pem, err := os.ReadFile(cfg.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("reading --ldap-ca: %w", err)
+			return nil, hint.With(fmt.Errorf("reading the domain controller's CA file: %w", err), hint.CheckLDAPCA)
 		}
 		pool, err := x509.SystemCertPool()
 		if err != nil || pool == nil {
 			pool = x509.NewCertPool()
 		}
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--ldap-ca %s holds no PEM certificate", cfg.CAFile)
+			return nil, hint.With(fmt.Errorf("the domain controller's CA file %s holds no PEM certificate", cfg.CAFile), hint.CheckLDAPCA)
 		}
 		tc.RootCAs = pool
 	}
@@ -340,9 +342,10 @@ func (cfg Config) connError(what, addr string, err error) error {
 	var ve *tls.CertificateVerificationError
 	switch {
 	case strings.Contains(err.Error(), "negative serial number"):
-		return fmt.Errorf("%s to %s: the domain controller's certificate has a negative serial number, which Go refuses (Samba's self-generated certificate does): give the DC a proper certificate (tls certfile/keyfile in smb.conf)", what, addr)
+		// Go's x509 says so only in its text.
+		return everyDC{fmt.Errorf("%s to %s: the domain controller's certificate has a negative serial number, which Go refuses (Samba's self-generated certificate does): give the DC a proper certificate (tls certfile/keyfile in smb.conf)", what, addr)}
 	case errors.As(err, &ue), errors.As(err, &he), errors.As(err, &ce), errors.As(err, &ve):
-		return fmt.Errorf("%s to %s: the domain controller's certificate is not trusted (%v): pass the domain's CA with --ldap-ca FILE, or --insecure-ldap to skip verification in a lab", what, addr, err)
+		return everyDC{hint.With(fmt.Errorf("%s to %s: the domain controller's certificate is not trusted (%v)", what, addr, err), hint.TrustDC)}
 	}
 	var ne *net.OpError
 	if errors.As(err, &ne) && ne.Op == "dial" {
@@ -354,7 +357,7 @@ func (cfg Config) connError(what, addr string, err error) error {
 func (cfg Config) bind(conn *ldap.Conn) error {
 	c := cfg.Credentials
 	if c.User == "" {
-		return errors.New("no --user given: AD enumeration needs domain credentials")
+		return hint.With(errors.New("no user given: AD enumeration needs domain credentials"), hint.GiveUser)
 	}
 	_, tlsOn := conn.TLSConnectionState()
 	mode := cfg.Bind
@@ -368,11 +371,11 @@ func (cfg Config) bind(conn *ldap.Conn) error {
 	switch {
 	case mode == BindSimple:
 		if c.Password == "" {
-			return errors.New("a simple bind needs a password (an NT hash only works with --ldap-bind ntlm)")
+			return hint.With(errors.New("a simple bind needs a password (an NT hash only works with an NTLM bind)"), hint.UseNTLMBind)
 		}
 		err = conn.Bind(simpleBindName(c), c.Password)
 		if err != nil && !tlsOn && (ldap.IsErrorWithCode(err, ldap.LDAPResultStrongAuthRequired) || ldap.IsErrorWithCode(err, ldap.LDAPResultConfidentialityRequired)) {
-			return errors.New("the domain controller refuses a simple bind without TLS (as AD does by default): use LDAPS or StartTLS (--ldap-tls auto), or --ldap-bind ntlm")
+			return everyDC{hint.With(errors.New("the domain controller refuses a simple bind without TLS (as AD does by default)"), hint.UseLDAPTLS, hint.UseNTLMBind)}
 		}
 	case len(c.NTHash) == 16:
 		err = conn.NTLMBindWithHash(c.Domain, c.User, fmt.Sprintf("%x", c.NTHash))
@@ -383,10 +386,10 @@ func (cfg Config) bind(conn *ldap.Conn) error {
 		return nil
 	}
 	if ldap.IsErrorWithCode(err, ldap.LDAPResultInvalidCredentials) {
-		return errors.New("invalid credentials: check --user (DOMAIN\\user) and the password")
+		return everyDC{hint.With(errors.New("invalid credentials"), hint.CheckCredentials)}
 	}
 	if mode == BindNTLM {
-		return fmt.Errorf("NTLM bind failed (%v): the DC may not offer NTLM binds (Samba DCs don't); use TLS with a simple bind (--ldap-bind auto)", scrub(err, c.Password))
+		return hint.With(fmt.Errorf("NTLM bind failed (%v): the DC may not offer NTLM binds (Samba DCs don't)", scrub(err, c.Password)), hint.UseSimpleBind)
 	}
 	return scrub(err, c.Password)
 }
@@ -412,9 +415,16 @@ func scrub(err error, secret string) error {
 	return errors.New(strings.ReplaceAll(err.Error(), secret, "<redacted>"))
 }
 
+// everyDC marks a failure every DC of the domain would repeat (the
+// credentials, the certificate, the bind policy): Enumerate then stops
+// rather than try the next DC.
+type everyDC struct{ error }
+
+func (e everyDC) Unwrap() error { return e.error }
+
 func isAuthOrPolicy(err error) bool {
-	s := err.Error()
-	return strings.Contains(s, "invalid credentials") || strings.Contains(s, "refuses a simple bind") || strings.Contains(s, "not trusted") || strings.Contains(s, "negative serial")
+	var e everyDC
+	return errors.As(err, &e)
 }
 
 // search runs the paged search, stopping early past cfg.Limit.
@@ -432,7 +442,7 @@ func (cfg Config) search(ctx context.Context, conn *ldap.Conn, base, filter stri
 		}
 		if err != nil {
 			if ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {
-				return nil, fmt.Errorf("base %s does not exist: check --ou", base)
+				return nil, hint.With(fmt.Errorf("base %s does not exist", base), hint.CheckOU)
 			}
 			return nil, err
 		}
@@ -446,7 +456,7 @@ func (cfg Config) search(ctx context.Context, conn *ldap.Conn, base, filter stri
 			})
 		}
 		if cfg.Limit > 0 && len(out) > cfg.Limit {
-			return nil, fmt.Errorf("%w: more than %d enabled computers under %s (raise --max-hosts or narrow with --ou / --ldap-filter)", ErrTooMany, cfg.Limit, base)
+			return nil, hint.With(fmt.Errorf("%w: more than %d enabled computers under %s", ErrTooMany, cfg.Limit, base), hint.NarrowDomain)
 		}
 		pc, _ := ldap.FindControl(res.Controls, ldap.ControlTypePaging).(*ldap.ControlPaging)
 		if pc == nil || len(pc.Cookie) == 0 {
@@ -467,7 +477,7 @@ func NewResolver(server string) (*net.Resolver, error) {
 	}
 	if _, p, _ := net.SplitHostPort(addr); p != "" {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return nil, fmt.Errorf("bad --dns-server %q: want an address with an optional port", server)
+			return nil, hint.With(fmt.Errorf("bad DNS server %q: want an address with an optional port", server), hint.SetDNSServer)
 		}
 	}
 	return &net.Resolver{

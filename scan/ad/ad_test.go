@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/patchscan/patchscan/scan/hint"
 )
 
 func TestBuildFilter(t *testing.T) {
@@ -25,8 +27,8 @@ func TestBuildFilter(t *testing.T) {
 		if (err != nil) != tc.bad || got != tc.want {
 			t.Errorf("BuildFilter(%q) = %q, %v; want %q (error: %v)", tc.in, got, err, tc.want, tc.bad)
 		}
-		if err != nil && !strings.Contains(err.Error(), "--ldap-filter") {
-			t.Errorf("error %q does not name the flag", err)
+		if err != nil && (!strings.Contains(err.Error(), "bad LDAP filter") || !hint.Has(err, hint.CheckLDAPFilter)) {
+			t.Errorf("error %q (hints %v) does not say the filter is to check", err, hint.Of(err))
 		}
 	}
 }
@@ -60,19 +62,28 @@ func TestBaseDN(t *testing.T) {
 
 func TestConfigErrors(t *testing.T) {
 	tests := []struct {
-		cfg  Config
-		want string
+		cfg    Config
+		want   string
+		remedy hint.Hint // for the command line to word; 0: none
 	}{
-		{Config{}, "no domain"},
-		{Config{Domain: "x.test", TLS: "ssl"}, "unknown LDAP TLS mode"},
-		{Config{Domain: "x.test", Bind: "kerberos"}, "unknown LDAP bind"},
-		{Config{Domain: "x.test", Filter: "(cn=", DC: "127.0.0.1"}, "--ldap-filter"},
-		{Config{Domain: "x.test", CAFile: "/nonexistent/ca.pem", DC: "127.0.0.1"}, "reading --ldap-ca"},
+		{Config{}, "no domain", 0},
+		{Config{Domain: "x.test", TLS: "ssl"}, "unknown LDAP TLS mode", 0},
+		{Config{Domain: "x.test", Bind: "kerberos"}, "unknown LDAP bind", 0},
+		{Config{Domain: "x.test", Filter: "(cn=", DC: "127.0.0.1"}, "bad LDAP filter", hint.CheckLDAPFilter},
+		{Config{Domain: "x.test", BaseDN: "not a dn", DC: "127.0.0.1"}, "bad OU", hint.CheckOU},
+		{Config{Domain: "x.test", CAFile: "/nonexistent/ca.pem", DC: "127.0.0.1"}, "reading the domain controller's CA file", hint.CheckLDAPCA},
 	}
 	for _, tc := range tests {
 		_, err := Enumerate(context.Background(), tc.cfg)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Enumerate(%+v) = %v, want an error containing %q", tc.cfg, err, tc.want)
+			continue
+		}
+		if tc.remedy != 0 && !hint.Has(err, tc.remedy) {
+			t.Errorf("Enumerate(%+v): hints %v, want %v", tc.cfg, hint.Of(err), tc.remedy)
+		}
+		if strings.Contains(err.Error(), "--") {
+			t.Errorf("the library names a flag: %v", err)
 		}
 	}
 }

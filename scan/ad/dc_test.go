@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/patchscan/patchscan/internal/adlab"
+	"github.com/patchscan/patchscan/scan/hint"
 )
 
 // TestEnumerateSambaDC runs against a real Samba AD DC (internal/adlab).
@@ -35,22 +36,23 @@ func TestEnumerateSambaDC(t *testing.T) {
 		cfg  Config
 		want []string // hosts; nil when an error is expected
 		err  string
+		hint hint.Hint // with err: the remedy the command line words; 0: none
 	}{
-		{"ldaps with CA", Config{DC: dc.Addr, CAFile: dc.CAFile}, all, ""},
-		{"dc by name via SRV and --dns-server", Config{Resolver: resolver, CAFile: dc.CAFile}, all, ""},
-		{"upn bind", Config{DC: dc.Addr, CAFile: dc.CAFile, Credentials: Credentials{Domain: adlab.Domain, User: adlab.AdminUser, Password: dc.Password}}, all, ""},
-		{"starttls", Config{DC: dc.Addr, TLS: TLSStartTLS, CAFile: dc.CAFile}, all, ""},
-		{"insecure skips verification", Config{DC: dc.Addr, InsecureSkipVerify: true}, all, ""},
-		{"small pages", Config{DC: dc.Addr, CAFile: dc.CAFile, PageSize: 2}, all, ""},
-		{"ou", Config{DC: dc.Addr, CAFile: dc.CAFile, BaseDN: "OU=Servers"}, []string{"srv05.lab.test"}, ""},
-		{"filter", Config{DC: dc.Addr, CAFile: dc.CAFile, Filter: "(cn=WS*)"}, []string{"ws01.lab.test", "ws02.lab.test"}, ""},
-		{"limit", Config{DC: dc.Addr, CAFile: dc.CAFile, Limit: 3}, nil, "more than 3 enabled computers"},
-		{"untrusted certificate", Config{DC: dc.Addr}, nil, "--ldap-ca"},
-		{"simple bind without TLS", Config{DC: dc.Addr, TLS: TLSNone, Bind: BindSimple}, nil, "refuses a simple bind without TLS"},
+		{"ldaps with CA", Config{DC: dc.Addr, CAFile: dc.CAFile}, all, "", 0},
+		{"dc by name via SRV and --dns-server", Config{Resolver: resolver, CAFile: dc.CAFile}, all, "", 0},
+		{"upn bind", Config{DC: dc.Addr, CAFile: dc.CAFile, Credentials: Credentials{Domain: adlab.Domain, User: adlab.AdminUser, Password: dc.Password}}, all, "", 0},
+		{"starttls", Config{DC: dc.Addr, TLS: TLSStartTLS, CAFile: dc.CAFile}, all, "", 0},
+		{"insecure skips verification", Config{DC: dc.Addr, InsecureSkipVerify: true}, all, "", 0},
+		{"small pages", Config{DC: dc.Addr, CAFile: dc.CAFile, PageSize: 2}, all, "", 0},
+		{"ou", Config{DC: dc.Addr, CAFile: dc.CAFile, BaseDN: "OU=Servers"}, []string{"srv05.lab.test"}, "", 0},
+		{"filter", Config{DC: dc.Addr, CAFile: dc.CAFile, Filter: "(cn=WS*)"}, []string{"ws01.lab.test", "ws02.lab.test"}, "", 0},
+		{"limit", Config{DC: dc.Addr, CAFile: dc.CAFile, Limit: 3}, nil, "more than 3 enabled computers", hint.NarrowDomain},
+		{"untrusted certificate", Config{DC: dc.Addr}, nil, "not trusted", hint.TrustDC},
+		{"simple bind without TLS", Config{DC: dc.Addr, TLS: TLSNone, Bind: BindSimple}, nil, "refuses a simple bind without TLS", hint.UseLDAPTLS},
 		// Samba has no NTLM ("Sicily") bind; the error must say so.
-		{"ntlm bind on samba", Config{DC: dc.Addr, CAFile: dc.CAFile, Bind: BindNTLM}, nil, "NTLM"},
-		{"missing ou", Config{DC: dc.Addr, CAFile: dc.CAFile, BaseDN: "OU=Nope"}, nil, "check --ou"},
-		{"wrong password", Config{DC: dc.Addr, CAFile: dc.CAFile, Credentials: Credentials{Domain: "LAB", User: "Administrator", Password: "Wrong-pass-1"}}, nil, "invalid credentials"},
+		{"ntlm bind on samba", Config{DC: dc.Addr, CAFile: dc.CAFile, Bind: BindNTLM}, nil, "NTLM", hint.UseSimpleBind},
+		{"missing ou", Config{DC: dc.Addr, CAFile: dc.CAFile, BaseDN: "OU=Nope"}, nil, "does not exist", hint.CheckOU},
+		{"wrong password", Config{DC: dc.Addr, CAFile: dc.CAFile, Credentials: Credentials{Domain: "LAB", User: "Administrator", Password: "Wrong-pass-1"}}, nil, "invalid credentials", hint.CheckCredentials},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -66,6 +68,12 @@ func TestEnumerateSambaDC(t *testing.T) {
 				}
 				if strings.Contains(err.Error(), dc.Password) || strings.Contains(err.Error(), "Wrong-pass-1") {
 					t.Errorf("error leaks a password: %v", err)
+				}
+				if tc.hint != 0 && !hint.Has(err, tc.hint) {
+					t.Errorf("hints %v, want %v", hint.Of(err), tc.hint)
+				}
+				if strings.Contains(err.Error(), "--") {
+					t.Errorf("the library names a flag: %v", err)
 				}
 				return
 			}

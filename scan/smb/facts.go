@@ -19,6 +19,7 @@ import (
 	"github.com/patchscan/patchscan/internal/msrpc"
 	"github.com/patchscan/patchscan/internal/pe"
 	"github.com/patchscan/patchscan/internal/rrp"
+	"github.com/patchscan/patchscan/scan/hint"
 	"github.com/patchscan/patchscan/scan/transport"
 )
 
@@ -73,14 +74,14 @@ func (s *session) Facts(ctx context.Context, reqs []facts.Request) ([]facts.Answ
 			return nil, te
 		}
 		if a.Err != nil && connectionLost(a.Err) {
-			return nil, &transport.Error{Outcome: transport.Unreachable, Host: s.host, Op: "read facts", Err: a.Err,
-				Hint: "the connection to the host broke or timed out: raise --timeout or check the network"}
+			return nil, hint.With(&transport.Error{Outcome: transport.Unreachable, Host: s.host, Op: "read facts", Err: a.Err,
+				Hint: "the connection to the host broke or timed out: check the network"}, hint.RaiseTimeout)
 		}
 	}
 	for _, a := range answers {
 		if errors.Is(a.Err, errPipeBroken) {
-			return nil, &transport.Error{Outcome: transport.Failed, Host: s.host, Op: "read the registry", Err: a.Err,
-				Hint: "the Remote Registry service stopped or crashed during the scan: scan the host again, or try --transport winrm"}
+			return nil, hint.With(&transport.Error{Outcome: transport.Failed, Host: s.host, Op: "read the registry", Err: a.Err,
+				Hint: "the Remote Registry service stopped or crashed during the scan: scan the host again"}, hint.TryWinRM)
 		}
 	}
 	return answers, nil

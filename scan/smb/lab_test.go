@@ -14,6 +14,7 @@ import (
 	"github.com/patchscan/patchscan/facts"
 	"github.com/patchscan/patchscan/internal/lab"
 	"github.com/patchscan/patchscan/internal/leakcheck"
+	"github.com/patchscan/patchscan/scan/hint"
 	"github.com/patchscan/patchscan/scan/transport"
 )
 
@@ -176,9 +177,10 @@ func TestLabHostErrors(t *testing.T) {
 		// noRegistry: the error is transport.ErrRegistryUnavailable, on
 		// which the auto transport falls back to WinRM.
 		noRegistry bool
+		remedy     hint.Hint // for the front end to word
 	}{
-		{lab.NoWinreg, transport.Failed, "Remote Registry service running", true},
-		{lab.WrongPassword, transport.AuthFailed, "check --user and the password", false},
+		{lab.NoWinreg, transport.Failed, "Remote Registry service running", true, hint.TryWinRM},
+		{lab.WrongPassword, transport.AuthFailed, "unknown user name or bad password", false, hint.CheckCredentials},
 	}
 	for _, tt := range tests {
 		t.Run(tt.host, func(t *testing.T) {
@@ -193,6 +195,9 @@ func TestLabHostErrors(t *testing.T) {
 			}
 			if got := errors.Is(err, transport.ErrRegistryUnavailable); got != tt.noRegistry {
 				t.Errorf("errors.Is(err, ErrRegistryUnavailable) = %v, want %v", got, tt.noRegistry)
+			}
+			if !hint.Has(err, tt.remedy) || strings.Contains(err.Error(), "--") {
+				t.Errorf("hints %v, want %v; and no flag named in %q", hint.Of(err), tt.remedy, err)
 			}
 			if transport.ShouldFallBack(err) != tt.noRegistry {
 				t.Errorf("ShouldFallBack = %v, want %v", !tt.noRegistry, tt.noRegistry)

@@ -25,6 +25,7 @@ import (
 
 	"github.com/patchscan/patchscan/facts"
 	"github.com/patchscan/patchscan/internal/textsafe"
+	"github.com/patchscan/patchscan/scan/hint"
 	"github.com/patchscan/patchscan/scan/transport"
 )
 
@@ -60,17 +61,25 @@ type Config struct {
 // HTTPS on 5986, certificates verified, NTLM.
 func DefaultConfig() Config { return Config{HTTPS: true} }
 
+// Configuration mistakes Validate reports, for a front end to say in its
+// own terms.
+var (
+	ErrBasicNeedsHTTPS    = errors.New("WinRM Basic authentication sends the password in clear text and is only allowed over HTTPS (use HTTPS, or NTLM)")
+	ErrInsecureNeedsHTTPS = errors.New("skipping WinRM certificate verification only applies to HTTPS")
+	ErrCANeedsHTTPS       = errors.New("a WinRM CA file only applies to HTTPS")
+)
+
 // Validate reports configuration mistakes the operator must fix before a
 // scan can start (so the command line can reject them up front).
 func (c Config) Validate() error {
 	if c.Basic && !c.HTTPS {
-		return errors.New("WinRM Basic authentication sends the password in clear text and is only allowed over HTTPS; drop --winrm-https=false or use NTLM")
+		return ErrBasicNeedsHTTPS
 	}
 	if c.Insecure && !c.HTTPS {
-		return errors.New("--winrm-insecure only applies to HTTPS")
+		return ErrInsecureNeedsHTTPS
 	}
 	if c.CAFile != "" && !c.HTTPS {
-		return errors.New("--winrm-ca only applies to HTTPS")
+		return ErrCANeedsHTTPS
 	}
 	if c.Port < 0 || c.Port > 65535 {
 		return fmt.Errorf("WinRM port %d is out of range", c.Port)
@@ -252,8 +261,8 @@ type session struct {
 // TransportName says which transport answered (see transport.Named).
 func (s *session) TransportName() string { return "winrm" }
 
-func (s *session) hostErr(kind transport.Outcome, op string, err error, hint string) error {
-	return &transport.Error{Outcome: kind, Host: s.name, Op: op, Err: err, Hint: hint}
+func (s *session) hostErr(kind transport.Outcome, op string, err error, advice string, hints ...hint.Hint) error {
+	return hint.With(&transport.Error{Outcome: kind, Host: s.name, Op: op, Err: err, Hint: advice}, hints...)
 }
 
 func (s *session) createShell(ctx context.Context) error {
@@ -464,7 +473,7 @@ func (s *session) authHint() string {
 
 func (s *session) ctxErr(op string, err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
-		return s.hostErr(transport.Failed, op, fmt.Errorf("timed out: %w", err), "raise the per-host timeout if the host is slow")
+		return s.hostErr(transport.Failed, op, fmt.Errorf("timed out: %w", err), "", hint.RaiseTimeout)
 	}
 	return s.hostErr(transport.Failed, op, err, "")
 }
@@ -483,10 +492,9 @@ func (s *session) netErr(op string, err error) error {
 	case errors.As(err, &dnsErr):
 		return s.hostErr(transport.Unreachable, op, fmt.Errorf("name lookup failed: %v", dnsErr.Err), "")
 	case errors.As(err, &cve):
-		return s.hostErr(transport.Failed, op, fmt.Errorf("TLS certificate not trusted: %v", cve.Err),
-			"give the CA with --winrm-ca FILE (or, knowing the risk, --winrm-insecure)")
+		return s.hostErr(transport.Failed, op, fmt.Errorf("TLS certificate not trusted: %v", cve.Err), "", hint.TrustWinRM)
 	case errors.As(err, &rhe) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
-		return s.hostErr(transport.Failed, op, errors.New("the port does not speak TLS"), "use --winrm-https=false for an HTTP listener (5985)")
+		return s.hostErr(transport.Failed, op, errors.New("the port does not speak TLS"), "", hint.UseWinRMHTTP)
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		return s.hostErr(transport.Unreachable, op, fmt.Errorf("connecting to port %d: %v", s.port, opErr.Err), "")
 	}

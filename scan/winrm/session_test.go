@@ -15,6 +15,7 @@ import (
 	"golang.org/x/crypto/md4"
 
 	"github.com/patchscan/patchscan/facts"
+	"github.com/patchscan/patchscan/scan/hint"
 	"github.com/patchscan/patchscan/scan/transport"
 	"github.com/patchscan/patchscan/scan/winrm"
 	"github.com/patchscan/patchscan/scan/winrm/winrmtest"
@@ -216,22 +217,23 @@ func TestFaults(t *testing.T) {
 		atOpen   bool
 		kind     transport.Outcome
 		contains string
+		remedy   hint.Hint // for the front end to word; 0: none
 	}{
 		{name: "not an administrator", deny: true, atOpen: true, kind: transport.AccessDenied, contains: "Access is denied"},
 		{name: "auth refused", fault: winrmtest.FaultAuth, atOpen: true, kind: transport.AuthFailed, contains: "rejected the credentials"},
 		{name: "wrong password", creds: transport.Credentials{Domain: "LAB", User: "scanner", Password: "nope"}, atOpen: true, kind: transport.AuthFailed, contains: "401"},
 		{name: "wrong user", creds: transport.Credentials{User: "mallory", Password: acct.Password}, atOpen: true, kind: transport.AuthFailed, contains: "401"},
 		{name: "http 500 fault", fault: winrmtest.FaultHTTP500, kind: transport.Failed, contains: "not accept any remote shell requests"},
-		{name: "slow answer past the deadline", fault: winrmtest.FaultSlow, delay: 3 * time.Second, timeout: 700 * time.Millisecond, kind: transport.Failed, contains: "timed out"},
+		{name: "slow answer past the deadline", fault: winrmtest.FaultSlow, delay: 3 * time.Second, timeout: 700 * time.Millisecond, kind: transport.Failed, contains: "timed out", remedy: hint.RaiseTimeout},
 		{name: "truncated output", fault: winrmtest.FaultTruncated, kind: transport.Failed, contains: "truncated"},
 		{name: "huge output", fault: winrmtest.FaultHuge, kind: transport.Failed, contains: "more than 65536 bytes"},
 		{name: "garbage output", fault: winrmtest.FaultGarbage, kind: transport.Failed, contains: "first line"},
 		{name: "not a ReceiveResponse", fault: winrmtest.FaultBadSOAP, kind: transport.Failed, contains: "no ReceiveResponse"},
 		{name: "connection refused", atOpen: true, kind: transport.Unreachable, contains: "connection refused",
 			cfg: func(t *testing.T, s *winrmtest.Server) winrm.Config { return winrm.Config{Port: closedPort()} }},
-		{name: "untrusted certificate", tls: true, atOpen: true, kind: transport.Failed, contains: "--winrm-ca",
+		{name: "untrusted certificate", tls: true, atOpen: true, kind: transport.Failed, contains: "certificate not trusted", remedy: hint.TrustWinRM,
 			cfg: func(t *testing.T, s *winrmtest.Server) winrm.Config { return winrm.Config{Port: s.Port, HTTPS: true} }},
-		{name: "https to an http listener", atOpen: true, kind: transport.Failed, contains: "does not speak TLS",
+		{name: "https to an http listener", atOpen: true, kind: transport.Failed, contains: "does not speak TLS", remedy: hint.UseWinRMHTTP,
 			cfg: func(t *testing.T, s *winrmtest.Server) winrm.Config { return winrm.Config{Port: s.Port, HTTPS: true} }},
 		{name: "basic over http refused", atOpen: true, kind: transport.Failed, contains: "only allowed over HTTPS",
 			cfg: func(t *testing.T, s *winrmtest.Server) winrm.Config { return winrm.Config{Port: s.Port, Basic: true} }},
@@ -283,6 +285,12 @@ func TestFaults(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tc.contains) {
 				t.Errorf("error %q does not mention %q", err, tc.contains)
+			}
+			if tc.remedy != 0 && !hint.Has(err, tc.remedy) {
+				t.Errorf("hints %v, want %v", hint.Of(err), tc.remedy)
+			}
+			if strings.Contains(err.Error(), "--") {
+				t.Errorf("the transport names a flag: %q", err)
 			}
 			if strings.Contains(err.Error(), acct.Password) || strings.Contains(err.Error(), "nope") {
 				t.Errorf("error reveals the password: %v", err)
@@ -367,17 +375,23 @@ func TestValidate(t *testing.T) {
 	tests := []struct {
 		cfg winrm.Config
 		ok  bool
+		is  error // the typed mistake, for the command line to word
 	}{
-		{winrm.DefaultConfig(), true},
-		{winrm.Config{HTTPS: true, Basic: true}, true},
-		{winrm.Config{Basic: true}, false},
-		{winrm.Config{Insecure: true}, false},
-		{winrm.Config{HTTPS: true, CAFile: "/nonexistent/ca.pem"}, false},
-		{winrm.Config{HTTPS: true, Port: 70000}, false},
+		{winrm.DefaultConfig(), true, nil},
+		{winrm.Config{HTTPS: true, Basic: true}, true, nil},
+		{winrm.Config{Basic: true}, false, winrm.ErrBasicNeedsHTTPS},
+		{winrm.Config{Insecure: true}, false, winrm.ErrInsecureNeedsHTTPS},
+		{winrm.Config{CAFile: "ca.pem"}, false, winrm.ErrCANeedsHTTPS},
+		{winrm.Config{HTTPS: true, CAFile: "/nonexistent/ca.pem"}, false, nil},
+		{winrm.Config{HTTPS: true, Port: 70000}, false, nil},
 	}
 	for _, tc := range tests {
-		if err := tc.cfg.Validate(); (err == nil) != tc.ok {
-			t.Errorf("Validate(%+v) = %v, want ok=%v", tc.cfg, err, tc.ok)
+		err := tc.cfg.Validate()
+		if (err == nil) != tc.ok || (tc.is != nil && !errors.Is(err, tc.is)) {
+			t.Errorf("Validate(%+v) = %v, want ok=%v, %v", tc.cfg, err, tc.ok, tc.is)
+		}
+		if err != nil && strings.Contains(err.Error(), "--") {
+			t.Errorf("Validate names a flag: %v", err)
 		}
 	}
 	if !winrm.DefaultConfig().HTTPS || winrm.DefaultConfig().Insecure {
