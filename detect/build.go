@@ -61,11 +61,11 @@ func (b *builder) addProducts() {
 		for j := range p.Detection {
 			rule := b.rule(&p.Detection[j])
 			if p.Detection[j].Kind == catalog.RuleFile {
-				pp.hasFileRule = true
+				pp.fileRules = append(pp.fileRules, rule)
 			} else {
 				b.addPhaseA(rule.factID)
+				pp.regRules = append(pp.regRules, rule)
 			}
-			pp.rules = append(pp.rules, rule)
 		}
 		b.productIndex[p.ID] = int32(i)
 		b.e.products = append(b.e.products, pp)

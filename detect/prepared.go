@@ -13,9 +13,12 @@ import (
 
 // preparedProduct is a catalog product with its detection rules.
 type preparedProduct struct {
-	ref           ProductRef
-	rules         []preparedRule
-	hasFileRule   bool   // some rule looks at a file: detection needs batch (b)
+	ref ProductRef
+	// The detection rules, registry and file ones apart (in catalog order
+	// within each): registry rules are evaluated after batch (a), file
+	// rules need batch (b).
+	regRules      []preparedRule
+	fileRules     []preparedRule
 	currentSP     int    // level of CurrentServicePackID
 	currentSPName string // its name, for the missing service-pack result
 	hasCurrentSP  bool   // CurrentServicePackID names a known service pack

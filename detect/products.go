@@ -1,7 +1,5 @@
 package detect
 
-import "github.com/patchscan/patchscan/catalog"
-
 // Product detection: a product is present when every detection rule holds.
 // Registry rules are evaluated after batch (a); the file rules of products
 // that still look present are asked in batch (b) and evaluated after it.
@@ -42,24 +40,17 @@ func (s *scanner) detectRegistry() {
 	for i := range s.e.products {
 		p := &s.e.products[i]
 		ps := &s.products[i]
-		for j := range p.rules {
-			rule := &p.rules[j]
-			if rule.rule.Kind == catalog.RuleFile {
-				continue
-			}
-			res, _, why := s.evalReg(rule, false)
+		for j := range p.regRules {
+			res, _, why := s.evalReg(&p.regRules[j], false)
 			ps.add(res, why)
 		}
-		if ps.presence == productAbsent || !p.hasFileRule {
+		if ps.presence == productAbsent {
 			continue
 		}
-		for j := range p.rules {
-			rule := &p.rules[j]
-			if rule.rule.Kind != catalog.RuleFile {
-				continue
-			}
-			if !s.wantTemplate(rule.templateID, s.templateChecksum(rule.templateID)) {
-				ps.add(CheckUnreadable, s.resolve(rule.templateID).err)
+		for j := range p.fileRules {
+			t := p.fileRules[j].templateID
+			if !s.wantTemplate(t, s.templateChecksum(t)) {
+				ps.add(CheckUnreadable, s.resolve(t).err)
 			}
 		}
 	}
@@ -70,14 +61,11 @@ func (s *scanner) detectFiles() {
 	for i := range s.e.products {
 		p := &s.e.products[i]
 		ps := &s.products[i]
-		if ps.presence == productAbsent || !p.hasFileRule {
+		if ps.presence == productAbsent {
 			continue
 		}
-		for j := range p.rules {
-			rule := &p.rules[j]
-			if rule.rule.Kind != catalog.RuleFile {
-				continue
-			}
+		for j := range p.fileRules {
+			rule := &p.fileRules[j]
 			r := s.resolve(rule.templateID)
 			if r.err != "" {
 				continue // already folded in detectRegistry

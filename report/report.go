@@ -150,43 +150,38 @@ type Counts struct {
 }
 
 func (c *Counts) add(s detect.Status) {
-	switch s {
-	case detect.StatusMissing:
-		c.Missing++
-	case detect.StatusWarning:
-		c.Warning++
-	case detect.StatusNote:
-		c.Note++
-	case detect.StatusError:
-		c.Error++
-	case detect.StatusSuperseded:
-		c.Superseded++
-	case detect.StatusInstalled:
-		c.Installed++
-	case detect.StatusNotApplicable:
-		c.NotApplicable++
+	if n := c.of(s); n != nil {
+		*n++
 	}
 }
 
 // Of returns the count for one status.
 func (c Counts) Of(s detect.Status) int {
-	switch s {
-	case detect.StatusMissing:
-		return c.Missing
-	case detect.StatusWarning:
-		return c.Warning
-	case detect.StatusNote:
-		return c.Note
-	case detect.StatusError:
-		return c.Error
-	case detect.StatusSuperseded:
-		return c.Superseded
-	case detect.StatusInstalled:
-		return c.Installed
-	case detect.StatusNotApplicable:
-		return c.NotApplicable
+	if n := c.of(s); n != nil {
+		return *n
 	}
 	return 0
+}
+
+// of is the counter of one status, nil for an unknown status.
+func (c *Counts) of(s detect.Status) *int {
+	switch s {
+	case detect.StatusMissing:
+		return &c.Missing
+	case detect.StatusWarning:
+		return &c.Warning
+	case detect.StatusNote:
+		return &c.Note
+	case detect.StatusError:
+		return &c.Error
+	case detect.StatusSuperseded:
+		return &c.Superseded
+	case detect.StatusInstalled:
+		return &c.Installed
+	case detect.StatusNotApplicable:
+		return &c.NotApplicable
+	}
+	return nil
 }
 
 // MissingRef names one missing patch or service pack on a host.

@@ -1,7 +1,9 @@
 package report
 
 import (
+	"cmp"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -215,21 +217,10 @@ func (r *Rollup) missingOrder() []MissingRef {
 	for k := range r.bulletins {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
-		if ra, rb := severityRank(a.Severity), severityRank(b.Severity); ra != rb {
-			return ra < rb
-		}
-		if a.Bulletin != b.Bulletin {
-			return a.Bulletin < b.Bulletin
-		}
-		if a.KB != b.KB {
-			return a.KB < b.KB
-		}
-		if a.Product != b.Product {
-			return a.Product < b.Product
-		}
-		return a.Kind < b.Kind
+	slices.SortFunc(keys, func(a, b MissingRef) int {
+		return cmp.Or(cmp.Compare(severityRank(a.Severity), severityRank(b.Severity)),
+			cmp.Compare(a.Bulletin, b.Bulletin), cmp.Compare(a.KB, b.KB),
+			cmp.Compare(a.Product, b.Product), cmp.Compare(a.Kind, b.Kind))
 	})
 	return keys
 }

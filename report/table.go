@@ -2,8 +2,10 @@ package report
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -150,21 +152,9 @@ func (s *tableSink) render(w io.Writer) error {
 // severity, bulletin and KB.
 func (s *tableSink) sort() {
 	sort.SliceStable(s.hosts, func(i, j int) bool { return s.hosts[i].key < s.hosts[j].key })
-	sort.SliceStable(s.rows, func(i, j int) bool {
-		a, b := s.rows[i], s.rows[j]
-		if a.key != b.key {
-			return a.key < b.key
-		}
-		if a.rank != b.rank {
-			return a.rank < b.rank
-		}
-		if a.sev != b.sev {
-			return a.sev < b.sev
-		}
-		if a.bulletin != b.bulletin {
-			return a.bulletin < b.bulletin
-		}
-		return a.kb < b.kb
+	slices.SortStableFunc(s.rows, func(a, b tableRow) int {
+		return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.rank, b.rank), cmp.Compare(a.sev, b.sev),
+			cmp.Compare(a.bulletin, b.bulletin), cmp.Compare(a.kb, b.kb))
 	})
 }
 

@@ -79,43 +79,30 @@ func (x *xmlWriter) text(depth int, name, text string) {
 // escapeAttr writes clean(s) escaped for a double-quoted attribute. Tab,
 // newline and carriage return become character references: a parser would
 // otherwise normalize them to spaces.
-func escapeAttr(b *bytes.Buffer, s string) {
-	for _, r := range clean(s) {
-		switch r {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '"':
-			b.WriteString("&quot;")
-		case '\t':
-			b.WriteString("&#x9;")
-		case '\n':
-			b.WriteString("&#xA;")
-		case '\r':
-			b.WriteString("&#xD;")
-		default:
-			b.WriteRune(r)
-		}
-	}
-}
+func escapeAttr(b *bytes.Buffer, s string) { escape(b, s, true) }
 
 // escapeText writes clean(s) escaped for element content. ">" is escaped
 // too, so "]]>" cannot appear; "\r" is a reference so it survives
 // end-of-line normalization.
-func escapeText(b *bytes.Buffer, s string) {
+func escapeText(b *bytes.Buffer, s string) { escape(b, s, false) }
+
+func escape(b *bytes.Buffer, s string, attr bool) {
 	for _, r := range clean(s) {
-		switch r {
-		case '&':
+		switch {
+		case r == '&':
 			b.WriteString("&amp;")
-		case '<':
+		case r == '<':
 			b.WriteString("&lt;")
-		case '>':
+		case r == '>':
 			b.WriteString("&gt;")
-		case '\r':
+		case r == '\r':
 			b.WriteString("&#xD;")
+		case attr && r == '"':
+			b.WriteString("&quot;")
+		case attr && r == '\t':
+			b.WriteString("&#x9;")
+		case attr && r == '\n':
+			b.WriteString("&#xA;")
 		default:
 			b.WriteRune(r)
 		}

@@ -96,15 +96,7 @@ func Line(s string, limit int) string {
 	if plainASCII(s, limit) {
 		return s
 	}
-	return render(s, limit, func(r rune) rune {
-		switch {
-		case lineBreak(r):
-			return ' '
-		case Unsafe(r):
-			return utf8.RuneError
-		}
-		return r
-	})
+	return render(s, limit, false)
 }
 
 // Text is Line for text of several lines: "\n" and tabs are kept, "\r\n"
@@ -115,18 +107,23 @@ func Text(s string, limit int) string {
 	if plainASCII(s, limit) {
 		return s
 	}
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	return render(s, limit, func(r rune) rune {
-		switch {
-		case r == '\t' || r == '\n':
-			return r
-		case lineBreak(r):
-			return '\n'
-		case Unsafe(r):
+	return render(strings.ReplaceAll(s, "\r\n", "\n"), limit, true)
+}
+
+// terminalRune is what a terminal is shown of r, on one line or several.
+func terminalRune(r rune, multiline bool) rune {
+	switch {
+	case !lineBreak(r):
+		if Unsafe(r) {
 			return utf8.RuneError
 		}
 		return r
-	})
+	case !multiline:
+		return ' '
+	case r == '\t':
+		return r
+	}
+	return '\n'
 }
 
 // plainASCII reports whether s is printable ASCII of at most limit bytes
@@ -143,9 +140,10 @@ func plainASCII(s string, limit int) bool {
 	return true
 }
 
-// render maps every rune of s (invalid bytes as U+FFFD) and keeps at most
-// limit runes of the result, the last one Cut when s is longer.
-func render(s string, limit int, mapRune func(rune) rune) string {
+// render maps every rune of s (invalid bytes as U+FFFD) through
+// terminalRune and keeps at most limit runes, the last one Cut when s is
+// longer.
+func render(s string, limit int, multiline bool) string {
 	limit = max(limit, 1)
 	var b strings.Builder
 	b.Grow(min(len(s), 4*limit))
@@ -158,7 +156,7 @@ func render(s string, limit int, mapRune func(rune) rune) string {
 			b.WriteString(Cut)
 			return b.String()
 		}
-		b.WriteRune(mapRune(r))
+		b.WriteRune(terminalRune(r, multiline))
 		n++
 	}
 	return b.String()
