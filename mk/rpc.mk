@@ -3,3 +3,5 @@
 
 # Fuzz targets for the decoders of server replies.
 FUZZ_TARGETS += ./internal/msrpc/ndr:FuzzDecode
+FUZZ_TARGETS += ./internal/msrpc/dtyp:FuzzParseSecurityDescriptor
+FUZZ_TARGETS += ./internal/samr:FuzzDecodeReplies

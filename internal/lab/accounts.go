@@ -221,3 +221,30 @@ func ensureSystemGroup(name string) error {
 	}
 	return fmt.Errorf("%w: creating unix group %s: %v: %s", ErrUnavailable, name, err, bytes.TrimSpace(out))
 }
+
+// ConfigHost is a host with what configuration checks read over RPC: two
+// local users beside the lab account (one disabled with a full name, one
+// whose password never expires), the Guest account, BUILTIN\Administrators
+// holding the lab account, one of those users and a SID of another domain,
+// and two shares, one with an ACL. The lab account is an administrator on
+// it, as a scanning account is on Windows.
+func ConfigHost(name string) HostSpec {
+	return HostSpec{
+		Name: name,
+		Reg:  []string{BaseReg},
+		Users: []User{
+			{Name: "patchscan-lab-off", FullName: "Disabled Lab User", Disabled: true},
+			{Name: "patchscan-lab-svc", FullName: "Lab Service", PasswordNeverExpires: true},
+		},
+		Guest:          true,
+		Administrators: []string{Account, "patchscan-lab-svc", ForeignAdminSID},
+		Shares: []Share{
+			{Name: "Public", Comment: "Files for everyone", ACL: "S-1-1-0:ALLOWED/0/READ,S-1-5-32-544:ALLOWED/0/FULL"},
+			{Name: "Data", Comment: "Department data"},
+		},
+	}
+}
+
+// ForeignAdminSID is a member of ConfigHost's Administrators from a domain
+// the host does not know (as a domain group would be on Windows).
+const ForeignAdminSID = "S-1-5-21-1-2-3-1105"

@@ -1,0 +1,39 @@
+package labpipe
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/patchscan/patchscan/internal/lab"
+)
+
+// Impacket reads what impacket's own RPC client of iface ("samr", "lsad",
+// "srvs", "scmr") sees on h (testdata/lab/rpc_dump.py) into v, from JSON.
+// Without python3-impacket the test is skipped, and fails when CI=true.
+func Impacket(t testing.TB, l *lab.Lab, h *lab.Host, iface string, v any) {
+	t.Helper()
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import impacket").Run(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("python3-impacket missing: %v", err)
+		}
+		t.Skipf("python3-impacket missing: %v", err)
+	}
+	cmd := exec.Command(py, filepath.Join(lab.RepoRoot(), "testdata", "lab", "rpc_dump.py"),
+		h.IP, strconv.Itoa(h.Port), l.Domain, h.User, iface)
+	cmd.Env = append(os.Environ(), "PATCHSCAN_PASSWORD="+h.Password)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("rpc_dump.py %s: %v: %s", iface, err, stderr.String())
+	}
+	if err := json.Unmarshal(out, v); err != nil {
+		t.Fatalf("rpc_dump.py %s: %v\n%s", iface, err, out)
+	}
+}

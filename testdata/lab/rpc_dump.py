@@ -1,0 +1,73 @@
+#!/usr/bin/python3
+"""Reads configuration facts from a lab host with impacket's own RPC clients
+(samr, lsad/lsat, srvs, scmr) and prints them as JSON: the reference the Go
+clients in internal/ are compared against.
+
+Usage: rpc_dump.py HOST PORT DOMAIN USER samr|lsad|srvs|scmr
+The password comes from the PATCHSCAN_PASSWORD environment variable (never
+the command line). Only read calls are made.
+"""
+import json
+import os
+import sys
+
+from impacket.dcerpc.v5 import lsad, lsat, samr, scmr, srvs, transport
+from impacket.dcerpc.v5.rpcrt import DCERPCException
+from impacket.smbconnection import SMBConnection
+
+
+def bind(conn, host, port, pipe, uuid):
+    t = transport.SMBTransport(host, port, filename=pipe, smb_connection=conn)
+    dce = t.get_dce_rpc()
+    dce.connect()
+    dce.bind(uuid)
+    return dce
+
+
+def ftime(v):
+    return (v['HighPart'] << 32) | (v['LowPart'] & 0xffffffff)
+
+
+def dump_samr(dce):
+    server = samr.hSamrConnect(dce)['ServerHandle']
+    names = [d['Name'] for d in samr.hSamrEnumerateDomainsInSamServer(dce, server)['Buffer']['Buffer']]
+    acct = [n for n in names if n.lower() != 'builtin'][0]
+    sid = samr.hSamrLookupDomainInSamServer(dce, server, acct)['DomainId']
+    dom = samr.hSamrOpenDomain(dce, server, samr.DOMAIN_LIST_ACCOUNTS | samr.DOMAIN_LOOKUP, sid)['DomainHandle']
+    users = []
+    for u in samr.hSamrEnumerateUsersInDomain(dce, dom)['Buffer']['Buffer']:
+        h = samr.hSamrOpenUser(dce, dom, samr.USER_READ_GENERAL | samr.USER_READ_PREFERENCES |
+                               samr.USER_READ_LOGON | samr.USER_READ_ACCOUNT, u['RelativeId'])['UserHandle']
+        a = samr.hSamrQueryInformationUser2(dce, h, samr.USER_INFORMATION_CLASS.UserAllInformation)['Buffer']['All']
+        users.append({'rid': u['RelativeId'], 'name': a['UserName'], 'fullname': a['FullName'],
+                      'control': a['UserAccountControl'], 'pwdlastset': ftime(a['PasswordLastSet']),
+                      'primarygroup': a['PrimaryGroupId']})
+    builtin_sid = samr.hSamrLookupDomainInSamServer(dce, server, 'Builtin')['DomainId']
+    builtin = samr.hSamrOpenDomain(dce, server, samr.DOMAIN_LIST_ACCOUNTS | samr.DOMAIN_LOOKUP, builtin_sid)['DomainHandle']
+    alias = samr.hSamrOpenAlias(dce, builtin, samr.ALIAS_LIST_MEMBERS, 544)['AliasHandle']
+    members = [m['SidPointer'].formatCanonical() for m in samr.hSamrGetMembersInAlias(dce, alias)['Members']['Sids']]
+    named = {}
+    dsid = sid.formatCanonical()
+    rids = [int(m.rsplit('-', 1)[1]) for m in members if m.rsplit('-', 1)[0] == dsid]
+    if rids:
+        r = samr.hSamrLookupIdsInDomain(dce, dom, rids)
+        for rid, n in zip(rids, r['Names']['Element']):
+            named['%s-%d' % (dsid, rid)] = n['Data']
+    return {'domain': acct, 'sid': dsid, 'users': users, 'admins': members, 'names': named}
+
+
+def main():
+    host, port, domain, user, what = sys.argv[1:6]
+    port = int(port)
+    conn = SMBConnection(host, host, sess_port=port)
+    conn.login(user, os.environ['PATCHSCAN_PASSWORD'], domain)
+    if what == 'samr':
+        out = dump_samr(bind(conn, host, port, r'\samr', samr.MSRPC_UUID_SAMR))
+    else:
+        raise SystemExit('unknown interface ' + what)
+    json.dump(out, sys.stdout, indent=1, sort_keys=True)
+    print()
+
+
+if __name__ == '__main__':
+    main()
