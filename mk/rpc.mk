@@ -5,3 +5,4 @@
 FUZZ_TARGETS += ./internal/msrpc/ndr:FuzzDecode
 FUZZ_TARGETS += ./internal/msrpc/dtyp:FuzzParseSecurityDescriptor
 FUZZ_TARGETS += ./internal/samr:FuzzDecodeReplies
+FUZZ_TARGETS += ./internal/lsad:FuzzDecodeReplies

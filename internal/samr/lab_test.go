@@ -106,7 +106,7 @@ func TestSambaAccounts(t *testing.T) {
 	for _, m := range members {
 		named[m.Name] = m
 	}
-	if m := named[lab.Account]; m.Domain != domain || m.Use != SIDTypeUser || !m.SID.Equal(byName[lab.Account].SID) {
+	if m := named[lab.Account]; m.Domain != domain || m.Use != dtyp.SIDTypeUser || !m.SID.Equal(byName[lab.Account].SID) {
 		t.Errorf("lab account as a member: %+v", m)
 	}
 	if m := named[""]; m.SID.String() != lab.ForeignAdminSID {

@@ -9,31 +9,6 @@ import (
 	"github.com/patchscan/patchscan/internal/msrpc/ndr"
 )
 
-// SIDNameUse is SID_NAME_USE ([MS-SAMR] 2.2.2.3): what kind of account a
-// SID names.
-type SIDNameUse uint32
-
-// SID_NAME_USE values.
-const (
-	SIDTypeUser           SIDNameUse = 1
-	SIDTypeGroup          SIDNameUse = 2
-	SIDTypeDomain         SIDNameUse = 3
-	SIDTypeAlias          SIDNameUse = 4
-	SIDTypeWellKnownGroup SIDNameUse = 5
-	SIDTypeDeletedAccount SIDNameUse = 6
-	SIDTypeInvalid        SIDNameUse = 7
-	SIDTypeUnknown        SIDNameUse = 8
-	SIDTypeComputer       SIDNameUse = 9
-)
-
-func (u SIDNameUse) String() string {
-	names := []string{"unresolved", "user", "group", "domain", "alias", "well-known group", "deleted account", "invalid", "unknown", "computer"}
-	if int(u) < len(names) {
-		return names[u]
-	}
-	return fmt.Sprintf("SID_NAME_USE %d", uint32(u))
-}
-
 // Member is one member of an alias.
 type Member struct {
 	SID dtyp.SID
@@ -41,7 +16,7 @@ type Member struct {
 	// builtin domain (SamrLookupIdsInDomain); other members (domain
 	// accounts) keep them empty, for lsad.LookupSIDs.
 	Name, Domain string
-	Use          SIDNameUse
+	Use          dtyp.SIDNameUse
 }
 
 // AliasMembers lists the members of builtin alias rid (AliasAdmins for
@@ -104,7 +79,7 @@ func (c *Client) nameMembers(ctx context.Context, members []Member) error {
 			return err
 		}
 		for k, i := range idx {
-			if uses[k] != SIDTypeUnknown && names[k] != "" {
+			if uses[k] != dtyp.SIDTypeUnknown && names[k] != "" {
 				members[i].Name, members[i].Domain, members[i].Use = names[k], d.name, uses[k]
 			}
 		}
@@ -114,11 +89,11 @@ func (c *Client) nameMembers(ctx context.Context, members []Member) error {
 
 // lookupIDs names RIDs of one domain. STATUS_SOME_NOT_MAPPED and
 // STATUS_NONE_MAPPED leave the unknown ones empty.
-func (c *Client) lookupIDs(ctx context.Context, domain Handle, ids rids) ([]string, []SIDNameUse, error) {
+func (c *Client) lookupIDs(ctx context.Context, domain Handle, ids rids) ([]string, []dtyp.SIDNameUse, error) {
 	var r lookupIDsResponse
 	err := c.do(ctx, "SamrLookupIdsInDomain", &lookupIDsRequest{Domain: domain, RIDs: ids}, &r, func() uint32 { return r.Status })
 	if st, ok := asStatus(err); ok && st == dtyp.StatusNoneMapped {
-		return make([]string, len(ids)), make([]SIDNameUse, len(ids)), nil
+		return make([]string, len(ids)), make([]dtyp.SIDNameUse, len(ids)), nil
 	}
 	if err != nil {
 		return nil, nil, err
@@ -127,9 +102,9 @@ func (c *Client) lookupIDs(ctx context.Context, domain Handle, ids rids) ([]stri
 		return nil, nil, fmt.Errorf("SamrLookupIdsInDomain: %w: %d names asked for, the reply does not hold as many", msrpc.ErrProtocol, len(ids))
 	}
 	names := make([]string, len(ids))
-	uses := make([]SIDNameUse, len(ids))
+	uses := make([]dtyp.SIDNameUse, len(ids))
 	for i := range ids {
-		names[i], uses[i] = string((*r.Names)[i]), SIDNameUse((*r.Uses)[i])
+		names[i], uses[i] = string((*r.Names)[i]), dtyp.SIDNameUse((*r.Uses)[i])
 	}
 	return names, uses, nil
 }

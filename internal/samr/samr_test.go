@@ -135,8 +135,8 @@ func TestAliasMembersNamed(t *testing.T) {
 	sids := sidInformations{{&ours}, {&builtin}, {&foreign}}
 	s.replies[opOpenAlias] = [][]byte{marshal(&handleResponse{Handle: handle(4)})}
 	s.replies[opGetMembersInAlias] = [][]byte{marshal(&membersResponse{Count: 3, SIDs: &sids})}
-	n1, u1 := unicodeStrings{"admin"}, dwords{ndr.DWORD(SIDTypeUser)}
-	n2, u2 := unicodeStrings{""}, dwords{ndr.DWORD(SIDTypeUnknown)}
+	n1, u1 := unicodeStrings{"admin"}, dwords{ndr.DWORD(dtyp.SIDTypeUser)}
+	n2, u2 := unicodeStrings{""}, dwords{ndr.DWORD(dtyp.SIDTypeUnknown)}
 	s.replies[opLookupIdsInDomain] = [][]byte{
 		marshal(&lookupIDsResponse{NameCount: 1, Names: &n1, UseCount: 1, Uses: &u1}),
 		marshal(&lookupIDsResponse{NameCount: 1, Names: &n2, UseCount: 1, Uses: &u2, Status: uint32(dtyp.StatusSomeNotMapped)}),
@@ -145,7 +145,7 @@ func TestAliasMembersNamed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(m) != 3 || m[0].Name != "admin" || m[0].Domain != "HOST" || m[0].Use != SIDTypeUser || m[1].Name != "" || m[2].Name != "" {
+	if len(m) != 3 || m[0].Name != "admin" || m[0].Domain != "HOST" || m[0].Use != dtyp.SIDTypeUser || m[1].Name != "" || m[2].Name != "" {
 		t.Fatalf("%+v", m)
 	}
 	// Asked for 544 in the builtin domain (handle 3).

@@ -3,7 +3,8 @@
 (samr, lsad/lsat, srvs, scmr) and prints them as JSON: the reference the Go
 clients in internal/ are compared against.
 
-Usage: rpc_dump.py HOST PORT DOMAIN USER samr|lsad|srvs|scmr
+Usage: rpc_dump.py HOST PORT DOMAIN USER samr|lsad|srvs|scmr [SID...]
+(lsad names the SIDs given.)
 The password comes from the PATCHSCAN_PASSWORD environment variable (never
 the command line). Only read calls are made.
 """
@@ -56,6 +57,31 @@ def dump_samr(dce):
     return {'domain': acct, 'sid': dsid, 'users': users, 'admins': members, 'names': named}
 
 
+def dump_lsad(dce, sids):
+    out = {}
+    try:
+        h = lsad.hLsarOpenPolicy2(dce, lsad.POLICY_VIEW_AUDIT_INFORMATION)['PolicyHandle']
+        a = lsad.hLsarQueryInformationPolicy(dce, h, lsad.POLICY_INFORMATION_CLASS.PolicyAuditEventsInformation)
+        a = a['PolicyInformation']['PolicyAuditEventsInfo']
+        out['audit'] = {'mode': a['AuditingMode'], 'options': [int(o['Data']) for o in a['EventAuditingOptions']]}
+    except DCERPCException as e:
+        out['audit_error'] = e.get_error_code()
+    h = lsad.hLsarOpenPolicy2(dce, lsad.POLICY_LOOKUP_NAMES)['PolicyHandle']
+    try:
+        r = lsat.hLsarLookupSids(dce, h, sids, lsat.LSAP_LOOKUP_LEVEL.LsapLookupWksta)
+    except DCERPCException as e:
+        if e.get_error_code() != 0x107:  # STATUS_SOME_NOT_MAPPED: the reply is in the exception
+            raise
+        r = e.get_packet()
+    doms = [d['Name'] for d in r['ReferencedDomains']['Domains']]
+    names = []
+    for sid, n in zip(sids, r['TranslatedNames']['Names']):
+        d = doms[n['DomainIndex']] if 0 <= n['DomainIndex'] < len(doms) else ''
+        names.append({'sid': sid, 'use': n['Use'], 'name': n['Name'], 'domain': d})
+    out['names'] = names
+    return out
+
+
 def main():
     host, port, domain, user, what = sys.argv[1:6]
     port = int(port)
@@ -63,6 +89,8 @@ def main():
     conn.login(user, os.environ['PATCHSCAN_PASSWORD'], domain)
     if what == 'samr':
         out = dump_samr(bind(conn, host, port, r'\samr', samr.MSRPC_UUID_SAMR))
+    elif what == 'lsad':
+        out = dump_lsad(bind(conn, host, port, r'\lsarpc', lsad.MSRPC_UUID_LSAD), sys.argv[6:])
     else:
         raise SystemExit('unknown interface ' + what)
     json.dump(out, sys.stdout, indent=1, sort_keys=True)

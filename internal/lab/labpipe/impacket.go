@@ -13,9 +13,10 @@ import (
 )
 
 // Impacket reads what impacket's own RPC client of iface ("samr", "lsad",
-// "srvs", "scmr") sees on h (testdata/lab/rpc_dump.py) into v, from JSON.
+// "srvs", "scmr") sees on h (testdata/lab/rpc_dump.py, with args) into v,
+// from JSON.
 // Without python3-impacket the test is skipped, and fails when CI=true.
-func Impacket(t testing.TB, l *lab.Lab, h *lab.Host, iface string, v any) {
+func Impacket(t testing.TB, l *lab.Lab, h *lab.Host, iface string, v any, args ...string) {
 	t.Helper()
 	py := "/usr/bin/python3"
 	if err := exec.Command(py, "-c", "import impacket").Run(); err != nil {
@@ -24,8 +25,8 @@ func Impacket(t testing.TB, l *lab.Lab, h *lab.Host, iface string, v any) {
 		}
 		t.Skipf("python3-impacket missing: %v", err)
 	}
-	cmd := exec.Command(py, filepath.Join(lab.RepoRoot(), "testdata", "lab", "rpc_dump.py"),
-		h.IP, strconv.Itoa(h.Port), l.Domain, h.User, iface)
+	cmd := exec.Command(py, append([]string{filepath.Join(lab.RepoRoot(), "testdata", "lab", "rpc_dump.py"),
+		h.IP, strconv.Itoa(h.Port), l.Domain, h.User, iface}, args...)...)
 	cmd.Env = append(os.Environ(), "PATCHSCAN_PASSWORD="+h.Password)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr

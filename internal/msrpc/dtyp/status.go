@@ -98,3 +98,28 @@ func (e Win32Error) Error() string {
 
 // Is lets errors.Is match ErrAccessDenied.
 func (e Win32Error) Is(target error) bool { return target == ErrAccessDenied && e == ErrorAccessDenied }
+
+// SIDNameUse is SID_NAME_USE ([MS-SAMR] 2.2.2.3, [MS-LSAT] 2.2.13): what kind of account a
+// SID names.
+type SIDNameUse uint32
+
+// SID_NAME_USE values.
+const (
+	SIDTypeUser           SIDNameUse = 1
+	SIDTypeGroup          SIDNameUse = 2
+	SIDTypeDomain         SIDNameUse = 3
+	SIDTypeAlias          SIDNameUse = 4
+	SIDTypeWellKnownGroup SIDNameUse = 5
+	SIDTypeDeletedAccount SIDNameUse = 6
+	SIDTypeInvalid        SIDNameUse = 7
+	SIDTypeUnknown        SIDNameUse = 8
+	SIDTypeComputer       SIDNameUse = 9
+)
+
+func (u SIDNameUse) String() string {
+	names := []string{"unresolved", "user", "group", "domain", "alias", "well-known group", "deleted account", "invalid", "unknown", "computer"}
+	if int(u) < len(names) {
+		return names[u]
+	}
+	return fmt.Sprintf("SID_NAME_USE %d", uint32(u))
+}
