@@ -6,3 +6,4 @@ FUZZ_TARGETS += ./internal/msrpc/ndr:FuzzDecode
 FUZZ_TARGETS += ./internal/msrpc/dtyp:FuzzParseSecurityDescriptor
 FUZZ_TARGETS += ./internal/samr:FuzzDecodeReplies
 FUZZ_TARGETS += ./internal/lsad:FuzzDecodeReplies
+FUZZ_TARGETS += ./internal/srvs:FuzzDecodeReplies

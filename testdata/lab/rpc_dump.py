@@ -82,6 +82,22 @@ def dump_lsad(dce, sids):
     return out
 
 
+def dump_srvs(dce):
+    out = {}
+    for level in (502, 1):
+        shares = []
+        r = srvs.hNetrShareEnum(dce, level)
+        for s in r['InfoStruct']['ShareInfo']['Level%d' % level]['Buffer']:
+            e = {'name': s['shi%d_netname' % level][:-1], 'type': s['shi%d_type' % level],
+                 'remark': s['shi%d_remark' % level][:-1]}
+            if level == 502:
+                e['path'] = s['shi502_path'][:-1]
+                e['sd'] = b''.join(s['shi502_security_descriptor']).hex() if s['shi502_security_descriptor'] else ''
+            shares.append(e)
+        out['level%d' % level] = shares
+    return out
+
+
 def main():
     host, port, domain, user, what = sys.argv[1:6]
     port = int(port)
@@ -89,6 +105,8 @@ def main():
     conn.login(user, os.environ['PATCHSCAN_PASSWORD'], domain)
     if what == 'samr':
         out = dump_samr(bind(conn, host, port, r'\samr', samr.MSRPC_UUID_SAMR))
+    elif what == 'srvs':
+        out = dump_srvs(bind(conn, host, port, r'\srvsvc', srvs.MSRPC_UUID_SRVS))
     elif what == 'lsad':
         out = dump_lsad(bind(conn, host, port, r'\lsarpc', lsad.MSRPC_UUID_LSAD), sys.argv[6:])
     else:

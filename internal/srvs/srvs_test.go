@@ -1,0 +1,131 @@
+package srvs
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/patchscan/patchscan/internal/msrpc"
+	"github.com/patchscan/patchscan/internal/msrpc/dtyp"
+	"github.com/patchscan/patchscan/internal/msrpc/ndr"
+)
+
+// script answers NetrShareEnum from a list; the last reply repeats.
+type script struct {
+	replies [][]byte
+	levels  []uint32
+}
+
+func (s *script) Call(_ context.Context, op uint16, stub []byte, maxReply int) ([]byte, error) {
+	if op != opNetrShareEnum || len(s.replies) == 0 {
+		return nil, fmt.Errorf("unexpected opnum %d", op)
+	}
+	var req shareEnumRequest
+	if err := ndr.Unmarshal(stub, &req); err != nil {
+		return nil, fmt.Errorf("the client's request does not decode: %w", err)
+	}
+	s.levels = append(s.levels, req.Info.Level)
+	r := s.replies[0]
+	if len(s.replies) > 1 {
+		s.replies = s.replies[1:]
+	}
+	if len(r) > maxReply {
+		return nil, fmt.Errorf("%w: reply past the bound", msrpc.ErrProtocol)
+	}
+	return r, nil
+}
+
+func wp(s string) *ndr.WString { w := ndr.WString(s); return &w }
+
+func reply(level uint32, status dtyp.Win32Error, resume uint32, items ...shareInfo) []byte {
+	for i := range items {
+		items[i].level = level
+	}
+	k := &container{level: level, EntriesRead: uint32(len(items)), Buffer: &shareInfos{level: level, items: items}}
+	rh := ndr.DWORD(resume)
+	b, err := ndr.Marshal(&shareEnumResponse{Info: enumStruct{Level: level, Container: k}, Total: uint32(len(items)), Resume: &rh, Status: uint32(status)})
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// everyoneRead is a descriptor whose DACL lets Everyone read.
+func everyoneRead() *sdBuffer {
+	sid := dtyp.Everyone.Binary()
+	ace := append([]byte{dtyp.AccessAllowedACEType, 0, byte(8 + len(sid)), 0}, binary.LittleEndian.AppendUint32(nil, rightsRead)...)
+	ace = append(ace, sid...)
+	acl := append([]byte{2, 0, byte(8 + len(ace)), 0, 1, 0, 0, 0}, ace...)
+	sd := []byte{1, 0, 0x04, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0}
+	b := sdBuffer(append(sd, acl...))
+	return &b
+}
+
+func TestSharesLevels(t *testing.T) {
+	sd := everyoneRead()
+	s := &script{replies: [][]byte{reply(502, 0, 0,
+		shareInfo{Name: wp("Public"), Type: 0, Remark: wp("for all"), Path: wp(`C:\pub`), MaxUses: 0xffffffff, SDLength: uint32(len(*sd)), SD: sd},
+		shareInfo{Name: wp("ADMIN$"), Type: uint32(TypeSpecial), Remark: wp("Remote Admin"), Path: wp(`C:\Windows`)})}}
+	shares, level, err := New(s).Shares(context.Background())
+	if err != nil || level != 502 || len(shares) != 2 {
+		t.Fatalf("%d %+v %v", level, shares, err)
+	}
+	aces, ok := shares[0].Access()
+	if !ok || len(aces) != 1 || aces[0].Rights != "read" || !aces[0].Allowed || shares[0].Path != `C:\pub` {
+		t.Fatalf("%+v", shares[0])
+	}
+	if aces, ok := shares[1].Access(); !ok || aces[0].Rights != "full" || !shares[1].Type.Special() || shares[1].Type.String() != "disk,special" {
+		t.Fatalf("no descriptor: %+v %s", aces, shares[1].Type)
+	}
+	// 502 refused: 2, then 1.
+	s = &script{replies: [][]byte{reply(502, dtyp.ErrorAccessDenied, 0), reply(2, dtyp.ErrorAccessDenied, 0),
+		reply(1, 0, 0, shareInfo{Name: wp("Data"), Remark: wp("")})}}
+	shares, level, err = New(s).Shares(context.Background())
+	if err != nil || level != 1 || len(shares) != 1 || shares[0].HasPathAndUses || fmt.Sprint(s.levels) != "[502 2 1]" {
+		t.Fatalf("fallback: %d %+v %v %v", level, shares, err, s.levels)
+	}
+	if _, ok := shares[0].Access(); ok {
+		t.Fatal("level 1 claims an ACL")
+	}
+	// Pages: ERROR_MORE_DATA with a resume handle.
+	s = &script{replies: [][]byte{reply(502, dtyp.ErrorMoreData, 7, shareInfo{Name: wp("A")}), reply(502, 0, 0, shareInfo{Name: wp("B")})}}
+	if shares, _, err := New(s).Shares(context.Background()); err != nil || len(shares) != 2 || shares[1].Name != "B" {
+		t.Fatalf("pages: %+v %v", shares, err)
+	}
+	// More data, but nothing given: an error, not a loop.
+	s = &script{replies: [][]byte{reply(502, dtyp.ErrorMoreData, 7)}}
+	if _, _, err := New(s).Shares(context.Background()); !errors.Is(err, msrpc.ErrProtocol) {
+		t.Fatalf("stuck: %v", err)
+	}
+	// Another error ends it.
+	s = &script{replies: [][]byte{reply(502, dtyp.Win32Error(2138), 0)}}
+	if _, _, err := New(s).Shares(context.Background()); err == nil || fmt.Sprint(s.levels) != "[502]" {
+		t.Fatalf("%v %v", err, s.levels)
+	}
+}
+
+// FuzzDecodeReplies: hostile replies give errors, never panics; the
+// client's levels and pages end.
+func FuzzDecodeReplies(f *testing.F) {
+	f.Add(reply(502, 0, 0, shareInfo{Name: wp("S"), SD: everyoneRead(), SDLength: 48}))
+	f.Add(reply(1, dtyp.ErrorMoreData, 3, shareInfo{Name: wp("S")}))
+	for _, b := range sambaReplies(f) {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_ = ndr.Unmarshal(b, &shareEnumResponse{})
+		s := &script{replies: [][]byte{b}}
+		shares, _, err := New(s).Shares(context.Background())
+		if err == nil && len(shares) > maxShares {
+			t.Fatalf("%d shares", len(shares))
+		}
+		if len(s.levels) > 3+maxShares {
+			t.Fatalf("%d calls", len(s.levels))
+		}
+		for _, sh := range shares {
+			sh.Access()
+		}
+	})
+}
