@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 
@@ -14,8 +15,9 @@ import (
 )
 
 // engine loads the catalog and builds the engine the options ask for.
-func (f *scanFlags) engine() (*catalog.Catalog, *detect.Engine, error) {
-	cat, err := loadCatalog(f.catalogPath)
+// Without --catalog it says on stderr which catalog it uses (defaultCatalog).
+func (f *scanFlags) engine(stderr io.Writer) (*catalog.Catalog, *detect.Engine, error) {
+	cat, err := loadCatalog(f.catalogPath, stderr)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -36,11 +38,11 @@ func (f *scanFlags) engine() (*catalog.Catalog, *detect.Engine, error) {
 	return cat, detect.New(cat, opts), nil
 }
 
-func loadCatalog(path string) (*catalog.Catalog, error) {
+func loadCatalog(path string, stderr io.Writer) (*catalog.Catalog, error) {
 	var cat *catalog.Catalog
 	var err error
 	if path == "" {
-		cat, err = catalog.Default()
+		cat, err = defaultCatalog(stderr, time.Now())
 	} else {
 		cat, err = catalog.LoadFile(path)
 	}

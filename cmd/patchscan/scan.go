@@ -93,7 +93,7 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	cat, engine, err := f.engine()
+	cat, engine, err := f.engine(stderr)
 	if err != nil {
 		return err
 	}
