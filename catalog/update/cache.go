@@ -1,7 +1,6 @@
 package update
 
 import (
-	"bufio"
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/patchscan/patchscan/catalog/msrc"
+	"github.com/patchscan/patchscan/internal/atomicfile"
 )
 
 // cache is the per-month document store: msrc/<ID>.xml.gz (the document as
@@ -77,38 +77,7 @@ func (c *cache) parse(id string, max int64) (*msrc.Document, error) {
 	return msrc.ParseFile(c.docPath(id), msrc.Limits{MaxBytes: max})
 }
 
-// writeAtomic writes path through a temporary file in the same directory
-// and renames it into place, so readers see the old file or the new one,
-// never a part.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	bw := bufio.NewWriterSize(f, 64<<10)
-	if err = write(bw); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = bw.Flush(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+// writeAtomic writes path atomically (internal/atomicfile).
+func writeAtomic(path string, write func(io.Writer) error) error {
+	return atomicfile.Write(path, write)
 }

@@ -25,10 +25,10 @@ var docFile = regexp.MustCompile(`^(?:cvrfDocument-)?(\d{4}-[A-Za-z]{3}(?:-[A-Za
 func newDirSource(o Options) (*dirSource, error) {
 	st, err := os.Stat(o.Source)
 	if err != nil {
-		return nil, fmt.Errorf("--source %s: %w; give an http(s) URL or a directory of CVRF documents", o.Source, err)
+		return nil, optionErrorf("--source %s: %v; give an http(s) URL or a directory of CVRF documents", o.Source, err)
 	}
 	if !st.IsDir() {
-		return nil, fmt.Errorf("--source %s is not a directory; single files are imported with patchscan catalog import msrc", o.Source)
+		return nil, optionErrorf("--source %s is not a directory; single files are imported with patchscan catalog import msrc", o.Source)
 	}
 	return &dirSource{dir: o.Source, o: o}, nil
 }

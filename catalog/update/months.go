@@ -1,7 +1,6 @@
 package update
 
 import (
-	"fmt"
 	"regexp"
 	"time"
 )
@@ -28,13 +27,13 @@ func sinceMonth(s string, now time.Time) (time.Time, error) {
 	}
 	t, err := time.Parse("2006-01", s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("--since %q: want a month as YYYY-MM, e.g. 2025-03", clip(s))
+		return time.Time{}, optionErrorf("--since %q: want a month as YYYY-MM, e.g. 2025-03", clip(s))
 	}
 	if t.After(now) {
-		return time.Time{}, fmt.Errorf("--since %s is in the future", s)
+		return time.Time{}, optionErrorf("--since %s is in the future", s)
 	}
 	if t.Year() < 2016 {
-		return time.Time{}, fmt.Errorf("--since %s: MSRC's CVRF documents start in 2016", s)
+		return time.Time{}, optionErrorf("--since %s: MSRC's CVRF documents start in 2016", s)
 	}
 	return t, nil
 }

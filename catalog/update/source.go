@@ -41,7 +41,7 @@ func newSource(o Options) (source, error) {
 	if strings.HasPrefix(o.Source, "http://") || strings.HasPrefix(o.Source, "https://") {
 		u, err := url.Parse(o.Source)
 		if err != nil || u.Host == "" {
-			return nil, fmt.Errorf("--source %q is not a URL", clip(o.Source))
+			return nil, optionErrorf("--source %q is not a URL", clip(o.Source))
 		}
 		base := strings.TrimSuffix(u.String(), "/") + "/"
 		return &httpSource{base: base, o: o}, nil

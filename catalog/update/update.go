@@ -134,6 +134,16 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// OptionError is a bad option (--since, --source): a usage error, nothing
+// was fetched.
+type OptionError struct{ Msg string }
+
+func (e *OptionError) Error() string { return e.Msg }
+
+func optionErrorf(format string, a ...any) error {
+	return &OptionError{Msg: fmt.Sprintf(format, a...)}
+}
+
 func orUnknown(s string) string {
 	if s == "" {
 		return "unknown date"
