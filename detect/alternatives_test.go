@@ -125,16 +125,17 @@ func TestAlternativesBounds(t *testing.T) {
 	w.Alternatives = []string{"KBC"} // not applicable here: stays so
 	cat := modernCatalog(bulletin("B1", a, b, c, d, w), bulletin("B2", e))
 	got := byKB(scan(t, cat, detect.Options{}, server2019.host()))
-	// A and D stay unconfirmed: MBSA's disagreement rule makes them notes
-	// (C, of their bulletin and product, is installed), not installed.
+	// A and D are not installed: their builds are not reached, and no
+	// alternative stands in (MBSA's disagreement note does not apply to a
+	// FixedBuild, whose missing verdict is exact; see noteDisagreement).
 	for kb, want := range map[string]struct {
 		st  detect.Status
 		via string
 	}{
-		"KBA": {detect.StatusNote, ""}, // B is installed only through C: alternatives do not chain
+		"KBA": {detect.StatusMissing, ""}, // B is installed only through C: alternatives do not chain
 		"KBB": {detect.StatusInstalled, "KBC"},
 		"KBC": {detect.StatusInstalled, ""},
-		"KBD": {detect.StatusNote, ""}, // E is of another bulletin: no alternative
+		"KBD": {detect.StatusMissing, ""}, // E is of another bulletin: no alternative
 		"KBE": {detect.StatusInstalled, ""},
 		"KBW": {detect.StatusNotApplicable, ""},
 	} {

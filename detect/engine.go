@@ -55,7 +55,8 @@
 //     Suppress or Approved leave them out of the report.
 //   - "note": no RegChecks and no FileChecks; or, among patches of one
 //     bulletin applying to the same product, a missing one next to one that
-//     is installed or superseded.
+//     is installed or superseded, unless the missing one has a FixedBuild
+//     (a build below it lacks the fix: that verdict is exact).
 //   - A present product whose service pack level is below its
 //     CurrentServicePackID's gives a separate "missing" service-pack result.
 //   - Path variables come from the host's registry (SystemRoot,

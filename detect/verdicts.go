@@ -147,8 +147,17 @@ func (s *scanner) disagree(states []patchState) {
 // noteDisagreement makes states[k] a note when another patch of its
 // bulletin (positions lo..hi-1 of eval) on the same product is installed or
 // superseded.
+//
+// A patch with a FixedBuild is exempt: a cumulative build below its UBR
+// lacks the fix, whatever else of the bulletin is installed. An MSRC
+// monthly document often lists a product's earlier monthly updates next to
+// the current one (for CVEs it revises); a host one month behind has those
+// installed and the current one missing, which is missing, not a note.
 func (s *scanner) noteDisagreement(states []patchState, lo, hi, k int) {
 	ev := s.e.eval
+	if s.e.patches[ev[k]].fixedBuild.Len() > 0 {
+		return
+	}
 	for m := lo; m < hi; m++ {
 		if m == k || states[m].prod != states[k].prod || states[m].prod < 0 {
 			continue
