@@ -102,9 +102,9 @@ const (
 )
 
 // Access lists who may reach the share: the allowed and denied entries of
-// its ACL. ok is false when the level carried no ACL; a share whose
-// descriptor has no DACL (everyone may reach it) gives one entry for
-// Everyone with full rights.
+// its ACL. ok is false when no ACL is known (below level 502, or no
+// descriptor sent); a descriptor without a DACL (everyone may reach the
+// share) gives one entry for Everyone with full rights.
 func (s Share) Access() (aces []ShareACE, ok bool) {
 	if !s.HasSecurityLevel || s.Security == nil {
 		return nil, false

@@ -76,7 +76,9 @@ func TestSharesLevels(t *testing.T) {
 	if !ok || len(aces) != 1 || aces[0].Rights != "read" || !aces[0].Allowed || shares[0].Path != `C:\pub` {
 		t.Fatalf("%+v", shares[0])
 	}
-	if aces, ok := shares[1].Access(); !ok || aces[0].Rights != "full" || !shares[1].Type.Special() || shares[1].Type.String() != "disk,special" {
+	// No descriptor sent (Samba when it cannot read its share ACLs): no
+	// ACL known, rather than a guess.
+	if aces, ok := shares[1].Access(); ok || !shares[1].Type.Special() || shares[1].Type.String() != "disk,special" {
 		t.Fatalf("no descriptor: %+v %s", aces, shares[1].Type)
 	}
 	// 502 refused: 2, then 1.
