@@ -23,7 +23,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/go
 
 var (
 	t0       = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	testMeta = Meta{ToolVersion: "1.0.0-test", CatalogVersion: "2026.11.1", Generated: t0}
+	testMeta = Meta{ToolVersion: "1.0.0-test", CatalogVersion: "2026.11.1", CatalogDate: "2026-11-22", Generated: t0}
 )
 
 // fixtureHosts covers every host status and every result status, a
@@ -90,6 +90,7 @@ func fixtureHosts() []scan.HostResult {
 				},
 			},
 		},
+		modernHost(),
 		{Target: "127.0.0.24", Address: "127.0.0.24", Transport: "smb", Status: transport.Unreachable,
 			Error: errors.New("dial tcp 127.0.0.24:445: connection refused; check that the host is up and TCP 445 is open"), Started: t0, Finished: t0.Add(5 * time.Second)},
 		{Target: "ws05", Name: "WS05", Address: "127.0.0.25", Transport: "smb", Status: transport.AuthFailed,
@@ -98,6 +99,44 @@ func fixtureHosts() []scan.HostResult {
 			Error: errors.New("access denied to the remote registry: the account must be a local administrator"), Started: t0, Finished: t0.Add(time.Second)},
 		{Target: "ws07", Name: "WS07", Address: "127.0.0.27", Transport: "winrm", Status: transport.Failed,
 			Error: nil, Started: t0, Finished: t0.Add(time.Second)},
+	}
+}
+
+// modernHost is a hotpatched Windows Server 2025 Core a month behind:
+// FixedBuild checks, an update installed through its hotpatch
+// alternative, CVE lists and open vulnerabilities (catalog format 2).
+func modernHost() scan.HostResult {
+	cves := []string{"CVE-2026-21510", "CVE-2026-21513"}
+	build := func(want, found string, res detect.CheckResult) []detect.Check {
+		return []detect.Check{{Kind: detect.CheckBuild, Path: `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\CurrentBuildNumber.UBR`, Expected: want, Found: found, Result: res}}
+	}
+	return scan.HostResult{
+		Target: "srv25", Name: "SRV25", Address: "127.0.0.28", Domain: "LAB", Transport: "winrm",
+		Status: transport.Scanned, Started: t0.Add(time.Second), Finished: t0.Add(2 * time.Second),
+		Report: &detect.Report{
+			OS: detect.OS{Product: "Windows Server 2025 Datacenter", Name: "Windows Server 2025 Datacenter", Version: "6.3", Build: "26100", UBR: "32313",
+				DisplayVersion: "24H2", EditionID: "ServerDatacenter", InstallationType: "Server Core", ProductType: "ServerNT", Architecture: "AMD64",
+				Language: "1033", SystemRoot: `C:\Windows`},
+			Products: []detect.ProductRef{{ID: 12437, Name: "Windows Server 2025 (Server Core installation)"}},
+			Vulnerabilities: []detect.Vulnerability{
+				{CVE: "CVE-2026-20841", Severity: "Important", FixedBy: []string{"KB5078001"}},
+				{CVE: "CVE-2026-21533", Severity: "Critical", Exploited: true, FixedBy: []string{"KB5078001", "KB5078002"}},
+			},
+			Results: []detect.Result{
+				{Kind: detect.KindPatch, BulletinID: "2026-Feb", KB: "KB5075899", Title: "February 2026 Security Updates", Severity: "Critical", ProductID: 12437,
+					Status: detect.StatusInstalled, Via: "KB5075942", SubType: "Security Update", CVEs: cves,
+					Reasons: []string{"Installed through its alternative KB5075942 (Security Hotpatch Update), which fixes the same vulnerabilities and is installed."},
+					Checks:  build("26100.32370", "26100.32313", detect.CheckFail)},
+				{Kind: detect.KindPatch, BulletinID: "2026-Feb", KB: "KB5075942", Title: "February 2026 Security Updates", Severity: "Critical", ProductID: 12437,
+					Status: detect.StatusInstalled, SubType: "Security Hotpatch Update", CVEs: cves, Checks: build("26100.32313", "26100.32313", detect.CheckPass)},
+				{Kind: detect.KindPatch, BulletinID: "2026-Mar", KB: "KB5078001", Title: "March 2026 Security Updates", Severity: "Critical", ProductID: 12437,
+					Status: detect.StatusMissing, SubType: "Security Update", CVEs: []string{"CVE-2026-20841", "CVE-2026-21533"},
+					Reasons: []string{"The OS build is 26100.32313; 26100.32522 (FixedBuild 10.0.26100.32522) or later in the same build is required for this patch to be considered installed."},
+					Checks:  build("26100.32522", "26100.32313", detect.CheckFail)},
+				{Kind: detect.KindPatch, BulletinID: "2026-Mar", KB: "KB5078003", Severity: "Important", ProductID: 12437, Status: detect.StatusNote, CVEs: []string{"CVE-2026-20900"},
+					Reasons: []string{"The patch cannot be confirmed on this host: it is for OS build 26200 (FixedBuild 10.0.26200.8000) and the host runs build 26100."}},
+			},
+		},
 	}
 }
 
@@ -111,11 +150,13 @@ func hostile() scan.HostResult {
 		Target: bad, Name: "../../etc/passwd\x00" + bad, Address: "127.0.0.99", Domain: bad, Transport: bad,
 		Status: transport.Scanned, Error: errors.New(bad), Started: t0, Finished: t0.Add(time.Second),
 		Report: &detect.Report{
-			OS:       detect.OS{Product: bad, Version: bad, Build: long, UBR: bad, CSDVersion: bad, EditionID: bad, ProductType: bad, Language: bad, SystemRoot: bad},
-			Products: []detect.ProductRef{{ID: 1, Name: bad}},
+			OS: detect.OS{Product: bad, Name: bad, Version: bad, Build: long, UBR: bad, DisplayVersion: bad, CSDVersion: bad, EditionID: bad,
+				InstallationType: bad, ProductType: bad, Architecture: bad, Language: bad, SystemRoot: bad},
+			Products:        []detect.ProductRef{{ID: 1, Name: bad}},
+			Vulnerabilities: []detect.Vulnerability{{CVE: bad, Severity: bad, Exploited: true, FixedBy: []string{bad, long}}},
 			Results: []detect.Result{
 				{Kind: detect.KindPatch, BulletinID: bad, KB: bad, PatchName: bad, Title: long, Severity: bad, ProductID: 1, Status: detect.StatusMissing,
-					Reasons: []string{bad, long, "]]>", "<![CDATA[x]]>"}, SupersededBy: bad,
+					Reasons: []string{bad, long, "]]>", "<![CDATA[x]]>"}, SupersededBy: bad, Via: bad, SubType: bad, CVEs: []string{bad, long},
 					Checks: []detect.Check{{Kind: detect.CheckRegistry, Path: bad, Expected: bad, Found: long, Result: detect.CheckFail}}},
 				{Kind: detect.KindServicePack, KB: bad, ProductID: 1, Status: detect.StatusMissing},
 			},

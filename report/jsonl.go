@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/patchscan/patchscan/scan"
+	"github.com/patchscan/patchscan/scan/transport"
 )
 
 // JSON Lines objects carry the same fields as the XML, named as the XML
@@ -17,6 +18,7 @@ type jsonHost struct {
 	Tool           string        `json:"tool"`
 	ToolVersion    string        `json:"toolVersion,omitempty"`
 	CatalogVersion string        `json:"catalogVersion,omitempty"`
+	CatalogDate    string        `json:"catalogDate,omitempty"`
 	Generated      string        `json:"generated"`
 	Name           string        `json:"name"`
 	Address        string        `json:"address,omitempty"`
@@ -29,20 +31,34 @@ type jsonHost struct {
 	Finished       string        `json:"finished,omitempty"`
 	OS             *jsonOS       `json:"os,omitempty"`
 	Products       []jsonProduct `json:"products"`
-	Results        []jsonResult  `json:"results"`
+	// Vulnerabilities is absent for hosts that were not scanned (nothing
+	// is known), an array (maybe empty) for scanned ones.
+	Vulnerabilities *[]jsonVulnerability `json:"vulnerabilities,omitempty"`
+	Results         []jsonResult         `json:"results"`
+}
+
+type jsonVulnerability struct {
+	CVE       string   `json:"cve"`
+	Severity  string   `json:"severity,omitempty"`
+	Exploited bool     `json:"exploited"`
+	FixedBy   []string `json:"fixedBy"`
 }
 
 type jsonOS struct {
-	Product     string `json:"product,omitempty"`
-	Version     string `json:"version,omitempty"`
-	Build       string `json:"build,omitempty"`
-	UBR         string `json:"ubr,omitempty"`
-	ServicePack int    `json:"servicePack"`
-	CSDVersion  string `json:"csdVersion,omitempty"`
-	Edition     string `json:"edition,omitempty"`
-	ProductType string `json:"productType,omitempty"`
-	Language    string `json:"language,omitempty"`
-	SystemRoot  string `json:"systemRoot,omitempty"`
+	Product          string `json:"product,omitempty"`
+	Name             string `json:"name,omitempty"`
+	Version          string `json:"version,omitempty"`
+	Build            string `json:"build,omitempty"`
+	UBR              string `json:"ubr,omitempty"`
+	DisplayVersion   string `json:"displayVersion,omitempty"`
+	ServicePack      int    `json:"servicePack"`
+	CSDVersion       string `json:"csdVersion,omitempty"`
+	Edition          string `json:"edition,omitempty"`
+	InstallationType string `json:"installationType,omitempty"`
+	ProductType      string `json:"productType,omitempty"`
+	Architecture     string `json:"architecture,omitempty"`
+	Language         string `json:"language,omitempty"`
+	SystemRoot       string `json:"systemRoot,omitempty"`
 }
 
 type jsonProduct struct {
@@ -60,6 +76,9 @@ type jsonResult struct {
 	Product      int         `json:"product,omitempty"`
 	Status       string      `json:"status"`
 	SupersededBy string      `json:"supersededBy,omitempty"`
+	Via          string      `json:"via,omitempty"`
+	SubType      string      `json:"subType,omitempty"`
+	CVEs         []string    `json:"cves"`
 	Reasons      []string    `json:"reasons"`
 	Checks       []jsonCheck `json:"checks"`
 }
@@ -76,8 +95,8 @@ func toJSON(meta Meta, h scan.HostResult) jsonHost {
 	j := jsonHost{
 		Schema: NamespaceReport, Tool: "patchscan",
 		ToolVersion: clean(meta.ToolVersion), CatalogVersion: clean(meta.CatalogVersion),
-		Generated: fmtTime(meta.Generated),
-		Name:      clean(h.Name), Address: clean(h.Address), Target: clean(h.Target),
+		CatalogDate: clean(meta.CatalogDate), Generated: fmtTime(meta.Generated),
+		Name: clean(h.Name), Address: clean(h.Address), Target: clean(h.Target),
 		Domain: clean(h.Domain), Transport: clean(h.Transport),
 		Status: clean(string(h.Status)), Error: errorText(h),
 		Started: fmtTime(h.Started), Finished: fmtTime(h.Finished),
@@ -89,19 +108,35 @@ func toJSON(meta Meta, h scan.HostResult) jsonHost {
 	}
 	o := r.OS
 	j.OS = &jsonOS{
-		Product: clean(o.Product), Version: clean(o.Version), Build: clean(o.Build), UBR: clean(o.UBR),
-		ServicePack: o.ServicePack, CSDVersion: clean(o.CSDVersion), Edition: clean(o.EditionID),
-		ProductType: clean(o.ProductType), Language: clean(o.Language), SystemRoot: clean(o.SystemRoot),
+		Product: clean(o.Product), Name: clean(o.Name), Version: clean(o.Version), Build: clean(o.Build), UBR: clean(o.UBR),
+		DisplayVersion: clean(o.DisplayVersion), ServicePack: o.ServicePack, CSDVersion: clean(o.CSDVersion), Edition: clean(o.EditionID),
+		InstallationType: clean(o.InstallationType), ProductType: clean(o.ProductType), Architecture: clean(o.Architecture),
+		Language: clean(o.Language), SystemRoot: clean(o.SystemRoot),
 	}
 	for _, p := range r.Products {
 		j.Products = append(j.Products, jsonProduct{ID: p.ID, Name: clean(p.Name)})
+	}
+	if h.Status == transport.Scanned {
+		vs := make([]jsonVulnerability, 0, len(r.Vulnerabilities))
+		for _, v := range r.Vulnerabilities {
+			jv := jsonVulnerability{CVE: clean(v.CVE), Severity: clean(v.Severity), Exploited: v.Exploited, FixedBy: []string{}}
+			for _, kb := range v.FixedBy {
+				jv.FixedBy = append(jv.FixedBy, clean(kb))
+			}
+			vs = append(vs, jv)
+		}
+		j.Vulnerabilities = &vs
 	}
 	for _, res := range r.Results {
 		jr := jsonResult{
 			Kind: string(resultKind(res.Kind)), Bulletin: clean(res.BulletinID), KB: clean(res.KB),
 			Patch: clean(res.PatchName), Title: clean(res.Title), Severity: clean(res.Severity),
 			Product: res.ProductID, Status: clean(string(res.Status)), SupersededBy: clean(res.SupersededBy),
-			Reasons: []string{}, Checks: []jsonCheck{},
+			Via: clean(res.Via), SubType: clean(res.SubType),
+			CVEs: []string{}, Reasons: []string{}, Checks: []jsonCheck{},
+		}
+		for _, c := range res.CVEs {
+			jr.CVEs = append(jr.CVEs, clean(c))
 		}
 		for _, reason := range res.Reasons {
 			jr.Reasons = append(jr.Reasons, clean(reason))

@@ -61,6 +61,7 @@ func ReadHostXML(r io.Reader, source string) ([]HostSummary, error) {
 type reader struct {
 	d      *xml.Decoder
 	source string
+	ns     string // the document's ScanReport namespace (version 1 or 2)
 }
 
 func (rd *reader) errorf(format string, a ...any) error {
@@ -103,7 +104,7 @@ func (rd *reader) read() ([]HostSummary, error) {
 	if err != nil {
 		return nil, err
 	}
-	catalogVersion := clean(ra["catalogVersion"])
+	catalogVersion, catalogDate := clean(ra["catalogVersion"]), clean(ra["catalogDate"])
 
 	var hosts []HostSummary
 	for {
@@ -119,12 +120,12 @@ func (rd *reader) read() ([]HostSummary, error) {
 			}
 			return hosts, nil
 		case xml.StartElement:
-			if t.Name.Space == NamespaceReport && t.Name.Local == "Host" {
+			if t.Name.Space == rd.ns && t.Name.Local == "Host" {
 				h, err := rd.host(t)
 				if err != nil {
 					return nil, err
 				}
-				h.Generated, h.CatalogVersion = generated, catalogVersion
+				h.Generated, h.CatalogVersion, h.CatalogDate = generated, catalogVersion, catalogDate
 				hosts = append(hosts, h)
 				continue
 			}
@@ -153,12 +154,14 @@ func (rd *reader) root() (xml.StartElement, error) {
 		}
 	}
 	switch {
-	case root.Name.Space == NamespaceReport && root.Name.Local == "ScanReport":
+	case (root.Name.Space == NamespaceReport || root.Name.Space == NamespaceReportV1) && root.Name.Local == "ScanReport":
+		rd.ns = root.Name.Space
 		return root, nil
 	case root.Name.Space == NamespaceRollup:
 		return root, ErrNotHostReport
 	case root.Name.Local == "ScanReport":
-		return root, rd.errorf("ScanReport in namespace %q; this patchscan reads %q (a report from a newer or foreign tool?)", root.Name.Space, NamespaceReport)
+		return root, rd.errorf("ScanReport in namespace %q; this patchscan reads %q and %q (a report from a newer or foreign tool?)",
+			textsafe.Line(root.Name.Space, 128), NamespaceReport, NamespaceReportV1)
 	}
 	return root, fmt.Errorf("%s: %w (root element {%s}%s)", rd.source, ErrNotHostReport, root.Name.Space, root.Name.Local)
 }
@@ -216,6 +219,8 @@ func (rd *reader) host(se xml.StartElement) (HostSummary, error) {
 	if err != nil {
 		return h, err
 	}
+	// Version 2 says which CVEs are open on a scanned host (maybe none).
+	h.CVEsKnown = rd.ns == NamespaceReport && h.Status == transport.Scanned
 	products := map[int]string{}
 	var pending []pendingSP
 	for {
@@ -230,13 +235,18 @@ func (rd *reader) host(se xml.StartElement) (HostSummary, error) {
 			}
 			return h, nil
 		case xml.StartElement:
-			if t.Name.Space == NamespaceReport && t.Name.Local == "Products" {
+			if t.Name.Space == rd.ns && t.Name.Local == "Products" {
 				if err := rd.products(products); err != nil {
 					return h, err
 				}
 				continue
 			}
-			if t.Name.Space == NamespaceReport && t.Name.Local == "Result" {
+			if t.Name.Space == rd.ns && t.Name.Local == "Vulnerability" && h.CVEsKnown {
+				if err := rd.vulnerability(&h, attrs(t)); err != nil {
+					return h, err
+				}
+			}
+			if t.Name.Space == rd.ns && t.Name.Local == "Result" {
 				if err := rd.result(&h, attrs(t), &pending); err != nil {
 					return h, err
 				}
@@ -297,6 +307,19 @@ func (rd *reader) result(h *HostSummary, ra map[string]string, pending *[]pendin
 	return nil
 }
 
+// vulnerability counts one open CVE and whether it was exploited.
+func (rd *reader) vulnerability(h *HostSummary, a map[string]string) error {
+	exploited, err := strconv.ParseBool(a["exploited"])
+	if err != nil || a["cve"] == "" {
+		return rd.errorf("Vulnerability %q needs a cve and exploited=\"true\" or \"false\"", textsafe.Line(a["cve"], 64))
+	}
+	h.Vulnerabilities++
+	if exploited {
+		h.Exploited++
+	}
+	return nil
+}
+
 func (rd *reader) products(products map[int]string) error {
 	for {
 		t, err := rd.token()
@@ -307,7 +330,7 @@ func (rd *reader) products(products map[int]string) error {
 		case xml.EndElement:
 			return nil
 		case xml.StartElement:
-			if t.Name.Space == NamespaceReport && t.Name.Local == "Product" {
+			if t.Name.Space == rd.ns && t.Name.Local == "Product" {
 				a := attrs(t)
 				id, err := strconv.Atoi(a["id"])
 				if err != nil {

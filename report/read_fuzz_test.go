@@ -20,6 +20,7 @@ func FuzzReadHostXML(f *testing.F) {
 	}
 	f.Add([]byte(`<ScanReport xmlns="urn:patchscan:report:1" generated="2026-11-22T10:00:00Z"><Host name="a" status="scanned"><Result kind="service-pack" kb="SP1" product="1" status="missing"/><Products><Product id="1" name="W"/></Products></Host></ScanReport>`))
 	f.Add([]byte(`<Rollup xmlns="urn:patchscan:rollup:1"/>`))
+	f.Add([]byte(`<ScanReport xmlns="urn:patchscan:report:2" catalogDate="2026-03-01" generated="2026-11-22T10:00:00Z"><Host name="a" status="scanned"><Vulnerability cve="CVE-2026-1" severity="Critical" exploited="true" fixedBy="KB1 KB2"/><Result kb="KB1" status="missing" cves="CVE-2026-1" via="KB2"/></Host></ScanReport>`))
 	f.Add([]byte(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><ScanReport xmlns="urn:patchscan:report:1">&a;</ScanReport>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		hosts, err := ReadHostXML(bytes.NewReader(data), "fuzz.xml")

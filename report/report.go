@@ -26,16 +26,20 @@ import (
 )
 
 // Namespaces of the XML formats. The version number is bumped on any
-// breaking change (see docs/report-format.md, "Versioning").
+// breaking change (see docs/report-format.md, "Versioning"). Version 2 of
+// the ScanReport added the check kind "build" (a closed list) with the
+// CVE-level data of catalog format 2; `rollup` still reads version 1.
 const (
-	NamespaceReport = "urn:patchscan:report:1"
-	NamespaceRollup = "urn:patchscan:rollup:1"
+	NamespaceReport   = "urn:patchscan:report:2"
+	NamespaceReportV1 = "urn:patchscan:report:1"
+	NamespaceRollup   = "urn:patchscan:rollup:1"
 )
 
 // Meta describes the run that produced a report.
 type Meta struct {
 	ToolVersion    string
 	CatalogVersion string    // the catalog's DataVersion
+	CatalogDate    string    // the catalog's LastDataUpdate (YYYY-MM-DD): how current its data is
 	Generated      time.Time // when the run started; zero means "now"
 }
 
@@ -200,11 +204,18 @@ type HostSummary struct {
 	Status                                   transport.Outcome
 	Error                                    string
 	Started, Finished                        time.Time
-	// Generated and CatalogVersion come from the report document.
+	// Generated, CatalogVersion and CatalogDate come from the report
+	// document.
 	Generated      time.Time
 	CatalogVersion string
+	CatalogDate    string
 	Counts         Counts
 	Missing        []MissingRef
+	// CVEsKnown: the report says which CVEs are open (report version 2,
+	// scanned host); Vulnerabilities counts them, Exploited those
+	// exploited in the wild. A version 1 report leaves them unknown.
+	CVEsKnown                  bool
+	Vulnerabilities, Exploited int
 }
 
 // Compliant reports whether the host was scanned and has no missing patch
@@ -245,12 +256,17 @@ func Summarize(meta Meta, h scan.HostResult) HostSummary {
 		Status: h.Status, Error: clean(h.Reason()),
 		Started: truncTime(h.Started), Finished: truncTime(h.Finished),
 		Generated: truncTime(meta.Generated), CatalogVersion: clean(meta.CatalogVersion),
+		CatalogDate: clean(meta.CatalogDate),
 	}
 	if h.Status != transport.Scanned {
 		s.Error = errorText(h)
 	}
+	s.CVEsKnown = h.Status == transport.Scanned
 	if h.Report == nil {
 		return s
+	}
+	if s.CVEsKnown {
+		s.Vulnerabilities, s.Exploited = countCVEs(h.Report.Vulnerabilities)
 	}
 	products := map[int]string{}
 	for _, p := range h.Report.Products {
@@ -263,6 +279,16 @@ func Summarize(meta Meta, h scan.HostResult) HostSummary {
 		}
 	}
 	return s
+}
+
+// countCVEs counts open CVEs and those among them exploited in the wild.
+func countCVEs(vs []detect.Vulnerability) (open, exploited int) {
+	for _, v := range vs {
+		if v.Exploited {
+			exploited++
+		}
+	}
+	return len(vs), exploited
 }
 
 func missingRef(r detect.Result, products map[int]string) MissingRef {

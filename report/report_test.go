@@ -93,7 +93,8 @@ func TestGoldenHostAndRollup(t *testing.T) {
 	wellFormed(t, roll.Bytes())
 	validate(t, rollupXSD, roll.Bytes())
 	for _, want := range []string{
-		`<Summary hosts="7" scanned="3" failed="4" compliant="1" missing="2" warning="1"/>`,
+		`<Summary hosts="8" scanned="4" failed="4" compliant="1" missing="3" warning="1" vulnerable="1" exploited="1"/>`,
+		`<Host name="SRV25" address="127.0.0.28" domain="LAB" status="scanned" missing="1" warning="0" note="1" error="0" vulnerabilities="2" exploited="1" compliant="false"`,
 		`<Bulletin id="MS17-010" kb="KB4012212" severity="Critical" missing="2">`,
 		`<Bulletin kind="service-pack" kb="Service Pack 1" product="Windows 7" missing="1">`,
 	} {
@@ -436,7 +437,7 @@ func TestDirSink(t *testing.T) {
 			t.Errorf("%s: mode %v, %v; want 0600", e.Name(), info.Mode(), err)
 		}
 	}
-	want := []string{"127.0.0.24.xml", "PC02.xml", "ROLLUP_2.xml", "SRV03.xml", "SRV03_2.xml", "WS01.xml", "WS05.xml", "WS06.xml", "WS07.xml", "rollup.xml"}
+	want := []string{"127.0.0.24.xml", "PC02.xml", "ROLLUP_2.xml", "SRV03.xml", "SRV03_2.xml", "SRV25.xml", "WS01.xml", "WS05.xml", "WS06.xml", "WS07.xml", "rollup.xml"}
 	if !reflect.DeepEqual(names, want) {
 		t.Fatalf("files %v, want %v", names, want)
 	}
@@ -586,7 +587,7 @@ func TestReadHostXMLErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := good.String()
-	const head = `<ScanReport xmlns="urn:patchscan:report:1" tool="patchscan" generated="2026-11-22T10:00:00Z">`
+	const head = `<ScanReport xmlns="urn:patchscan:report:2" tool="patchscan" generated="2026-11-22T10:00:00Z">`
 	tests := []struct {
 		name, in, want string
 	}{
@@ -594,9 +595,11 @@ func TestReadHostXMLErrors(t *testing.T) {
 		{"not xml", "hello", "no XML element found"},
 		{"truncated", doc[:len(doc)/2], "x.xml:"},
 		{"other root", `<html/>`, "not a patchscan ScanReport"},
-		{"future version", `<ScanReport xmlns="urn:patchscan:report:2" generated="2026-11-22T10:00:00Z"/>`, `this patchscan reads "urn:patchscan:report:1"`},
-		{"no generated", `<ScanReport xmlns="urn:patchscan:report:1"/>`, "attribute generated is missing"},
+		{"future version", `<ScanReport xmlns="urn:patchscan:report:3" generated="2026-11-22T10:00:00Z"/>`, `this patchscan reads "urn:patchscan:report:2" and "urn:patchscan:report:1"`},
+		{"no generated", `<ScanReport xmlns="urn:patchscan:report:2"/>`, "attribute generated is missing"},
 		{"bad generated", `<ScanReport xmlns="urn:patchscan:report:1" generated="yesterday"/>`, `generated="yesterday" is not an RFC 3339 time`},
+		{"bad exploited", head + `<Host name="a" status="scanned"><Vulnerability cve="CVE-1" exploited="maybe"/></Host></ScanReport>`, `Vulnerability "CVE-1" needs`},
+		{"vulnerability without cve", head + `<Host name="a" status="scanned"><Vulnerability exploited="true"/></Host></ScanReport>`, `Vulnerability "" needs`},
 		{"bad host status", head + `<Host name="a" status="pwned"/></ScanReport>`, `has status "pwned"`},
 		{"host without name", head + `<Host status="scanned"/></ScanReport>`, "Host without a name"},
 		{"bad finished", head + `<Host name="a" status="scanned" finished="x"/></ScanReport>`, "finished"},
@@ -648,4 +651,39 @@ func TestReadHostXMLErrors(t *testing.T) {
 			t.Errorf("input at the limit: %v", err)
 		}
 	})
+}
+
+// TestReadVersion1: reports written before version 2 still merge; they
+// say nothing about CVEs, so the rollup leaves those counts out for them.
+func TestReadVersion1(t *testing.T) {
+	const v1 = `<ScanReport xmlns="urn:patchscan:report:1" tool="patchscan" catalogVersion="2026.11.1" generated="2026-11-22T10:00:00Z">
+  <Host name="OLD" status="scanned"><Products><Product id="1" name="W"/></Products><Result kb="KB1" status="missing"/></Host>
+</ScanReport>`
+	got, err := ReadHostXML(strings.NewReader(v1), "old.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].CVEsKnown || got[0].Counts.Missing != 1 || got[0].CatalogVersion != "2026.11.1" {
+		t.Fatalf("read %+v", got)
+	}
+	r := NewRollup("", t0)
+	r.Add(got[0])
+	r.Add(Summarize(testMeta, modernHost()))
+	var roll bytes.Buffer
+	if err := r.WriteXML(&roll); err != nil {
+		t.Fatal(err)
+	}
+	validate(t, rollupXSD, roll.Bytes())
+	for _, want := range []string{
+		`<Host name="OLD" status="scanned" missing="1" warning="0" note="0" error="0" compliant="false" catalogVersion="2026.11.1"/>`,
+		`vulnerabilities="2" exploited="1"`,
+		`<Summary hosts="2" scanned="2" failed="0" compliant="0" missing="2" warning="0" vulnerable="1" exploited="1"/>`,
+	} {
+		if !strings.Contains(roll.String(), want) {
+			t.Errorf("rollup lacks %s:\n%s", want, roll.String())
+		}
+	}
+	if strings.Contains(roll.String(), `<Rollup xmlns="urn:patchscan:rollup:1" generated="2026-11-22T10:00:00Z" catalogDate`) {
+		t.Error("a catalog date is claimed for hosts scanned with different catalogs")
+	}
 }

@@ -16,6 +16,8 @@ import (
 // the hosts missing it: memory is hosts×counters + bulletins×host refs.
 type Rollup struct {
 	catalogVersion string
+	catalogDate    string // the hosts' common catalog date, "" when they differ
+	dateSeen       bool
 	generated      time.Time
 	hosts          []rollupHost
 	bulletins      map[MissingRef]*rollupBulletin
@@ -23,9 +25,12 @@ type Rollup struct {
 
 type rollupHost struct {
 	name, address, domain, status, err, catalogVersion string
+	catalogDate                                        string
 	finished                                           time.Time
 	counts                                             Counts
 	compliant                                          bool
+	cvesKnown                                          bool
+	vulnerabilities, exploited                         int
 }
 
 type rollupBulletin struct {
@@ -47,8 +52,15 @@ func (r *Rollup) Add(s HostSummary) {
 	idx := int32(len(r.hosts))
 	r.hosts = append(r.hosts, rollupHost{
 		name: s.Name, address: s.Address, domain: s.Domain, status: string(s.Status), err: s.Error,
-		catalogVersion: s.CatalogVersion, finished: s.Finished, counts: s.Counts, compliant: s.Compliant(),
+		catalogVersion: s.CatalogVersion, catalogDate: s.CatalogDate, finished: s.Finished, counts: s.Counts, compliant: s.Compliant(),
+		cvesKnown: s.CVEsKnown, vulnerabilities: s.Vulnerabilities, exploited: s.Exploited,
 	})
+	switch {
+	case !r.dateSeen:
+		r.catalogDate, r.dateSeen = s.CatalogDate, true
+	case r.catalogDate != s.CatalogDate:
+		r.catalogDate = ""
+	}
 	for _, m := range s.Missing {
 		b := r.bulletins[m]
 		if b == nil {
@@ -109,7 +121,8 @@ func (r *Rollup) WriteXML(w io.Writer) error {
 	x.open(0, "Rollup", false,
 		req("xmlns", NamespaceRollup),
 		req("generated", fmtTime(r.generated)),
-		opt("catalogVersion", r.catalogVersion))
+		opt("catalogVersion", r.catalogVersion),
+		opt("catalogDate", r.catalogDate))
 	r.writeSummary(&x)
 	r.writeHosts(&x, order)
 	r.writeBulletins(&x)
@@ -139,10 +152,17 @@ func (r *Rollup) hostOrder() []int {
 }
 
 // writeSummary writes the Summary element: how many hosts were scanned,
-// failed, compliant, missing patches and with warnings.
+// failed, compliant, missing patches, with warnings, with open CVEs and
+// with exploited ones among them.
 func (r *Rollup) writeSummary(x *xmlWriter) {
-	var scanned, failed, compliant, missing, warning int
+	var scanned, failed, compliant, missing, warning, vulnerable, exploited int
 	for _, h := range r.hosts {
+		if h.vulnerabilities > 0 {
+			vulnerable++
+		}
+		if h.exploited > 0 {
+			exploited++
+		}
 		if h.status == "scanned" {
 			scanned++
 		} else {
@@ -161,7 +181,8 @@ func (r *Rollup) writeSummary(x *xmlWriter) {
 	x.open(1, "Summary", true,
 		req("hosts", strconv.Itoa(len(r.hosts))), req("scanned", strconv.Itoa(scanned)),
 		req("failed", strconv.Itoa(failed)), req("compliant", strconv.Itoa(compliant)),
-		req("missing", strconv.Itoa(missing)), req("warning", strconv.Itoa(warning)))
+		req("missing", strconv.Itoa(missing)), req("warning", strconv.Itoa(warning)),
+		req("vulnerable", strconv.Itoa(vulnerable)), req("exploited", strconv.Itoa(exploited)))
 }
 
 // writeHosts writes the Hosts element, one Host per host in order.
@@ -169,14 +190,19 @@ func (r *Rollup) writeHosts(x *xmlWriter, order []int) {
 	x.open(1, "Hosts", len(r.hosts) == 0)
 	for _, i := range order {
 		h := r.hosts[i]
+		vulns, exploited := "", ""
+		if h.cvesKnown {
+			vulns, exploited = strconv.Itoa(h.vulnerabilities), strconv.Itoa(h.exploited)
+		}
 		x.open(2, "Host", true,
 			req("name", h.name), opt("address", h.address), opt("domain", h.domain),
 			req("status", h.status),
 			req("missing", strconv.Itoa(h.counts.Missing)), req("warning", strconv.Itoa(h.counts.Warning)),
 			req("note", strconv.Itoa(h.counts.Note)), req("error", strconv.Itoa(h.counts.Error)),
+			opt("vulnerabilities", vulns), opt("exploited", exploited),
 			opt("compliant", boolAttr(h.status == "scanned", h.compliant)),
 			opt("finished", fmtTime(h.finished)), opt("catalogVersion", h.catalogVersion),
-			opt("message", h.err))
+			opt("catalogDate", h.catalogDate), opt("message", h.err))
 	}
 	if len(r.hosts) > 0 {
 		x.close(1, "Hosts")

@@ -30,6 +30,7 @@ type tableHost struct {
 	err               string
 	missing           [5]int // by severityRank: Critical, Important, Moderate, Low, other
 	warnings          int
+	cves, exploited   int // open CVEs, and those exploited in the wild
 	key               string
 }
 
@@ -48,7 +49,8 @@ type tableSink struct {
 }
 
 // NewTable returns a Sink that draws, at Close, a summary table (one row
-// per host: OS, missing patches by severity, warnings, status), a table of
+// per host: OS, missing patches by severity, warnings, open CVEs and
+// exploited ones, status), a table of
 // the results --show selects, and a table of hosts that were not scanned.
 func NewTable(w io.Writer, show Show) Sink {
 	return &tableSink{w: w, show: show}
@@ -77,6 +79,7 @@ func (s *tableSink) Write(h scan.HostResult) error {
 		rep = *h.Report
 	}
 	th.os = osLine(&rep)
+	th.cves, th.exploited = countCVEs(rep.Vulnerabilities)
 	for _, r := range rep.Results {
 		switch r.Status {
 		case detect.StatusMissing:
@@ -95,8 +98,12 @@ func (s *tableSink) Write(h scan.HostResult) error {
 		if sev == "" {
 			sev = "-"
 		}
+		kb := term(r.KB)
+		if v := term(r.Via); v != "" {
+			kb += " via " + v
+		}
 		s.rows = append(s.rows, tableRow{
-			key: th.key, host: th.host, status: textLabel(r), bulletin: id, kb: term(r.KB),
+			key: th.key, host: th.host, status: textLabel(r), bulletin: id, kb: kb,
 			severity: sev, title: textsafe.Line(r.Title, titleWidth), sev: severityRank(r.Severity),
 			rank: statusRank(r.Status),
 		})
@@ -162,14 +169,14 @@ func (s *tableSink) sort() {
 // hosts that were not scanned.
 func (s *tableSink) renderHosts(w io.Writer) ([]tableHost, error) {
 	t := newTable(w)
-	t.Header([]string{"HOST", "ADDRESS", "OS", "CRITICAL", "IMPORTANT", "MODERATE", "LOW", "OTHER", "WARNINGS", "STATUS"})
+	t.Header([]string{"HOST", "ADDRESS", "OS", "CRITICAL", "IMPORTANT", "MODERATE", "LOW", "OTHER", "WARNINGS", "CVES", "EXPLOITED", "STATUS"})
 	var failed []tableHost
 	for _, h := range s.hosts {
 		row := []string{h.host, h.address, textsafe.Line(h.os, titleWidth)}
 		for _, n := range h.missing {
 			row = append(row, count(h, n))
 		}
-		row = append(row, count(h, h.warnings), h.status)
+		row = append(row, count(h, h.warnings), count(h, h.cves), count(h, h.exploited), h.status)
 		if err := t.Append(row); err != nil {
 			return nil, err
 		}

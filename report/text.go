@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/patchscan/patchscan/detect"
@@ -59,31 +60,85 @@ func hostLabel(name, address, domain, target string) string {
 	return term(target)
 }
 
-// osLine describes a host's OS in one line. Hosts that don't say their
-// ProductName (old or stripped-down Windows, Samba) are named by the first
-// catalog product detected on them, so the operator still sees what it is.
+// osLine describes a host's OS in one line: its name (Windows 11 named
+// so, not by the "Windows 10" its ProductName keeps), release, Server
+// Core, build and architecture. Hosts that don't say their ProductName
+// (old or stripped-down Windows, Samba) are named by the first catalog
+// product detected on them, so the operator still sees what it is.
 func osLine(rep *detect.Report) string {
 	o := rep.OS
 	var parts []string
-	if p := term(o.Product); p != "" {
-		parts = append(parts, p)
-	} else if len(rep.Products) > 0 {
-		parts = append(parts, term(rep.Products[0].Name))
+	name := term(o.Name)
+	if name == "" {
+		name = term(o.Product)
 	}
-	if v := term(o.Version); v != "" {
-		s := "version " + v
-		if b := term(o.Build); b != "" {
-			s += " build " + b
-			if u := term(o.UBR); u != "" {
-				s += "." + u
-			}
-		}
-		parts = append(parts, s)
+	if name == "" && len(rep.Products) > 0 {
+		name = term(rep.Products[0].Name)
+	}
+	if dv := term(o.DisplayVersion); name != "" && dv != "" && !strings.Contains(name, dv) {
+		name += " " + dv
+	}
+	if strings.EqualFold(o.InstallationType, "Server Core") && name != "" && !strings.Contains(strings.ToLower(name), "core") {
+		name += " (Server Core)"
+	}
+	if name != "" {
+		parts = append(parts, name)
+	}
+	if b := buildText(o); b != "" {
+		parts = append(parts, b)
 	}
 	if o.ServicePack > 0 {
 		parts = append(parts, fmt.Sprintf("Service Pack %d", o.ServicePack))
 	}
+	if a := term(o.Architecture); a != "" {
+		parts = append(parts, a)
+	}
 	return strings.Join(parts, ", ")
+}
+
+// buildText is "version 6.1 build 7601" for Windows before 10, whose
+// CurrentVersion still means something, and "build 26100.7840" (build and
+// UBR) for Windows 10 and later, whose CurrentVersion is frozen at 6.3.
+func buildText(o detect.OS) string {
+	b := term(o.Build)
+	if u := term(o.UBR); b != "" && u != "" {
+		b += "." + u
+	}
+	if n, err := strconv.Atoi(o.Build); err == nil && n >= 10240 {
+		return "build " + b
+	}
+	v := term(o.Version)
+	switch {
+	case v == "":
+		return ""
+	case b == "":
+		return "version " + v
+	}
+	return "version " + v + " build " + b
+}
+
+// cveLine counts a scanned host's open CVEs and those exploited in the
+// wild: the figure a reader of a modern catalog looks at first.
+func cveLine(rep *detect.Report) string {
+	open, exploited := countCVEs(rep.Vulnerabilities)
+	return fmt.Sprintf("Open CVEs: %d (exploited: %d)", open, exploited)
+}
+
+// writeVulnerabilities lists the open CVEs under -v, one a line.
+func writeVulnerabilities(b *strings.Builder, vs []detect.Vulnerability) {
+	for _, v := range vs {
+		line := term(v.CVE)
+		if sev := term(v.Severity); sev != "" {
+			line += " " + sev
+		}
+		if v.Exploited {
+			line += ", exploited in the wild"
+		}
+		if len(v.FixedBy) > 0 {
+			line += "; fixed by " + term(strings.Join(v.FixedBy, " "))
+		}
+		fmt.Fprintf(b, "\t%s\n", line)
+	}
 }
 
 type textSink struct {
@@ -120,6 +175,10 @@ func writeTextHost(b *strings.Builder, h scan.HostResult, show Show, verbose boo
 	if o := osLine(rep); o != "" {
 		fmt.Fprintf(b, "* %s\n", o)
 	}
+	fmt.Fprintf(b, "* %s\n", cveLine(rep))
+	if verbose {
+		writeVulnerabilities(b, rep.Vulnerabilities)
+	}
 	b.WriteString("\n")
 	products := map[int]string{}
 	for _, p := range rep.Products {
@@ -141,6 +200,9 @@ func writeTextHost(b *strings.Builder, h scan.HostResult, show Show, verbose boo
 		}
 		if id == "" {
 			id = "-"
+		}
+		if v := term(r.Via); v != "" {
+			kb += " (via " + v + ")"
 		}
 		fmt.Fprintf(b, "%-21s%-16s%s\n", textLabel(r), id, kb)
 		if !verbose {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/scan"
@@ -114,6 +115,7 @@ func rootAttrs(meta Meta) []attr {
 		req("tool", "patchscan"),
 		opt("toolVersion", meta.ToolVersion),
 		opt("catalogVersion", meta.CatalogVersion),
+		opt("catalogDate", meta.CatalogDate),
 		req("generated", fmtTime(meta.Generated)),
 	}
 }
@@ -147,16 +149,21 @@ func (x *xmlWriter) host(h scan.HostResult) {
 	// CSDVersion means 0), so it is always written.
 	sp := strconv.Itoa(o.ServicePack)
 	x.open(2, "OS", true,
-		opt("product", o.Product), opt("version", o.Version), opt("build", o.Build),
-		opt("ubr", o.UBR), opt("servicePack", sp), opt("csdVersion", o.CSDVersion),
-		opt("edition", o.EditionID), opt("productType", o.ProductType),
-		opt("language", o.Language), opt("systemRoot", o.SystemRoot))
+		opt("product", o.Product), opt("name", o.Name), opt("version", o.Version), opt("build", o.Build),
+		opt("ubr", o.UBR), opt("displayVersion", o.DisplayVersion), opt("servicePack", sp), opt("csdVersion", o.CSDVersion),
+		opt("edition", o.EditionID), opt("installationType", o.InstallationType), opt("productType", o.ProductType),
+		opt("architecture", o.Architecture), opt("language", o.Language), opt("systemRoot", o.SystemRoot))
 	if len(r.Products) > 0 {
 		x.open(2, "Products", false)
 		for _, p := range r.Products {
 			x.open(3, "Product", true, req("id", strconv.Itoa(p.ID)), req("name", p.Name))
 		}
 		x.close(2, "Products")
+	}
+	for _, v := range r.Vulnerabilities {
+		x.open(2, "Vulnerability", true,
+			req("cve", v.CVE), opt("severity", v.Severity), req("exploited", strconv.FormatBool(v.Exploited)),
+			opt("fixedBy", strings.Join(v.FixedBy, " ")))
 	}
 	for _, res := range r.Results {
 		x.result(res)
@@ -183,6 +190,9 @@ func (x *xmlWriter) result(r detect.Result) {
 		opt("product", product),
 		req("status", string(r.Status)),
 		opt("supersededBy", r.SupersededBy),
+		opt("via", r.Via),
+		opt("subType", r.SubType),
+		opt("cves", strings.Join(r.CVEs, " ")),
 	}
 	if len(r.Reasons) == 0 && len(r.Checks) == 0 {
 		x.open(2, "Result", true, attrs...)

@@ -60,10 +60,10 @@ func TestOutputFormats(t *testing.T) {
 		hasNot  string
 	}{
 		{"terminal default is table", nil, true, false, "+--", "| MS17-010", ""},
-		{"pipe default is xml", nil, false, false, "<?xml", `<ScanReport xmlns="urn:patchscan:report:1"`, ""},
+		{"pipe default is xml", nil, false, false, "<?xml", `<ScanReport xmlns="urn:patchscan:report:2"`, ""},
 		{"text", []string{"--format", "text"}, false, false, "----", "Patch NOT Installed  MS17-010", "srv.sys"},
 		{"text verbose", []string{"--format=TEXT"}, true, true, "----", "\tFile C:\\Windows", ""},
-		{"json", []string{"--format", "json"}, true, false, `{"schema":"urn:patchscan:report:1"`, `"status":"unreachable"`, ""},
+		{"json", []string{"--format", "json"}, true, false, `{"schema":"urn:patchscan:report:2"`, `"status":"unreachable"`, ""},
 		{"table shows only what --show says", []string{"--format", "table", "--show", "warning"}, false, false, "+--", "| WS01", "Patch NOT Installed"},
 		{"xml ignores show", []string{"--format", "xml", "--show", "installed"}, true, false, "<?xml", `status="missing"`, ""},
 	}

@@ -112,7 +112,7 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 		return err
 	}
 	stdout := cmd.OutOrStdout()
-	meta := report.Meta{ToolVersion: versionString(), CatalogVersion: cat.DataVersion, Generated: time.Now()}
+	meta := report.Meta{ToolVersion: versionString(), CatalogVersion: cat.DataVersion, CatalogDate: cat.LastDataUpdate, Generated: time.Now()}
 	sink, err := f.output.open(stdout, isTerminal(stdout), f.verbose, meta)
 	if err != nil {
 		return err

@@ -210,7 +210,7 @@ func (e *e2e) validate(t *testing.T, xsd, path string, data []byte) {
 // The documents as the tests read them back. encoding/xml checks the
 // namespace of the roots, so a document of another version fails here.
 type e2eReport struct {
-	XMLName xml.Name  `xml:"urn:patchscan:report:1 ScanReport"`
+	XMLName xml.Name  `xml:"urn:patchscan:report:2 ScanReport"`
 	Hosts   []e2eHost `xml:"Host"`
 }
 
@@ -667,7 +667,7 @@ func (e *e2e) checkJSON(t *testing.T, stdout string, targets []string) {
 		if err := json.Unmarshal([]byte(line), &h); err != nil {
 			t.Fatalf("line %d: %v", i+1, err)
 		}
-		if h.Schema != "urn:patchscan:report:1" {
+		if h.Schema != "urn:patchscan:report:2" {
 			t.Errorf("line %d: schema %q", i+1, h.Schema)
 		}
 		hosts = append(hosts, e2eHost{Address: h.Address, Status: h.Status, Error: h.Error, Results: h.Results})
@@ -1000,11 +1000,24 @@ func canonXMLHost(t *testing.T, path string) map[string]any {
 	host := doc.attrs()
 	maps.Copy(host, doc.Children[0].attrs())
 	host["schema"] = doc.XMLName.Space
-	products, results := []any{}, []any{}
+	products, results, vulns := []any{}, []any{}, []any{}
+	// Lists the XML writes space-separated are arrays in JSON.
+	split := func(m map[string]any, k string) {
+		s, _ := m[k].(string)
+		out := []any{}
+		for _, f := range strings.Fields(s) {
+			out = append(out, f)
+		}
+		m[k] = out
+	}
 	for _, c := range doc.Children[0].Children {
 		switch c.XMLName.Local {
 		case "OS":
 			host["os"] = c.attrs()
+		case "Vulnerability":
+			v := c.attrs()
+			split(v, "fixedBy")
+			vulns = append(vulns, v)
 		case "Products":
 			for _, p := range c.Children {
 				products = append(products, p.attrs())
@@ -1014,6 +1027,7 @@ func canonXMLHost(t *testing.T, path string) map[string]any {
 			if r["kind"] == nil {
 				r["kind"] = "patch" // the XML leaves the default out
 			}
+			split(r, "cves")
 			reasons, checks := []any{}, []any{}
 			for _, rc := range c.Children {
 				switch rc.XMLName.Local {
@@ -1028,6 +1042,9 @@ func canonXMLHost(t *testing.T, path string) map[string]any {
 		}
 	}
 	host["products"], host["results"] = products, results
+	if host["status"] == "scanned" {
+		host["vulnerabilities"] = vulns // an array for scanned hosts, absent otherwise
+	}
 	return host
 }
 
