@@ -26,6 +26,7 @@ type converter struct {
 	warnings []Warning
 	warnIdx  map[warnKey]int
 	usedSev  map[int]bool
+	known    map[prodKB][]string // checkable builds of a KB and product, from any document
 }
 
 // Convert turns parsed documents into a catalog (format v2): one Bulletin

@@ -87,6 +87,24 @@ func TestConvertBuildFromOtherFix(t *testing.T) {
 	}
 }
 
+// TestConvertBuildFromOtherDocument: a KB without a FixedBuild in one
+// document takes the one another document gives it for the same product.
+func TestConvertBuildFromOtherDocument(t *testing.T) {
+	c, warns := convertXML(t,
+		sDoc("2030-Jan", "2030-01-14", sVuln{cve: "CVE-2030-0001", fixes: []sFix{{kb: "5100001", sub: "Security Update", fb: "-", prods: []string{"11571"}}}}),
+		sDoc("2030-Feb", "2030-02-11", sVuln{cve: "CVE-2030-0001", fixes: []sFix{{kb: "5100001", sub: "Security Update", fb: "10.0.17763.9001", prods: []string{"11571"}}}}))
+	for _, b := range c.Bulletins {
+		for _, p := range b.Patches {
+			if p.FixedBuild.String() != "10.0.17763.9001" || p.Note != "" {
+				t.Errorf("%s %s: fixed %s note %q", b.ID, p.SQNumber, p.FixedBuild, p.Note)
+			}
+		}
+	}
+	if len(warns) != 1 || warns[0].Doc != "2030-Jan" || !strings.Contains(warns[0].Text, "10.0.17763.9001, which another document gives this KB, is checked") {
+		t.Errorf("warnings %v", warns)
+	}
+}
+
 // TestConvertEnablementPackage: a 22H2 fix given with 21H2's 19044 build
 // is checked on 19045 at the same UBR, with a warning.
 func TestConvertEnablementPackage(t *testing.T) {

@@ -117,6 +117,15 @@ func modernBuild(s string) (build, ubr int, ok bool) {
 
 // resolve decides, for every entry, the build to check or the note to give.
 func (c *converter) resolve() {
+	c.known = map[prodKB][]string{}
+	for _, e := range c.entries {
+		for _, raw := range e.builds {
+			if fixed, ok := checkable(e.prod.OS, raw); ok {
+				k := prodKB{e.prod.mid, e.kb}
+				c.known[k] = addString(c.known[k], fixed)
+			}
+		}
+	}
 	for _, e := range c.entries {
 		if !e.prod.Modern() {
 			e.note = legacyNote(e)
@@ -124,6 +133,16 @@ func (c *converter) resolve() {
 		}
 		c.resolveModern(e)
 	}
+}
+
+// checkable turns a raw FixedBuild into the build checked on product o
+// (its own build at the same UBR), if it is one.
+func checkable(o OS, raw string) (string, bool) {
+	b, u, ok := modernBuild(raw)
+	if !ok || u == 0 || !sameBranch(o, b) {
+		return "", false
+	}
+	return fmt.Sprintf("10.0.%d.%d", o.Build, u), true
 }
 
 // legacyNote explains why an update for Windows before 10 is not checked
@@ -144,25 +163,16 @@ func legacyNote(e *entry) string {
 // resolveModern checks an entry's FixedBuilds against its product's build.
 func (c *converter) resolveModern(e *entry) {
 	d := c.docs[e.doc]
-	var good []string
-	var bad []string
-	missing := false
-	for _, raw := range e.builds {
-		b, u, ok := modernBuild(raw)
-		switch {
-		case raw == "":
-			missing = true
-		case !ok || u == 0:
-			bad = append(bad, raw)
-		case !sameBranch(e.prod.OS, b):
-			bad = append(bad, raw)
-		default:
-			fixed := fmt.Sprintf("10.0.%d.%d", e.prod.Build, u)
-			if b != e.prod.Build {
-				c.warn(Warning{Doc: d.ID, KB: e.kb, CVEs: e.cves, Products: []string{e.prod.Name},
-					Text: fmt.Sprintf("FixedBuild %s is build %d, another build of the same servicing branch (enablement package): the same UBR is checked on each product's own build", raw, b)})
-			}
-			good = addString(good, fixed)
+	good, bad, missing := c.classify(e)
+	if len(good) == 0 {
+		// MSRC's other documents may give this KB's build for the product
+		// (a document revising one of its CVEs): the build of a KB does
+		// not change from one document to the next.
+		if other := c.known[prodKB{e.prod.mid, e.kb}]; len(other) == 1 {
+			e.fixed = other[0]
+			c.warn(Warning{Doc: d.ID, KB: e.kb, CVEs: e.cves, Products: []string{e.prod.Name},
+				Text: fmt.Sprintf("no usable FixedBuild in this document; %s, which another document gives this KB, is checked", e.fixed)})
+			return
 		}
 	}
 	switch {
@@ -182,4 +192,26 @@ func (c *converter) resolveModern(e *entry) {
 		e.note = fmt.Sprintf("MSRC gives no fixed build for KB%s: patchscan cannot check this update.", e.kb)
 	}
 	c.warn(Warning{Doc: d.ID, KB: e.kb, CVEs: e.cves, Products: []string{e.prod.Name}, Text: e.note})
+}
+
+// classify sorts an entry's FixedBuilds into the builds to check (each on
+// the product's own build), unusable ones, and whether a fix gave none.
+func (c *converter) classify(e *entry) (good, bad []string, missing bool) {
+	for _, raw := range e.builds {
+		if raw == "" {
+			missing = true
+			continue
+		}
+		fixed, ok := checkable(e.prod.OS, raw)
+		if !ok {
+			bad = append(bad, raw)
+			continue
+		}
+		if b, _, _ := modernBuild(raw); b != e.prod.Build {
+			c.warn(Warning{Doc: c.docs[e.doc].ID, KB: e.kb, CVEs: e.cves, Products: []string{e.prod.Name},
+				Text: fmt.Sprintf("FixedBuild %s is build %d, another build of the same servicing branch (enablement package): the same UBR is checked on each product's own build", raw, b)})
+		}
+		good = addString(good, fixed)
+	}
+	return good, bad, missing
 }
