@@ -68,7 +68,7 @@ func ParseOutput(out []byte, reqs []facts.Request, max int) ([]facts.Answer, err
 		return nil, badOutput("first line %q, want %q", textsafe.Line(lines[0], maxQuoted), want)
 	}
 	if len(lines) < n+2 {
-		return nil, badOutput("truncated: %d of %d answers and no end marker", max0(len(lines)-1), n)
+		return nil, badOutput("truncated: %d of %d answers and no end marker", len(lines)-1, n) // lines[0] is the header
 	}
 	if len(lines) > n+2 {
 		return nil, badOutput("%d lines of output for %d requests", len(lines), n)
@@ -85,13 +85,6 @@ func ParseOutput(out []byte, reqs []facts.Request, max int) ([]facts.Answer, err
 		answers[i] = a
 	}
 	return answers, nil
-}
-
-func max0(n int) int {
-	if n < 0 {
-		return 0
-	}
-	return n
 }
 
 func parseAnswer(line string, i int, req facts.Request) (facts.Answer, error) {
