@@ -161,12 +161,17 @@ func (s *httpSource) get(parent context.Context, u, accept string, hdr http.Head
 	resp, err := s.o.Client.Do(req)
 	if err != nil {
 		idle.Stop()
+		expired := ctx.Err() != nil // before cancel, which would set it
 		cancel()
 		switch {
 		case parent.Err() != nil:
 			return nil, nil, fmt.Errorf("%s: %w", u, parent.Err())
-		case ctx.Err() != nil:
+		case expired:
 			return nil, nil, fmt.Errorf("%s: no answer within %v (timeout); the server is stalled or unreachable", u, s.o.Idle)
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the URL is said once
 		}
 		return nil, nil, fmt.Errorf("%s: %w", u, err)
 	}

@@ -292,6 +292,26 @@ func TestUpdateFirstFailure(t *testing.T) {
 	}
 }
 
+// TestUpdateRefused: a source nobody listens on fails at once, saying so.
+func TestUpdateRefused(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	o := Options{Source: "http://" + addr + "/", Since: "2026-01", CacheDir: t.TempDir(), Client: loopbackClient(),
+		Write: testWrite, Now: func() time.Time { return now }, Idle: 5 * time.Second}
+	start := time.Now()
+	_, err = Run(context.Background(), o)
+	if err == nil || !strings.Contains(err.Error(), "http://"+addr+"/updates: dial tcp "+addr+": connect: connection refused") || strings.Contains(err.Error(), "timeout") {
+		t.Errorf("err = %v", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("took %v", d)
+	}
+}
+
 func TestUpdateDirectory(t *testing.T) {
 	src := t.TempDir()
 	os.WriteFile(filepath.Join(src, "cvrfDocument-2026-Jan.xml"), []byte(cvrf("2026-Jan", "2026-01-13", 8300)), 0o644)
