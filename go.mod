@@ -4,7 +4,6 @@ go 1.26.0
 
 require (
 	github.com/Azure/go-ntlmssp v0.1.1
-	github.com/beevik/etree v1.8.1
 	github.com/cloudsoda/go-smb2 v0.0.0-20260918041005-0c5d69b69701
 	github.com/go-ldap/ldap/v3 v3.4.15
 	github.com/masterzen/winrm v0.0.0-20211231115050-232efb40349e

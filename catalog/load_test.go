@@ -466,76 +466,48 @@ func TestNormPath(t *testing.T) {
 	}
 }
 
-// TestChunkedMatchesWhole: the parallel chunked parse must give exactly
-// what a whole-document parse gives, for valid and invalid catalogs.
-func TestChunkedMatchesWhole(t *testing.T) {
-	old := chunkSize
-	chunkSize = 64 << 10
-	defer func() { chunkSize = old }()
+// TestGeneratedWithProblems: problems spread over a large generated
+// catalog (a duplicate far from the first definition, a supersedence cycle
+// between distant bulletins, unknown markup, a character reference) are all
+// reported at their place, and the valid catalog loads whole.
+func TestGeneratedWithProblems(t *testing.T) {
 	var b bytes.Buffer
-	if err := gen.Write(&b, 600); err != nil { // ~1.3 MB: about 20 chunks
+	if err := gen.Write(&b, 600); err != nil { // ~1.3 MB
 		t.Fatal(err)
 	}
 	valid := b.Bytes()
-	st, ok := scanStructure(valid, DefaultMaxDepth)
-	if !ok || len(st.chunks(chunkSize)) < 10 {
-		t.Fatalf("generated catalog is not chunked (ok=%v)", ok)
+	c, err := Load(bytes.NewReader(valid), "g.xml")
+	if err != nil || len(c.Bulletins) != 600 || len(c.Warnings) != 0 {
+		t.Fatalf("valid catalog: %v", err)
 	}
-	// Break it in several chunks, including a duplicate across chunks and a
-	// supersedence cycle spanning chunks.
 	s := string(valid)
 	s = strings.Replace(s, `<Bulletin BulletinID="SYN99-00599"`, `<Bulletin BulletinID="SYN00-00000"`, 1)
 	s = strings.Replace(s, `Version="6.1.7601.17550"`, `Version="6.1.x"`, 1)
 	s = strings.Replace(s, `<Bulletin BulletinID="SYN01-00001"`, `<Junk/><Bulletin Foo="1" BulletinID="SYN01-00001"`, 1)
-	// A cycle across chunks: 0 -> 1 (generated) -> 500 -> 0.
+	// A cycle: 0 -> 1 (generated) -> 500 -> 0.
 	s = strings.Replace(s, `<RegChecks><RegCheck Key="HKLM\SOFTWARE\Microsoft\Updates\Synthetic\KB3000010"`, `<SupersededBy BulletinID="SYN00-00500" SQNumber="KB3005000"/><RegChecks><RegCheck Key="HKLM\SOFTWARE\Microsoft\Updates\Synthetic\KB3000010"`, 1)
 	s = strings.Replace(s, `<SupersededBy BulletinID="SYN01-00501" SQNumber="KB3005010"/>`, `<SupersededBy BulletinID="SYN01-00501" SQNumber="KB3005010"/><SupersededBy BulletinID="SYN00-00000" SQNumber="KB3000000"/>`, 1)
-	// A character reference makes that chunk go through etree's reader.
 	s = strings.Replace(s, `Title="Vulnerability in Synthetic Component 300 `, `Title="&#86;ulnerability in Synthetic Component 300 `, 1)
 	s = strings.Replace(s, `<QNumbers><QNumber QNumber="KB3000002"/></QNumbers>`, `<References><Reference/></References><SupersededBy/>`, 1)
-	invalid := []byte(s)
-	if bytes.Equal(invalid, valid) {
-		t.Fatal("no change")
+	_, err = Load(strings.NewReader(s), "g.xml")
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("want a *ValidationError, got %v", err)
 	}
-
-	for name, doc := range map[string][]byte{"valid": valid, "invalid": invalid} {
-		t.Run(name, func(t *testing.T) {
-			c1, err1 := parse(doc, "g.xml", Options{}.withDefaults())
-			c2, err2 := parseWhole(doc, "g.xml", Options{}.withDefaults())
-			if !reflect.DeepEqual(c1, c2) {
-				t.Error("catalogs differ")
-			}
-			if !reflect.DeepEqual(err1, err2) {
-				t.Errorf("errors differ:\nchunked: %v\nwhole:   %v", err1, err2)
-			}
-			if name == "valid" && (err1 != nil || len(c1.Bulletins) != 600) {
-				t.Errorf("valid catalog: %v", err1)
-			}
-			if name == "invalid" {
-				var ve *ValidationError
-				if !errors.As(err1, &ve) || len(ve.Problems) != 4 {
-					t.Errorf("invalid catalog: %v", err1)
-				}
-			}
-		})
+	assertProblems(t, ve, "g.xml", []wantProblem{
+		{347, "347:9: supersedence cycle: SYN00-00000 KB3000000 -> SYN01-00001 KB3000010 -> SYN00-00500 KB3005000 -> SYN00-00000 KB3000000;"},
+		{394, "394:19: <Reference>: required attribute URL is missing"},
+		{14102, `14102:13: <FileCheck>: bad Version: version "6.1.x"`},
+		{15319, "15319:5: duplicate BulletinID SYN00-00000 (first defined at line 343)"},
+	})
+	wantWarnings := []string{
+		"g.xml:369:5: unknown element <Junk> in <Bulletins> ignored",
+		"g.xml:369:12: unknown attribute Foo on <Bulletin> ignored",
+		"g.xml:394:44: unknown element <SupersededBy> in <Bulletin> ignored",
+		"g.xml:15305:11: SupersededBy names bulletin SYN99-00599, which is not in this catalog; that supersedence is ignored (2 times; first shown)",
 	}
-}
-
-// TestStartTags compares the fast scanner with encoding/xml on documents
-// with the constructs it has to step over.
-func TestStartTags(t *testing.T) {
-	docs := []string{
-		`<a><b/><c x="1>2" y='&lt;'></c></a>`,
-		`<?xml version="1.0"?><!DOCTYPE a [<!ENTITY e "<x>"> <!-- <y> -->]><a><!-- <z> --><![CDATA[<w>]]><?pi <v>?><b/></a>`,
-		"<a>\n\t<b\n x='1'\n/>\n</a>",
-		`<p:a xmlns:p="u"><p:b/></p:a>`,
-	}
-	for _, d := range docs {
-		fast, ok := startTags([]byte(d))
-		exact, err := startTagsExact([]byte(d))
-		if !ok || err != nil || !reflect.DeepEqual(fast, exact) {
-			t.Errorf("%s: fast %v (%v), exact %v (%v)", d, fast, ok, exact, err)
-		}
+	if !reflect.DeepEqual(ve.Warnings, wantWarnings) {
+		t.Errorf("warnings:\n%s", strings.Join(ve.Warnings, "\n"))
 	}
 }
 
@@ -615,6 +587,46 @@ func TestHostileShapes(t *testing.T) {
 			t.Fatalf("got %v", err)
 		}
 	})
+	t.Run("content over budget", func(t *testing.T) {
+		// 920 KB of rules is 40,000 rules of 176 bytes: more than a catalog
+		// of up to 1 MiB needs.
+		rules := strings.Repeat("<RegKey Key=\"HKLM\\A\"/>\n", 40000)
+		doc := minimal(`<Product ProductID="1" Name="P"><Detection>`+"\n"+rules+`</Detection></Product>`, okBulletin("A"))
+		_, err := LoadOptions(strings.NewReader(doc), "h.xml", Options{MaxBytes: 1 << 20})
+		var ve *ValidationError
+		if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Line < 6 ||
+			!strings.Contains(ve.Problems[0].Message, "content would take more than 1.5 MiB of memory, more than a catalog of up to 1 MiB needs") {
+			t.Fatalf("got %v", err)
+		}
+		if _, err := LoadOptions(strings.NewReader(doc), "h.xml", Options{MaxBytes: 8 << 20}); err != nil {
+			t.Errorf("with a larger limit: %v", err)
+		}
+	})
+	t.Run("huge regular expressions", func(t *testing.T) {
+		// Each compiles to about 28 MB (estimated 37): refused before the
+		// third is compiled.
+		var rules strings.Builder
+		for i := 0; i < 10; i++ {
+			fmt.Fprintf(&rules, `<RegValue Key="HKLM\A" Name="" Op="matches" Value="%d%s"/>`+"\n", i, strings.Repeat("a{1000}", 584))
+		}
+		doc := minimal(`<Product ProductID="1" Name="P"><Detection>`+rules.String()+`</Detection></Product>`, okBulletin("A"))
+		_, err := Load(strings.NewReader(doc), "h.xml")
+		var ve *ValidationError
+		if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Line != 7 || !strings.Contains(ve.Problems[0].Message, "or for huge regular expressions") {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("one pattern compiled once", func(t *testing.T) {
+		rules := strings.Repeat(`<RegValue Key="HKLM\A" Name="" Op="matches" Value="^(a|b)+$"/>`, 1000)
+		c, err := Load(strings.NewReader(minimal(`<Product ProductID="1" Name="P"><Detection>`+rules+`</Detection></Product>`, okBulletin("A"))), "h.xml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := c.Products[0].Detection
+		if len(d) != 1000 || d[0].Regexp == nil || d[999].Regexp != d[0].Regexp {
+			t.Errorf("%d rules; regexps %p and %p", len(d), d[0].Regexp, d[999].Regexp)
+		}
+	})
 	t.Run("too many problems", func(t *testing.T) {
 		var b strings.Builder
 		for i := 0; i < 2*maxProblems; i++ {
@@ -628,22 +640,17 @@ func TestHostileShapes(t *testing.T) {
 	})
 }
 
-// TestChunkedWrongRoot: bulletins under a wrong root are not decoded, in
-// the chunked parse as in the whole one.
-func TestChunkedWrongRoot(t *testing.T) {
-	doc := []byte(`<Catalog><Bulletins><Bulletin BulletinID="A"/></Bulletins></Catalog>`)
-	_, err1 := parse(doc, "r.xml", Options{}.withDefaults())
-	_, err2 := parseWhole(doc, "r.xml", Options{}.withDefaults())
-	if errString(err1) != errString(err2) || !strings.Contains(errString(err1), "root element is <Catalog>") {
-		t.Errorf("chunked: %v\nwhole: %v", err1, err2)
-	}
-}
-
-func TestChunkedWrongRootMalformed(t *testing.T) {
-	doc := []byte(`<Catalog><Bulletins><Bulletin a=1/></Bulletins></Catalog>`)
-	_, err1 := parse(doc, "r.xml", Options{}.withDefaults())
-	_, err2 := parseWhole(doc, "r.xml", Options{}.withDefaults())
-	if errString(err1) != errString(err2) || !strings.Contains(errString(err1), "malformed XML") {
-		t.Errorf("chunked: %v\nwhole: %v", err1, err2)
+// TestWrongRoot: bulletins under a wrong root are not decoded, and a
+// syntax error anywhere still wins.
+func TestWrongRoot(t *testing.T) {
+	for doc, want := range map[string]string{
+		`<Catalog><Bulletins><Bulletin BulletinID="A"/></Bulletins></Catalog>`: "r.xml:1:1: the root element is <Catalog>",
+		`<Catalog><Bulletins><Bulletin a=1/></Bulletins></Catalog>`:            "r.xml:1:34: malformed XML: unquoted or missing attribute value",
+	} {
+		_, err := Load(strings.NewReader(doc), "r.xml")
+		var ve *ValidationError
+		if !errors.As(err, &ve) || len(ve.Problems) != 1 || !strings.HasPrefix(ve.Problems[0].String(), want) {
+			t.Errorf("%s: got %v, want one problem %q", doc, err, want)
+		}
 	}
 }

@@ -105,104 +105,139 @@ func coverage(a AffectedProduct, spLevel map[int]int) levelSet {
 // covered some level (at most 100), so a hostile catalog with a million
 // identical patches costs a million set operations, not a million squared.
 func (l *loader) checkPatchOverlap() {
-	var spLevel map[int]int // built on the first bulletin that needs it
-	var prodName map[int]string
-	type pkgKey struct{ sq, name string }
-	type first struct {
-		patch int // index in the bulletin
-		cov   levelSet
-	}
-	type prodState struct {
-		union  levelSet
-		firsts []first // patches that added a level to union, in order
-	}
-	type prodKey struct {
-		pkg  int // index into pkgs
-		prod int
-	}
+	var names *catalogNames // built on the first bulletin that needs it
 	for bi := range l.c.Bulletins {
 		b := &l.c.Bulletins[bi]
 		if len(b.Patches) < 2 || !hasDupPackage(b.Patches) {
 			continue
 		}
-		if spLevel == nil {
-			spLevel = make(map[int]int, len(l.c.ServicePacks))
-			for _, sp := range l.c.ServicePacks {
-				if _, dup := spLevel[sp.ID]; !dup { // the first definition, as for every duplicate ID
-					spLevel[sp.ID] = sp.Level
-				}
-			}
-			prodName = make(map[int]string, len(l.c.Products))
-			for _, p := range l.c.Products {
-				if _, dup := prodName[p.ID]; !dup {
-					prodName[p.ID] = p.Name
-				}
-			}
+		if names == nil {
+			names = newCatalogNames(l.c)
 		}
-		pkgs := map[pkgKey]int{}
-		state := map[prodKey]*prodState{}
-		for pi := range b.Patches {
-			p := &b.Patches[pi]
-			if p.SQNumber == "" {
-				continue // already reported as missing
+		l.checkBulletinOverlap(bi, names)
+	}
+}
+
+// catalogNames holds what overlap messages and coverages look up: each
+// service pack's level and each product's name, by ID (the first
+// definition, as for every duplicate ID).
+type catalogNames struct {
+	spLevel     map[int]int
+	productName map[int]string
+}
+
+func newCatalogNames(c *Catalog) *catalogNames {
+	n := &catalogNames{spLevel: make(map[int]int, len(c.ServicePacks)), productName: make(map[int]string, len(c.Products))}
+	for _, sp := range c.ServicePacks {
+		if _, dup := n.spLevel[sp.ID]; !dup {
+			n.spLevel[sp.ID] = sp.Level
+		}
+	}
+	for _, p := range c.Products {
+		if _, dup := n.productName[p.ID]; !dup {
+			n.productName[p.ID] = p.Name
+		}
+	}
+	return n
+}
+
+// packageCoverage is what the patches of one package (SQNumber, PatchName)
+// read so far in a bulletin cover for one product: the union of their
+// levels, and the patches that added a level to it, in order.
+type packageCoverage struct {
+	union  levelSet
+	firsts []patchCoverage
+}
+
+type patchCoverage struct {
+	patch int // index in the bulletin
+	cov   levelSet
+}
+
+// packageProduct keys packageCoverage: a package (numbered in order of
+// appearance) and a ProductID.
+type packageProduct struct {
+	pkg, product int
+}
+
+// checkBulletinOverlap checks the patches of bulletin bi in order against
+// the coverage of the earlier patches of their package.
+func (l *loader) checkBulletinOverlap(bi int, names *catalogNames) {
+	b := &l.c.Bulletins[bi]
+	packages := map[[2]string]int{}
+	covered := map[packageProduct]*packageCoverage{}
+	for pi := range b.Patches {
+		p := &b.Patches[pi]
+		if p.SQNumber == "" {
+			continue // already reported as missing
+		}
+		key := [2]string{strings.ToUpper(p.SQNumber), strings.ToUpper(p.Name)}
+		pkg, ok := packages[key]
+		if !ok {
+			pkg = len(packages)
+			packages[key] = pkg
+		}
+		// Check every AffectedProduct against the earlier patches before
+		// adding any, so a patch naming a product twice does not overlap
+		// itself.
+		if earlier, a, both, found := firstOverlap(covered, pkg, p, names); found {
+			l.reportOverlap(bi, pi, b.Patches[earlier].Line, a, both, names)
+		}
+		for _, a := range p.Affected {
+			if a.ProductID == 0 {
+				continue
 			}
-			k := pkgKey{strings.ToUpper(p.SQNumber), strings.ToUpper(p.Name)}
-			pkg, ok := pkgs[k]
-			if !ok {
-				pkg = len(pkgs)
-				pkgs[k] = pkg
+			k := packageProduct{pkg, a.ProductID}
+			pc := covered[k]
+			if pc == nil {
+				pc = &packageCoverage{}
+				covered[k] = pc
 			}
-			// Check every AffectedProduct against the earlier patches
-			// before adding any, so a patch naming a product twice does
-			// not overlap itself.
-			reported := false
-			for _, a := range p.Affected {
-				if reported || a.ProductID == 0 {
-					break
-				}
-				st := state[prodKey{pkg, a.ProductID}]
-				if st == nil {
-					continue
-				}
-				cov := coverage(a, spLevel)
-				if st.union.and(cov).empty() {
-					continue
-				}
-				for _, f := range st.firsts {
-					both := f.cov.and(cov)
-					if both.empty() {
-						continue
-					}
-					name := prodName[a.ProductID]
-					if name == "" {
-						name = "product"
-					}
-					l.errorAt(l.patchAtOr(bi, pi),
-						"bulletin %s: duplicate patch %s %s (first defined at line %d): both apply to %s (ProductID %d) at %s, so a host could get two verdicts for one package. "+
-							"Patches with the same SQNumber and PatchName must cover different service packs: give each its own AffectedServicePack (or FixedInSP)",
-						b.ID, p.SQNumber, orUnnamed(p.Name), b.Patches[f.patch].Line, name, a.ProductID, both)
-					reported = true
-					break
-				}
-			}
-			for _, a := range p.Affected {
-				if a.ProductID == 0 {
-					continue
-				}
-				key := prodKey{pkg, a.ProductID}
-				st := state[key]
-				if st == nil {
-					st = &prodState{}
-					state[key] = st
-				}
-				cov := coverage(a, spLevel)
-				if merged := st.union.or(cov); merged != st.union {
-					st.union = merged
-					st.firsts = append(st.firsts, first{pi, cov})
-				}
+			cov := coverage(a, names.spLevel)
+			if merged := pc.union.or(cov); merged != pc.union {
+				pc.union = merged
+				pc.firsts = append(pc.firsts, patchCoverage{pi, cov})
 			}
 		}
 	}
+}
+
+// firstOverlap finds the first of p's AffectedProducts that an earlier
+// patch of the package covers at some level: the earliest such patch, the
+// AffectedProduct and the levels both cover.
+func firstOverlap(covered map[packageProduct]*packageCoverage, pkg int, p *Patch, names *catalogNames) (earlier int, a AffectedProduct, both levelSet, found bool) {
+	for _, a := range p.Affected {
+		if a.ProductID == 0 {
+			break
+		}
+		pc := covered[packageProduct{pkg, a.ProductID}]
+		if pc == nil {
+			continue
+		}
+		cov := coverage(a, names.spLevel)
+		if pc.union.and(cov).empty() {
+			continue
+		}
+		for _, f := range pc.firsts {
+			if both := f.cov.and(cov); !both.empty() {
+				return f.patch, a, both, true
+			}
+		}
+	}
+	return 0, AffectedProduct{}, levelSet{}, false
+}
+
+func (l *loader) reportOverlap(bi, pi, earlierLine int, a AffectedProduct, both levelSet, names *catalogNames) {
+	b := &l.c.Bulletins[bi]
+	p := &b.Patches[pi]
+	name := names.productName[a.ProductID]
+	if name == "" {
+		name = "product"
+	}
+	l.errorAt(l.patchAt[bi][pi],
+		"bulletin %s: duplicate patch %s %s (first defined at line %d): both apply to %s (ProductID %d) at %s, so a host could get two verdicts for one package. "+
+			"Patches with the same SQNumber and PatchName must cover different service packs: give each its own AffectedServicePack (or FixedInSP)",
+		b.ID, p.SQNumber, orUnnamed(p.Name), earlierLine, name, a.ProductID, both)
 }
 
 // hasDupPackage says whether two patches share SQNumber and PatchName,
@@ -227,12 +262,4 @@ func hasDupPackage(ps []Patch) bool {
 		seen[k] = true
 	}
 	return false
-}
-
-// patchAtOr is the start tag of a bulletin's patch, -1 when unknown.
-func (l *loader) patchAtOr(bi, pi int) int32 {
-	if bi < len(l.patchAt) && pi < len(l.patchAt[bi]) {
-		return l.patchAt[bi][pi]
-	}
-	return -1
 }

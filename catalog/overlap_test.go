@@ -146,34 +146,25 @@ func TestPatchOverlap(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, chunked := range []bool{false, true} {
-				doc := []byte(overlapDoc(tt.patches...))
-				var c *Catalog
-				var err error
-				if chunked {
-					c, err = parse(doc, "o.xml", Options{}.withDefaults())
-				} else {
-					c, err = parseWhole(doc, "o.xml", Options{}.withDefaults())
+			c, err := Load(strings.NewReader(overlapDoc(tt.patches...)), "o.xml")
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatalf("want the catalog accepted, got %v", err)
 				}
-				if len(tt.want) == 0 {
-					if err != nil {
-						t.Fatalf("chunked=%v: want the catalog accepted, got %v", chunked, err)
-					}
-					if n := len(c.Bulletins[0].Patches); n != len(tt.patches) {
-						t.Fatalf("chunked=%v: %d patches loaded, want %d", chunked, n, len(tt.patches))
-					}
-					continue
+				if n := len(c.Bulletins[0].Patches); n != len(tt.patches) {
+					t.Fatalf("%d patches loaded, want %d", n, len(tt.patches))
 				}
-				var ve *ValidationError
-				if !errors.As(err, &ve) {
-					t.Fatalf("chunked=%v: want a *ValidationError, got %v", chunked, err)
-				}
-				want := make([]wantProblem, len(tt.want))
-				for i, w := range tt.want {
-					want[i] = wantProblem{overlapFirstLine + w.line, w.text}
-				}
-				assertProblems(t, ve, "o.xml", want)
+				return
 			}
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("want a *ValidationError, got %v", err)
+			}
+			want := make([]wantProblem, len(tt.want))
+			for i, w := range tt.want {
+				want[i] = wantProblem{overlapFirstLine + w.line, w.text}
+			}
+			assertProblems(t, ve, "o.xml", want)
 		})
 	}
 }
