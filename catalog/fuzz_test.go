@@ -10,7 +10,8 @@ import (
 )
 
 // FuzzLoad feeds arbitrary documents to the loader. It must never panic,
-// and must return either a catalog or a ValidationError with problems.
+// and must return either a catalog or a ValidationError with problems. A
+// catalog it returns must come back unchanged through Write and Load.
 func FuzzLoad(f *testing.F) {
 	files, _ := filepath.Glob(testdata + "*.xml")
 	for _, name := range files {
@@ -30,6 +31,20 @@ func FuzzLoad(f *testing.F) {
 		var ve *ValidationError
 		if err != nil && (!errors.As(err, &ve) || len(ve.Problems) == 0) {
 			t.Fatalf("error is not a ValidationError with problems: %v", err)
+		}
+		if c == nil {
+			return
+		}
+		var w bytes.Buffer
+		if err := Write(&w, c); err != nil {
+			t.Fatalf("Write of a loaded catalog: %v", err)
+		}
+		back, err := LoadOptions(&w, "w.xml", Options{MaxBytes: 8 << 20})
+		if err != nil {
+			t.Fatalf("Load(Write(c)): %v\n%s", err, w.String())
+		}
+		if d := diffCatalogs(c, back); d != "" {
+			t.Fatalf("Load(Write(c)) differs from c: %s", d)
 		}
 	})
 }

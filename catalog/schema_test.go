@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,11 +33,32 @@ func TestSchema(t *testing.T) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
+	// What catalog.Write makes of them validates too.
+	var written []string
+	for _, src := range []string{testdata + "example.xml", "default/catalog.xml", generated, testdata + "sp-variants.xml"} {
+		c, err := LoadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(t.TempDir(), "written-"+filepath.Base(src))
+		var b bytes.Buffer
+		if err := Write(&b, c); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(out, b.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		written = append(written, out)
+	}
 	tests := []struct {
 		file  string
 		valid bool
 		says  string
 	}{
+		{written[0], true, ""},
+		{written[1], true, ""},
+		{written[2], true, ""},
+		{written[3], true, ""},
 		{testdata + "example.xml", true, ""},
 		{"default/catalog.xml", true, ""},
 		{generated, true, ""},

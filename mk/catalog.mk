@@ -1,5 +1,5 @@
 # Catalog loader: fuzz target, benchmark, schema check.
-FUZZ_TARGETS += ./catalog:FuzzLoad
+FUZZ_TARGETS += ./catalog:FuzzLoad ./catalog:FuzzWrite
 
 .PHONY: bench-catalog
 # bench-catalog loads a generated 20 MB catalog with 10,000 bulletins
