@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/patchscan/patchscan/catalog"
+	"github.com/patchscan/patchscan/catalog/msrc"
+	"github.com/patchscan/patchscan/catalog/msrc/msrctest"
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/detect/memhost"
 	"github.com/patchscan/patchscan/facts"
@@ -98,16 +100,26 @@ func BenchmarkScan(b *testing.B) {
 	type bc struct {
 		name string
 		cat  *catalog.Catalog
+		host func() *memhost.Host
 	}
 	cases := []bc{
-		{"generated-1000-bulletins", genCatalog(1000)},
-		{"generated-10000-bulletins", genCatalog(10000)},
+		{"generated-1000-bulletins", genCatalog(1000), benchHost},
+		{"generated-10000-bulletins", genCatalog(10000), benchHost},
 	}
 	if def, err := catalog.Default(); err == nil {
-		cases = append([]bc{{"embedded-default", def}}, cases...)
+		cases = append([]bc{
+			{"embedded-default", def, benchHost},
+			{"embedded-default/server2019", def, server2019.host},
+		}, cases...)
 	} else {
 		b.Logf("embedded catalog not usable (%v); generated catalogs only", err)
 	}
+	msrc24 := msrcMonths(b, 24)
+	cases = append(cases,
+		bc{"msrc-24-months/server2019-behind", msrc24, server2019.with(func(h *hostSpec) { h.ubr = 8388 }).host},
+		bc{"msrc-24-months/server2025-hotpatch", msrc24, server2025.with(func(h *hostSpec) { h.ubr = 32313 }).host},
+		bc{"msrc-24-months/windows11", msrc24, win11.host},
+	)
 	for _, c := range cases {
 		for _, skip := range []bool{false, true} {
 			name := c.name
@@ -116,7 +128,7 @@ func BenchmarkScan(b *testing.B) {
 			}
 			b.Run(name, func(b *testing.B) {
 				e := detect.New(c.cat, detect.Options{SkipNotApplicable: skip})
-				h := snapshot(b, e, benchHost())
+				h := snapshot(b, e, c.host())
 				ctx := context.Background()
 				b.ReportAllocs()
 				b.ResetTimer()
@@ -135,9 +147,31 @@ func BenchmarkScan(b *testing.B) {
 				b.ReportMetric(float64(rep.Facts), "facts/host")
 				b.ReportMetric(float64(rep.Batches), "batches/host")
 				b.ReportMetric(float64(len(rep.Results)), "results/host")
+				b.ReportMetric(float64(len(rep.Vulnerabilities)), "open-cves/host")
 			})
 		}
 	}
+}
+
+// msrcMonths is a catalog imported from n monthly MSRC documents in the
+// shape of the real ones: the three most recent shared documents
+// (../catalog/default/msrc), repeated month by month with KBs, CVEs and
+// UBRs of their own (msrctest.SynthMonths), converted by the importer.
+func msrcMonths(tb testing.TB, n int) *catalog.Catalog {
+	tb.Helper()
+	var base []*msrc.Document
+	for _, id := range []string{"2025-Dec", "2026-Jan", "2026-Feb"} {
+		d, err := msrc.ParseFile("../catalog/default/msrc/cvrfDocument-"+id+".xml.gz", msrc.Limits{})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		base = append(base, d)
+	}
+	cat, _, err := msrc.Convert(msrctest.SynthMonths(base, n, time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cat
 }
 
 // BenchmarkNew is the one-off cost of preparing a large catalog.
