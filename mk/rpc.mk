@@ -7,3 +7,4 @@ FUZZ_TARGETS += ./internal/msrpc/dtyp:FuzzParseSecurityDescriptor
 FUZZ_TARGETS += ./internal/samr:FuzzDecodeReplies
 FUZZ_TARGETS += ./internal/lsad:FuzzDecodeReplies
 FUZZ_TARGETS += ./internal/srvs:FuzzDecodeReplies
+FUZZ_TARGETS += ./internal/scmr:FuzzDecodeReplies

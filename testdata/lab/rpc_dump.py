@@ -98,6 +98,25 @@ def dump_srvs(dce):
     return out
 
 
+def dump_scmr(dce):
+    scm = scmr.hROpenSCManagerW(dce, dwDesiredAccess=scmr.SC_MANAGER_ENUMERATE_SERVICE)['lpScHandle']
+    services = []
+    for s in scmr.hREnumServicesStatusW(dce, scm):
+        e = {'name': s['lpServiceName'][:-1], 'display': s['lpDisplayName'][:-1],
+             'type': s['ServiceStatus']['dwServiceType'], 'state': s['ServiceStatus']['dwCurrentState']}
+        try:
+            h = scmr.hROpenServiceW(dce, scm, s['lpServiceName'], scmr.SERVICE_QUERY_CONFIG)['lpServiceHandle']
+            c = scmr.hRQueryServiceConfigW(dce, h)['lpServiceConfig']
+            e['start'] = c['dwStartType']
+            e['path'] = c['lpBinaryPathName'][:-1]
+            e['account'] = c['lpServiceStartName'][:-1]
+            scmr.hRCloseServiceHandle(dce, h)
+        except DCERPCException as ex:
+            e['config_error'] = ex.get_error_code()
+        services.append(e)
+    return {'services': services}
+
+
 def main():
     host, port, domain, user, what = sys.argv[1:6]
     port = int(port)
@@ -107,6 +126,8 @@ def main():
         out = dump_samr(bind(conn, host, port, r'\samr', samr.MSRPC_UUID_SAMR))
     elif what == 'srvs':
         out = dump_srvs(bind(conn, host, port, r'\srvsvc', srvs.MSRPC_UUID_SRVS))
+    elif what == 'scmr':
+        out = dump_scmr(bind(conn, host, port, r'\svcctl', scmr.MSRPC_UUID_SCMR))
     elif what == 'lsad':
         out = dump_lsad(bind(conn, host, port, r'\lsarpc', lsad.MSRPC_UUID_LSAD), sys.argv[6:])
     else:
