@@ -57,8 +57,8 @@ func TestRunThousandLoopbackTargets(t *testing.T) {
 	}
 
 	f := newFake(nil)
-	cfg := Config{Opener: f, Engine: fakeEngine{}, Port: port, Threads: 64,
-		Timeout: 10 * time.Second, ProbeTimeout: time.Second}
+	cfg := onLoopback(Config{Opener: f, Engine: fakeEngine{}, Port: port, Threads: 64,
+		Timeout: 10 * time.Second, ProbeTimeout: time.Second})
 
 	runtime.GC()
 	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}

@@ -32,6 +32,7 @@ import (
 	"github.com/patchscan/patchscan/internal/lab"
 	"github.com/patchscan/patchscan/internal/leakcheck"
 	"github.com/patchscan/patchscan/internal/netem"
+	"github.com/patchscan/patchscan/internal/netguard"
 	"github.com/patchscan/patchscan/scan"
 	"github.com/patchscan/patchscan/scan/smb"
 	"github.com/patchscan/patchscan/scan/targets"
@@ -158,13 +159,21 @@ func runScan(t *testing.T, l *lab.Lab, cat *catalog.Catalog, ts []targets.Target
 	heapBase := ms.HeapAlloc
 	heap := watchHeap()
 
+	loopback := netguard.Loopback
+	resolver, err := loopback.Resolver("")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := scan.Config{
-		Opener:      smb.NewOpener(smb.Config{}),
+		Opener:      smb.NewOpener(smb.Config{Dial: loopback.DialContext}),
 		Engine:      detect.New(cat, detect.Options{}),
 		Credentials: transport.Credentials{Domain: l.Domain, User: l.User, Password: l.Password},
 		Port:        445,
 		Threads:     o.threads,
 		Timeout:     o.timeout,
+		Allow:       loopback.Check,
+		Resolver:    resolver,
+		Dial:        loopback.DialContext,
 	}
 	// The whole run is bounded too: a hang here fails the test, not CI.
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout+scan.DefaultCancelGrace+20*time.Second)

@@ -16,7 +16,6 @@ import (
 
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/facts"
-	"github.com/patchscan/patchscan/internal/netguard"
 	"github.com/patchscan/patchscan/internal/textsafe"
 	"github.com/patchscan/patchscan/scan/hint"
 	"github.com/patchscan/patchscan/scan/targets"
@@ -55,15 +54,28 @@ type Config struct {
 	ProbeTimeout time.Duration // TCP probe of Port before a session; 0 = DefaultProbeTimeout, <0 = no probe
 	CancelGrace  time.Duration // 0 = DefaultCancelGrace
 
-	// Resolver resolves host names (nil: the system resolver); the
-	// command builds one that asks the operator's DNS server.
-	Resolver *net.Resolver
-	// Dial is used for the TCP probe (nil: net.Dialer).
+	// The network policy is the caller's (the command builds it from its
+	// environment, tests pass netguard.Loopback's): the run decides none
+	// of it. The same policy's dialer goes to the transports.
+	//
+	// Allow vets each address after resolution, before any packet is sent
+	// to it (netguard.Policy.Check); nil allows every address.
+	Allow func(netip.Addr) error
+	// Resolver resolves host names (netguard.Policy.Resolver); nil: the
+	// system's resolver.
+	Resolver Resolver
+	// Dial makes the TCP probe (netguard.Policy.DialContext); nil: a
+	// net.Dialer.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	// OnStart, if set, is called as each host starts, from worker
 	// goroutines (concurrently); it must be quick and goroutine-safe.
 	OnStart func(t targets.Target)
+}
+
+// Resolver resolves host names; *net.Resolver is one.
+type Resolver interface {
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
 }
 
 // Summary counts what a run did.
@@ -172,6 +184,9 @@ func (c Config) withDefaults() Config {
 	if c.Resolver == nil {
 		c.Resolver = net.DefaultResolver
 	}
+	if c.Allow == nil {
+		c.Allow = func(netip.Addr) error { return nil }
+	}
 	return c
 }
 
@@ -224,8 +239,8 @@ func (c Config) scan(hctx, runCtx context.Context, t targets.Target, r HostResul
 		return r
 	}
 	r.Address = ip.String()
-	if err := netguard.Check(ip); err != nil {
-		r.Status, r.Error = transport.Failed, err
+	if err := c.Allow(ip); err != nil {
+		r.Status, r.Error = transport.Failed, c.hostErr(err, err.Error())
 		r.Finished = time.Now()
 		return r
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/facts"
+	"github.com/patchscan/patchscan/internal/netguard"
 	"github.com/patchscan/patchscan/scan/hint"
 	"github.com/patchscan/patchscan/scan/targets"
 	"github.com/patchscan/patchscan/scan/transport"
@@ -182,13 +183,13 @@ func TestRunStatuses(t *testing.T) {
 		ip(11): {transport.Failed, "no report", nil},
 	}
 	f := newFake(hosts)
-	cfg := Config{
+	cfg := onLoopback(Config{
 		Opener: f, Engine: fakeEngine{}, Port: 445, Threads: 4,
 		// Generous: a loaded CI machine must not turn fast hosts into timeouts.
 		Timeout: 3 * time.Second, ProbeTimeout: 200 * time.Millisecond,
 		Dial:        fakeDial(hosts),
 		Credentials: transport.Credentials{User: "u", Password: "s3cr3t-Pa55"},
-	}
+	})
 	var names []string
 	for h := range hosts {
 		names = append(names, h)
@@ -253,8 +254,8 @@ func TestRunHungHostDoesNotStall(t *testing.T) {
 	hosts := map[string]behaviour{ip(1): {hang: true}, ip(2): {}, ip(3): {}}
 	f := newFake(hosts)
 	defer close(f.release)
-	cfg := Config{Opener: f, Engine: fakeEngine{}, Port: 445, Threads: 1,
-		Timeout: time.Second, CancelGrace: 100 * time.Millisecond, Dial: fakeDial(hosts)}
+	cfg := onLoopback(Config{Opener: f, Engine: fakeEngine{}, Port: 445, Threads: 1,
+		Timeout: time.Second, CancelGrace: 100 * time.Millisecond, Dial: fakeDial(hosts)})
 	start := time.Now()
 	var order []string
 	_, err := Run(context.Background(), cfg, seq(ip(1), ip(2), ip(3)), func(r HostResult) {
@@ -285,8 +286,8 @@ func TestRunCancel(t *testing.T) {
 	f := newFake(hosts)
 	defer close(f.release)
 	var started atomic.Int64
-	cfg := Config{Opener: f, Engine: fakeEngine{}, Port: 445, Threads: 8, Dial: fakeDial(hosts),
-		Timeout: time.Minute, OnStart: func(targets.Target) { started.Add(1) }}
+	cfg := onLoopback(Config{Opener: f, Engine: fakeEngine{}, Port: 445, Threads: 8, Dial: fakeDial(hosts),
+		Timeout: time.Minute, OnStart: func(targets.Target) { started.Add(1) }})
 	ctx, cancel := context.WithCancel(context.Background())
 	seen := map[string]bool{}
 	var cancelledAt time.Time
@@ -334,7 +335,7 @@ func TestRunCancel(t *testing.T) {
 // are active at once and the heap doesn't grow with the target count.
 func TestRunBoundedByPool(t *testing.T) {
 	f := newFake(nil)
-	cfg := Config{Opener: f, Engine: fakeEngine{}, Port: 445, Threads: 4, ProbeTimeout: -1}
+	cfg := onLoopback(Config{Opener: f, Engine: fakeEngine{}, Port: 445, Threads: 4, ProbeTimeout: -1})
 	const n = 20000
 	all := func(yield func(targets.Target) bool) {
 		for i := range n {
@@ -383,7 +384,7 @@ func TestRunCancelledAfterLastHost(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	n := 0
-	sum, err := Run(ctx, Config{Opener: f, Engine: fakeEngine{}, Port: 445, ProbeTimeout: -1}, seq(ip(1), ip(2)), func(HostResult) {
+	sum, err := Run(ctx, onLoopback(Config{Opener: f, Engine: fakeEngine{}, Port: 445, ProbeTimeout: -1}), seq(ip(1), ip(2)), func(HostResult) {
 		n++
 		if n == 2 {
 			cancel()
@@ -400,20 +401,20 @@ func TestRunConfigErrors(t *testing.T) {
 	}
 }
 
-// TestRunRefusesNonLoopbackUnderTest checks the guard that keeps the test
-// suite off real networks: a non-loopback target is refused before any
-// probe or session, whatever the test wires in.
-func TestRunRefusesNonLoopbackUnderTest(t *testing.T) {
+// TestRunRefusesWhatThePolicyForbids checks the guard that keeps the test
+// suite off real networks: under the loopback policy a non-loopback target
+// is refused before any probe or session, whatever dialer the test wires in.
+func TestRunRefusesWhatThePolicyForbids(t *testing.T) {
 	f := newFake(nil)
 	var dialed atomic.Int32
-	cfg := Config{
+	cfg := onLoopback(Config{
 		Opener: f,
 		Engine: fakeEngine{},
 		Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			dialed.Add(1)
 			return nil, errors.New("must not dial")
 		},
-	}
+	})
 	var got []HostResult
 	if _, err := Run(context.Background(), cfg, seq("192.0.2.7", "10.1.2.3"), func(r HostResult) { got = append(got, r) }); err != nil {
 		t.Fatal(err)
@@ -429,4 +430,61 @@ func TestRunRefusesNonLoopbackUnderTest(t *testing.T) {
 	if n := dialed.Load(); n != 0 {
 		t.Errorf("dialed %d times, want 0", n)
 	}
+}
+
+// TestRunNameTargetUnderLoopbackPolicy: under the loopback policy a host
+// name is resolved only by a resolver that talks to loopback; with the
+// system's servers or a DNS server off the machine, the name is refused
+// before any DNS query is dialled (and so before any probe or session).
+func TestRunNameTargetUnderLoopbackPolicy(t *testing.T) {
+	var mu sync.Mutex
+	var dialed []string
+	policy := netguard.Policy{LoopbackOnly: true, Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		dialed = append(dialed, addr) // would have left this process
+		return nil, errors.New("not dialling")
+	}}
+	for _, tc := range []struct{ server, want string }{
+		{"", "refusing to ask the system's DNS servers"},
+		{"192.0.2.53", "refusing to contact 192.0.2.53"},
+		{"[2001:db8::53]:53", "refusing to contact 2001:db8::53"},
+	} {
+		resolver, err := policy.Resolver(tc.server)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := newFake(nil)
+		cfg := Config{Opener: f, Engine: fakeEngine{}, Port: 445, Allow: policy.Check, Resolver: resolver, Dial: policy.DialContext}
+		var got []HostResult
+		if _, err := Run(context.Background(), cfg, seq("ws01.corp.example"), func(r HostResult) { got = append(got, r) }); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].Status != transport.Unreachable || !strings.Contains(got[0].Reason(), tc.want) {
+			t.Errorf("dns server %q: %+v, want unreachable: %q", tc.server, got, tc.want)
+		}
+		if n := len(f.opens); n != 0 {
+			t.Errorf("dns server %q: %d sessions opened", tc.server, n)
+		}
+	}
+	if len(dialed) != 0 {
+		t.Errorf("dialled %v: a DNS query (or a probe) would have left the machine", dialed)
+	}
+}
+
+// onLoopback gives cfg the loopback policy, as the run's tests pass it:
+// addresses outside loopback are refused, names resolve only from the
+// hosts file, and the probe (unless the test has its own dialer) holds to
+// it too.
+func onLoopback(cfg Config) Config {
+	p := netguard.Loopback
+	r, err := p.Resolver("")
+	if err != nil {
+		panic(err)
+	}
+	cfg.Allow, cfg.Resolver = p.Check, r
+	if cfg.Dial == nil {
+		cfg.Dial = p.DialContext
+	}
+	return cfg
 }

@@ -148,7 +148,8 @@ func truncate(w http.ResponseWriter, doc string) {
 }
 
 func loopbackClient() *http.Client {
-	d := &net.Dialer{Timeout: 5 * time.Second, Control: netguard.Control}
+	d := netguard.Loopback.Dialer(nil)
+	d.Timeout = 5 * time.Second
 	return &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
 }
 

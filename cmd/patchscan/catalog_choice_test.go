@@ -11,20 +11,6 @@ import (
 	"github.com/patchscan/patchscan/catalog"
 )
 
-// TestMain points the user cache directory at an empty temporary one, so
-// no test (and no binary a test starts) picks up a catalog that
-// `patchscan catalog update` left in the developer's real cache.
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "patchscan-test-cache-")
-	if err != nil {
-		panic(err)
-	}
-	os.Setenv("XDG_CACHE_HOME", dir)
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
 // TestDefaultCatalog: a scan without --catalog uses the newer of the
 // cached and the embedded catalog, says which and its date, and warns
 // when the data is more than 35 days old.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -84,7 +83,11 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 	if err := f.check(cmd); err != nil {
 		return err
 	}
-	tc, err := f.transport.opener()
+	netw, err := f.network(os.Getenv)
+	if err != nil {
+		return err
+	}
+	tc, err := f.transport.opener(netw.policy.DialContext)
 	if err != nil {
 		return err
 	}
@@ -97,17 +100,13 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	resolver, err := f.resolver()
-	if err != nil {
-		return err
-	}
 	creds, err := f.creds.resolve(osCredSource(stderr))
 	if err != nil {
 		return err
 	}
 	ctx, stop := signalContext(cmd.Context(), stderr)
 	defer stop()
-	domainsFailed, err := f.addDomains(ctx, stderr, list, creds, resolver)
+	domainsFailed, err := f.addDomains(ctx, stderr, list, creds, netw)
 	if err != nil {
 		return err
 	}
@@ -119,7 +118,8 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 	}
 	cfg := scan.Config{
 		Opener: tc.opener, Engine: engine, Credentials: creds, Port: tc.port,
-		Threads: f.threads, Timeout: f.timeout, ProbeTimeout: f.probeTimeout, Resolver: resolver,
+		Threads: f.threads, Timeout: f.timeout, ProbeTimeout: f.probeTimeout,
+		Allow: netw.policy.Check, Resolver: netw.resolver, Dial: netw.policy.DialContext,
 	}
 	if !tc.probe {
 		cfg.ProbeTimeout = -1
@@ -131,9 +131,9 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 // A domain that cannot be enumerated is reported and leaves the run "not
 // everything scanned" (failed); one with more computers than --max-hosts
 // allows, or an interruption, ends the command.
-func (f *scanFlags) addDomains(ctx context.Context, stderr io.Writer, list *targets.List, creds transport.Credentials, resolver *net.Resolver) (failed bool, err error) {
+func (f *scanFlags) addDomains(ctx context.Context, stderr io.Writer, list *targets.List, creds transport.Credentials, netw network) (failed bool, err error) {
 	for _, d := range f.domains {
-		err := f.addDomain(ctx, stderr, list, d, creds, resolver)
+		err := f.addDomain(ctx, stderr, list, d, creds, netw)
 		switch {
 		case err == nil:
 		case ctx.Err() != nil:
@@ -159,13 +159,14 @@ func (f *scanFlags) addDomains(ctx context.Context, stderr io.Writer, list *targ
 }
 
 // addDomain appends the enabled computers of an AD domain to the list.
-func (f *scanFlags) addDomain(ctx context.Context, stderr io.Writer, list *targets.List, domain string, creds transport.Credentials, resolver *net.Resolver) error {
+func (f *scanFlags) addDomain(ctx context.Context, stderr io.Writer, list *targets.List, domain string, creds transport.Credentials, netw network) error {
 	found, skipped, err := ad.AddTargets(ctx, ad.Config{
 		Domain: domain, DC: f.dc, BaseDN: f.ou, Filter: f.ldapFilter,
 		TLS: ad.TLSMode(f.ldapTLS), CAFile: f.ldapCA, InsecureSkipVerify: f.insecureLDAP,
 		Bind:        ad.BindMode(f.ldapBind),
 		Credentials: ad.Credentials{Domain: creds.Domain, User: creds.User, Password: creds.Password, NTHash: creds.NTHash},
-		Resolver:    resolver,
+		Resolver:    netw.resolver,
+		Dialer:      netw.policy.Dialer(netw.resolver),
 	}, list, f.maxHosts)
 	if f.verbose && (err == nil || found > 0) {
 		fmt.Fprintf(stderr, "patchscan: domain %s: %d enabled computers\n", textsafe.Line(domain, maxStderrLine), found)

@@ -29,7 +29,6 @@ import (
 	"unicode/utf16"
 
 	"github.com/patchscan/patchscan/internal/lab"
-	"github.com/patchscan/patchscan/internal/netguard"
 )
 
 var (
@@ -345,7 +344,7 @@ func TestE2E(t *testing.T) {
 	e.bin = built()
 	t.Logf("lab of %d hosts started in %v; binary built in %v", len(e.lab.Hosts), labUp.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 	e.user = e.lab.Domain + `\` + e.lab.User
-	e.env = append(os.Environ(), envPassword+"="+e.lab.Password, netguard.EnvLoopbackOnly+"=1")
+	e.env = append(os.Environ(), envPassword+"="+e.lab.Password, envLoopbackOnly+"=1")
 	e.name = map[string]string{}
 	for _, h := range e.lab.Hosts {
 		e.name[h.IP] = h.Name

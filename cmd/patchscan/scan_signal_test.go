@@ -15,8 +15,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/patchscan/patchscan/internal/netguard"
 )
 
 // tarpit accepts connections on the given loopback addresses and never
@@ -131,7 +129,7 @@ func TestScanSignals(t *testing.T) {
 			cmd := exec.Command(bin, "scan", "-u", `LAB\scanner`, "--smb-port", strconv.Itoa(port),
 				"--threads", "4", "--timeout", "60s", "--out", out, "--format", "xml",
 				"127.65."+strconv.Itoa(i)+".1-20", "127.66."+strconv.Itoa(i)+".1-4")
-			cmd.Env = append(os.Environ(), envPassword+"=sig-test-pw", netguard.EnvLoopbackOnly+"=1")
+			cmd.Env = append(os.Environ(), envPassword+"=sig-test-pw", envLoopbackOnly+"=1")
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			if err := cmd.Start(); err != nil {

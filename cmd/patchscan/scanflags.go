@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/internal/netguard"
 	"github.com/patchscan/patchscan/internal/textsafe"
 	"github.com/patchscan/patchscan/scan"
 	"github.com/patchscan/patchscan/scan/ad"
@@ -200,15 +201,23 @@ func countString(n uint64) string {
 	return fmt.Sprint(n)
 }
 
-// resolver is the resolver of host and DC names: --dns-server's, or nil
-// for the system's.
-func (f *scanFlags) resolver() (*net.Resolver, error) {
-	if f.dnsServer == "" {
-		return nil, nil
-	}
-	r, err := ad.NewResolver(f.dnsServer)
+// envLoopbackOnly names the environment variable that puts a run under
+// the loopback-only network policy (make demo and the tests set it).
+const envLoopbackOnly = "PATCHSCAN_LOOPBACK_ONLY"
+
+// network is how the run may reach hosts: the policy, from the
+// environment, and the resolver of host and DC names it allows
+// (--dns-server's, or the system's, which the loopback policy never asks).
+type network struct {
+	policy   netguard.Policy
+	resolver *net.Resolver
+}
+
+func (f *scanFlags) network(getenv func(string) string) (network, error) {
+	p := netguard.Policy{LoopbackOnly: getenv(envLoopbackOnly) == "1"}
+	r, err := p.Resolver(f.dnsServer)
 	if err != nil {
-		return nil, usageErrorf("--dns-server: %v", err)
+		return network{}, usageErrorf("--dns-server: %v", err)
 	}
-	return r, nil
+	return network{policy: p, resolver: r}, nil
 }

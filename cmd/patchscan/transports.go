@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"net"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -61,8 +63,8 @@ type transportChoice struct {
 	probe  bool // whether a TCP probe of port says anything about reachability
 }
 
-// opener builds the transport.
-func (f *transportFlags) opener() (transportChoice, error) {
+// opener builds the transport; dial holds to the run's network policy.
+func (f *transportFlags) opener(dial func(ctx context.Context, network, addr string) (net.Conn, error)) (transportChoice, error) {
 	winrmPort := f.winrmPort
 	if !f.winrm.HTTPS && (f.fs == nil || !f.fs.Changed("winrm-port")) {
 		winrmPort = defaultWinRMHTTPPort
@@ -78,18 +80,20 @@ func (f *transportFlags) opener() (transportChoice, error) {
 			return transportChoice{}, winrmConfigError(err)
 		}
 	}
-	smbOpener := func() transport.Opener { return smb.NewOpener(smb.Config{Port: f.smbPort}) }
+	smbOpener := func() transport.Opener { return smb.NewOpener(smb.Config{Port: f.smbPort, Dial: dial}) }
+	winrmConfig := f.winrm
+	winrmConfig.Dial = dial
 	switch name {
 	case transportSMB:
 		return transportChoice{opener: smbOpener(), port: f.smbPort, probe: true}, nil
 	case transportWinRM:
-		cfg := f.winrm
+		cfg := winrmConfig
 		cfg.Port, cfg.PortFromAddr = winrmPort, true // targets carry WinRM ports
 		return transportChoice{opener: winrm.NewOpener(cfg), port: winrmPort, probe: true}, nil
 	case transportAuto:
 		// Targets carry the SMB port; WinRM always uses --winrm-port. No
 		// probe: a closed 445 is exactly when WinRM must still be tried.
-		cfg := f.winrm
+		cfg := winrmConfig
 		cfg.Port, cfg.PortFromAddr = winrmPort, false
 		return transportChoice{opener: transport.NewAuto(smbOpener(), winrm.NewOpener(cfg)), port: f.smbPort, probe: false}, nil
 	}

@@ -15,13 +15,11 @@ import (
 	"net"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
 
-	"github.com/patchscan/patchscan/internal/netguard"
 	"github.com/patchscan/patchscan/scan/hint"
 )
 
@@ -69,8 +67,13 @@ type Config struct {
 	InsecureSkipVerify bool
 	Bind               BindMode // "" = BindAuto
 	Credentials        Credentials
-	// Resolver for SRV and host lookups (nil: the system resolver).
+	// Resolver for SRV and host lookups (netguard.Policy.Resolver; nil:
+	// the system resolver).
 	Resolver *net.Resolver
+	// Dialer connects to the DCs, holding to the caller's network policy
+	// (netguard.Policy.Dialer); nil: a net.Dialer using Resolver. Its
+	// Timeout is replaced by Timeout.
+	Dialer   *net.Dialer
 	Timeout  time.Duration // per connection and request; 0 = 30 s
 	PageSize uint32        // 0 = 500
 	// Limit stops the search once more than Limit computers were found
@@ -185,6 +188,12 @@ func (cfg Config) withDefaults() (Config, error) {
 	if cfg.Resolver == nil {
 		cfg.Resolver = net.DefaultResolver
 	}
+	d := net.Dialer{Resolver: cfg.Resolver}
+	if cfg.Dialer != nil {
+		d = *cfg.Dialer
+	}
+	d.Timeout = cfg.Timeout
+	cfg.Dialer = &d
 	return cfg, nil
 }
 
@@ -279,14 +288,13 @@ func (cfg Config) connect(ctx context.Context, dc string) (*ldap.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	dialer := &net.Dialer{Timeout: cfg.Timeout, Resolver: cfg.Resolver, Control: netguard.Control}
 	try := func(scheme, defPort string, startTLS bool) (*ldap.Conn, error) {
 		p := port
 		if p == "" {
 			p = defPort
 		}
 		addr := net.JoinHostPort(host, p)
-		conn, err := ldap.DialURL(scheme+"://"+addr, ldap.DialWithDialer(dialer), ldap.DialWithTLSConfig(tc))
+		conn, err := ldap.DialURL(scheme+"://"+addr, ldap.DialWithDialer(cfg.Dialer), ldap.DialWithTLSConfig(tc))
 		if err != nil {
 			return nil, cfg.connError(scheme, addr, err)
 		}
@@ -466,25 +474,4 @@ func (cfg Config) search(ctx context.Context, conn *ldap.Conn, base, filter stri
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].DN < out[j].DN })
 	return out, nil
-}
-
-// NewResolver returns a resolver that sends every DNS query to server
-// ("10.0.0.1" or "10.0.0.1:53"), e.g. a DC, instead of the system's.
-func NewResolver(server string) (*net.Resolver, error) {
-	addr := server
-	if _, _, err := net.SplitHostPort(server); err != nil {
-		addr = net.JoinHostPort(server, "53")
-	}
-	if _, p, _ := net.SplitHostPort(addr); p != "" {
-		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return nil, hint.With(fmt.Errorf("bad DNS server %q: want an address with an optional port", server), hint.SetDNSServer)
-		}
-	}
-	return &net.Resolver{
-		PreferGo: true,
-		Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			d := net.Dialer{Control: netguard.Control}
-			return d.DialContext(ctx, network, addr)
-		},
-	}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/patchscan/patchscan/internal/netguard"
 	"github.com/patchscan/patchscan/scan/hint"
 )
 
@@ -74,6 +75,7 @@ func TestConfigErrors(t *testing.T) {
 		{Config{Domain: "x.test", CAFile: "/nonexistent/ca.pem", DC: "127.0.0.1"}, "reading the domain controller's CA file", hint.CheckLDAPCA},
 	}
 	for _, tc := range tests {
+		tc.cfg.Dialer = netguard.Loopback.Dialer(nil)
 		_, err := Enumerate(context.Background(), tc.cfg)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Enumerate(%+v) = %v, want an error containing %q", tc.cfg, err, tc.want)
@@ -100,24 +102,11 @@ func TestCredentialsRedacted(t *testing.T) {
 	}
 }
 
-func TestNewResolver(t *testing.T) {
-	for _, s := range []string{"127.0.0.1", "127.0.0.1:5353", "[::1]:53", "dc.lab.test"} {
-		if _, err := NewResolver(s); err != nil {
-			t.Errorf("NewResolver(%q): %v", s, err)
-		}
-	}
-	for _, s := range []string{"127.0.0.1:0", "127.0.0.1:99999", "127.0.0.1:x"} {
-		if _, err := NewResolver(s); err == nil {
-			t.Errorf("NewResolver(%q) accepted a bad port", s)
-		}
-	}
-}
-
 // A closed port fails fast with a message naming the address; auto mode
 // tries LDAPS then StartTLS and reports both.
 func TestEnumerateUnreachable(t *testing.T) {
 	_, err := Enumerate(context.Background(), Config{Domain: "lab.test", DC: "127.0.0.1:1",
-		Credentials: Credentials{User: "u", Password: "pw-secret"}})
+		Credentials: Credentials{User: "u", Password: "pw-secret"}, Dialer: netguard.Loopback.Dialer(nil)})
 	if err == nil || !strings.Contains(err.Error(), "ldaps to 127.0.0.1:1") || !strings.Contains(err.Error(), "is the port open") {
 		t.Errorf("Enumerate against a closed port = %v", err)
 	}

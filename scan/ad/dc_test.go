@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/patchscan/patchscan/internal/adlab"
+	"github.com/patchscan/patchscan/internal/netguard"
 	"github.com/patchscan/patchscan/scan/hint"
 )
 
@@ -26,7 +27,9 @@ func TestEnumerateSambaDC(t *testing.T) {
 	admin := Credentials{Domain: adlab.NetBIOS, User: adlab.AdminUser, Password: dc.Password}
 	all := []string{"dc1.lab.test", "new04.lab.test", "srv05.lab.test", "ws01.lab.test", "ws02.lab.test"}
 	ctx := context.Background()
-	resolver, err := NewResolver(dc.Addr)
+	// The DC's own DNS server, on loopback: the only resolver the
+	// loopback policy lets these tests use for names.
+	resolver, err := netguard.Loopback.Resolver(dc.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,6 +61,7 @@ func TestEnumerateSambaDC(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tc.cfg
 			cfg.Domain = adlab.Domain
+			cfg.Resolver, cfg.Dialer = resolver, netguard.Loopback.Dialer(resolver)
 			if cfg.Credentials.User == "" {
 				cfg.Credentials = admin
 			}
@@ -100,7 +104,7 @@ func TestEnumerateSambaDC(t *testing.T) {
 	// Cancellation ends an enumeration promptly.
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := Enumerate(cctx, Config{Domain: adlab.Domain, Resolver: resolver, CAFile: dc.CAFile, Credentials: admin}); err == nil {
+	if _, err := Enumerate(cctx, Config{Domain: adlab.Domain, Resolver: resolver, Dialer: netguard.Loopback.Dialer(resolver), CAFile: dc.CAFile, Credentials: admin}); err == nil {
 		t.Error("Enumerate with a cancelled context succeeded")
 	} else if errors.Is(err, ErrTooMany) {
 		t.Errorf("unexpected %v", err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/patchscan/patchscan/facts"
 	"github.com/patchscan/patchscan/internal/lab"
+	"github.com/patchscan/patchscan/internal/netguard"
 	"github.com/patchscan/patchscan/internal/rrp"
 	"github.com/patchscan/patchscan/scan/transport"
 )
@@ -49,7 +50,7 @@ func TestManyFilesConcurrently(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			s, err := NewOpener(tc.cfg).Open(ctx, transport.Endpoint{Host: h.IP, Addr: h.Addr()}, transport.Options{
+			s, err := NewOpener(onLoopback(tc.cfg)).Open(ctx, transport.Endpoint{Host: h.IP, Addr: h.Addr()}, transport.Options{
 				Credentials: transport.Credentials{Domain: l.Domain, User: l.User, Password: l.Password},
 				Timeout:     20 * time.Second,
 			})
@@ -104,7 +105,7 @@ func TestWinregDiesMidScan(t *testing.T) {
 	h := l.Hosts[0]
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	s, err := NewOpener(Config{}).Open(ctx, transport.Endpoint{Host: h.IP, Addr: h.Addr()}, transport.Options{
+	s, err := NewOpener(onLoopback(Config{})).Open(ctx, transport.Endpoint{Host: h.IP, Addr: h.Addr()}, transport.Options{
 		Credentials: transport.Credentials{Domain: l.Domain, User: l.User, Password: l.Password},
 		Timeout:     20 * time.Second,
 	})
@@ -156,8 +157,7 @@ func TestRegistryCallOneRoundTrip(t *testing.T) {
 	l := standardLab(t)
 	const rtt = 20 * time.Millisecond
 	cfg := Config{RegistryPipes: 1, Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		var d net.Dialer
-		c, err := d.DialContext(ctx, network, addr)
+		c, err := netguard.Loopback.DialContext(ctx, network, addr)
 		if err != nil {
 			return nil, err
 		}

@@ -147,7 +147,7 @@ func openFault(t *testing.T, m faultsrv.Mode, timeout time.Duration) (time.Durat
 	}
 	defer s.Close()
 	start := time.Now()
-	sess, err := NewOpener(Config{}).Open(context.Background(), transport.Endpoint{Host: "127.0.0.1", Addr: s.Addr()},
+	sess, err := NewOpener(onLoopback(Config{})).Open(context.Background(), transport.Endpoint{Host: "127.0.0.1", Addr: s.Addr()},
 		transport.Options{Credentials: transport.Credentials{User: "u", Password: "secret-pw"}, Timeout: timeout})
 	if err == nil {
 		sess.Close()

@@ -52,7 +52,7 @@ func open(t *testing.T, l *lab.Lab, name string, cfg Config) (transport.Session,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return NewOpener(cfg).Open(ctx, transport.Endpoint{Host: h.IP, Addr: h.Addr()}, transport.Options{
+	return NewOpener(onLoopback(cfg)).Open(ctx, transport.Endpoint{Host: h.IP, Addr: h.Addr()}, transport.Options{
 		Credentials: transport.Credentials{Domain: l.Domain, User: l.User, Password: l.Password},
 		Timeout:     20 * time.Second,
 	})
@@ -218,7 +218,7 @@ func TestUnreachableHost(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	_, err = NewOpener(Config{}).Open(context.Background(), transport.Endpoint{Host: "127.0.0.1", Addr: addr},
+	_, err = NewOpener(onLoopback(Config{})).Open(context.Background(), transport.Endpoint{Host: "127.0.0.1", Addr: addr},
 		transport.Options{Credentials: transport.Credentials{User: "u", Password: "secret-pw"}, Timeout: 2 * time.Second})
 	if transport.OutcomeOf(err) != transport.Unreachable || !strings.Contains(err.Error(), "refused") || strings.Contains(err.Error(), "secret-pw") {
 		t.Fatalf("err %v, kind %v", err, transport.OutcomeOf(err))
@@ -262,7 +262,7 @@ func TestLabNTHashAndEncryption(t *testing.T) {
 	for _, host := range []string{lab.Patched, lab.Encrypted} {
 		h := l.Host(host)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		s, err := NewOpener(Config{}).Open(ctx, transport.Endpoint{Host: h.IP, Addr: h.Addr()}, transport.Options{
+		s, err := NewOpener(onLoopback(Config{})).Open(ctx, transport.Endpoint{Host: h.IP, Addr: h.Addr()}, transport.Options{
 			Credentials: transport.Credentials{Domain: l.Domain, User: l.User, NTHash: ntHash(l.Password)},
 			Timeout:     20 * time.Second,
 		})
@@ -297,7 +297,7 @@ func TestSilentHostTimesOut(t *testing.T) {
 		}
 	}()
 	start := time.Now()
-	_, err = NewOpener(Config{}).Open(context.Background(), transport.Endpoint{Host: "127.0.0.1", Addr: ln.Addr().String()},
+	_, err = NewOpener(onLoopback(Config{})).Open(context.Background(), transport.Endpoint{Host: "127.0.0.1", Addr: ln.Addr().String()},
 		transport.Options{Credentials: transport.Credentials{User: "u", Password: "pw"}, Timeout: 300 * time.Millisecond})
 	if transport.OutcomeOf(err) != transport.Unreachable || time.Since(start) > 3*time.Second {
 		t.Fatalf("err %v (kind %v) after %v", err, transport.OutcomeOf(err), time.Since(start))

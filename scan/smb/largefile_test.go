@@ -13,6 +13,7 @@ import (
 
 	"github.com/patchscan/patchscan/facts"
 	"github.com/patchscan/patchscan/internal/lab"
+	"github.com/patchscan/patchscan/internal/netguard"
 	"github.com/patchscan/patchscan/internal/pe/petest"
 	"github.com/patchscan/patchscan/scan/transport"
 )
@@ -47,8 +48,7 @@ func TestLargeFileReadsFewBytes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	s, err := NewOpener(Config{Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		var d net.Dialer
-		c, err := d.DialContext(ctx, network, addr)
+		c, err := netguard.Loopback.DialContext(ctx, network, addr)
 		if err != nil {
 			return nil, err
 		}

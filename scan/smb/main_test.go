@@ -7,6 +7,8 @@ import (
 
 	//lint:ignore SA1019 the NTLM NT hash is MD4 by definition (a legacy protocol, not a security choice)
 	"golang.org/x/crypto/md4"
+
+	"github.com/patchscan/patchscan/internal/netguard"
 )
 
 func ciMode() bool { return os.Getenv("CI") == "true" }
@@ -37,4 +39,13 @@ func ntHash(password string) []byte {
 		h.Write([]byte{byte(r), byte(r >> 8)})
 	}
 	return h.Sum(nil)
+}
+
+// onLoopback gives cfg the loopback policy's dialer, as the tests pass it
+// (unless a test has its own, which dials the loopback lab).
+func onLoopback(cfg Config) Config {
+	if cfg.Dial == nil {
+		cfg.Dial = netguard.Loopback.DialContext
+	}
+	return cfg
 }

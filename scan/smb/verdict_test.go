@@ -12,6 +12,7 @@ import (
 	"github.com/patchscan/patchscan/catalog"
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/internal/lab"
+	"github.com/patchscan/patchscan/internal/netguard"
 	"github.com/patchscan/patchscan/scan/transport"
 )
 
@@ -185,8 +186,7 @@ func TestRoundTrips(t *testing.T) {
 			eng := detect.New(tc.cat, detect.Options{Checksums: detect.ChecksumOn})
 			var cc *countingConn
 			cfg := Config{Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
-				var d net.Dialer
-				c, err := d.DialContext(ctx, network, addr)
+				c, err := netguard.Loopback.DialContext(ctx, network, addr)
 				if err != nil {
 					return nil, err
 				}

@@ -13,6 +13,7 @@ import (
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/detect/memhost"
 	"github.com/patchscan/patchscan/internal/lab"
+	"github.com/patchscan/patchscan/internal/netguard"
 	"github.com/patchscan/patchscan/scan/smb"
 	"github.com/patchscan/patchscan/scan/transport"
 	"github.com/patchscan/patchscan/scan/winrm"
@@ -65,8 +66,8 @@ func TestCrossTransportEquivalence(t *testing.T) {
 		ep := transport.Endpoint{Host: h.IP, Addr: h.Addr()}
 		opts := transport.Options{Credentials: transport.Credentials{Domain: l.Domain, User: l.User, Password: l.Password}, Timeout: 20 * time.Second}
 		openers := map[string]transport.Opener{
-			"smb":   smb.NewOpener(smb.Config{}),
-			"winrm": winrm.NewOpener(winrm.Config{Port: srv.Port}),
+			"smb":   smb.NewOpener(smb.Config{Dial: netguard.Loopback.DialContext}),
+			"winrm": winrm.NewOpener(onLoopback(winrm.Config{Port: srv.Port})),
 		}
 		for _, mode := range []detect.ChecksumMode{detect.ChecksumOn, detect.ChecksumOff} {
 			t.Run(spec.Name+"/"+mode.String(), func(t *testing.T) {
@@ -162,7 +163,7 @@ func TestAutoFallsBackOnLab(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer srv.Close()
-			auto := transport.NewAuto(smb.NewOpener(smb.Config{}), winrm.NewOpener(winrm.Config{Port: srv.Port}))
+			auto := transport.NewAuto(smb.NewOpener(smb.Config{Dial: netguard.Loopback.DialContext}), winrm.NewOpener(onLoopback(winrm.Config{Port: srv.Port})))
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			s, err := auto.Open(ctx, transport.Endpoint{Host: h.IP, Addr: h.Addr()},
@@ -206,7 +207,7 @@ func TestAutoFallsBackWhen445Closed(t *testing.T) {
 	closed := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	srv := start(t, winrmtest.Options{})
-	auto := transport.NewAuto(smb.NewOpener(smb.Config{}), winrm.NewOpener(winrm.Config{Port: srv.Port}))
+	auto := transport.NewAuto(smb.NewOpener(smb.Config{Dial: netguard.Loopback.DialContext}), winrm.NewOpener(onLoopback(winrm.Config{Port: srv.Port})))
 	s, err := auto.Open(context.Background(), transport.Endpoint{Host: "127.0.0.1", Addr: "127.0.0.1:" + strconv.Itoa(closed)}, options(goodCreds))
 	if err != nil {
 		t.Fatal(err)
@@ -233,7 +234,7 @@ func TestRoundTrips(t *testing.T) {
 	}
 	srv := start(t, winrmtest.Options{Host: labFixture(t, spec), ChunkSize: 64 << 10})
 	ctx := context.Background()
-	s, err := winrm.NewOpener(httpCfg(srv)).Open(ctx, endpoint(srv), options(goodCreds))
+	s, err := winrm.NewOpener(onLoopback(httpCfg(srv))).Open(ctx, endpoint(srv), options(goodCreds))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,6 +55,10 @@ type Config struct {
 	// the service may hold a Receive open waiting for output before it
 	// answers "no output yet" (the client then asks again). 0 means 20s.
 	OperationTimeout time.Duration
+	// Dial connects to the listener, holding to the caller's network
+	// policy (netguard.Policy.DialContext); nil: a net.Dialer. Open
+	// bounds each dial by its timeout.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // DefaultConfig is the configuration patchscan uses unless told otherwise:
@@ -100,6 +104,18 @@ func (c Config) port() int {
 		return 5986
 	}
 	return 5985
+}
+
+// dialer is Dial bounded by timeout, or a net.Dialer.
+func (c Config) dialer(timeout time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	if c.Dial == nil {
+		return (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext
+	}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		return c.Dial(ctx, network, addr)
+	}
 }
 
 func (c Config) opTimeout() time.Duration {
@@ -191,7 +207,7 @@ func (o *opener) Open(ctx context.Context, ep transport.Endpoint, opts transport
 	ht := &http.Transport{
 		// No proxy: credentials and host facts go straight to the host.
 		Proxy:               nil,
-		DialContext:         (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:         o.cfg.dialer(timeout),
 		TLSHandshakeTimeout: timeout,
 		// NTLM authenticates the connection: keep exactly one.
 		MaxConnsPerHost:     1,

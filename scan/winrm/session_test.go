@@ -15,6 +15,7 @@ import (
 	"golang.org/x/crypto/md4"
 
 	"github.com/patchscan/patchscan/facts"
+	"github.com/patchscan/patchscan/internal/netguard"
 	"github.com/patchscan/patchscan/scan/hint"
 	"github.com/patchscan/patchscan/scan/transport"
 	"github.com/patchscan/patchscan/scan/winrm"
@@ -140,7 +141,7 @@ func TestFactsEqualFixture(t *testing.T) {
 			host := fixtureHost()
 			want, _ := host.Facts(context.Background(), batch)
 			ctx := context.Background()
-			sess, err := winrm.NewOpener(tc.cfg(t, srv)).Open(ctx, endpoint(srv), options(tc.creds))
+			sess, err := winrm.NewOpener(onLoopback(tc.cfg(t, srv))).Open(ctx, endpoint(srv), options(tc.creds))
 			if err != nil {
 				t.Fatalf("Open: %v", err)
 			}
@@ -257,7 +258,7 @@ func TestFaults(t *testing.T) {
 				defer cancel()
 			}
 			began := time.Now()
-			sess, err := winrm.NewOpener(cfg).Open(ctx, endpoint(srv), options(creds))
+			sess, err := winrm.NewOpener(onLoopback(cfg)).Open(ctx, endpoint(srv), options(creds))
 			if err == nil {
 				if tc.atOpen {
 					sess.Close()
@@ -310,7 +311,7 @@ func TestFaults(t *testing.T) {
 // retried, not errors.
 func TestSlowButInTime(t *testing.T) {
 	srv := start(t, winrmtest.Options{Fault: winrmtest.FaultSlow, Delay: 50 * time.Millisecond})
-	sess, err := winrm.NewOpener(httpCfg(srv)).Open(context.Background(), endpoint(srv), options(goodCreds))
+	sess, err := winrm.NewOpener(onLoopback(httpCfg(srv))).Open(context.Background(), endpoint(srv), options(goodCreds))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +325,7 @@ func TestSlowButInTime(t *testing.T) {
 // TestCancelDeletesShell cancels the scan while the host is answering.
 func TestCancelDeletesShell(t *testing.T) {
 	srv := start(t, winrmtest.Options{Fault: winrmtest.FaultSlow, Delay: 5 * time.Second})
-	sess, err := winrm.NewOpener(httpCfg(srv)).Open(context.Background(), endpoint(srv), options(goodCreds))
+	sess, err := winrm.NewOpener(onLoopback(httpCfg(srv))).Open(context.Background(), endpoint(srv), options(goodCreds))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -352,7 +353,7 @@ func TestManyRequestsOneCommand(t *testing.T) {
 		reqs = append(reqs, facts.Request{Kind: facts.FactFile, Path: p})
 	}
 	srv := start(t, winrmtest.Options{Host: host, ChunkSize: 64 << 10})
-	sess, err := winrm.NewOpener(httpCfg(srv)).Open(context.Background(), endpoint(srv), options(goodCreds))
+	sess, err := winrm.NewOpener(onLoopback(httpCfg(srv))).Open(context.Background(), endpoint(srv), options(goodCreds))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -410,7 +411,7 @@ func TestPortFromAddr(t *testing.T) {
 		{winrm.Config{PortFromAddr: true, Port: 1}, true},
 		{winrm.Config{Port: 1}, false}, // port 1 is closed: Addr's port ignored
 	} {
-		s, err := winrm.NewOpener(tc.cfg).Open(context.Background(), ep, options(goodCreds))
+		s, err := winrm.NewOpener(onLoopback(tc.cfg)).Open(context.Background(), ep, options(goodCreds))
 		if (err == nil) != tc.ok {
 			t.Errorf("%+v: Open error %v, want ok=%v", tc.cfg, err, tc.ok)
 		}
@@ -418,4 +419,10 @@ func TestPortFromAddr(t *testing.T) {
 			s.Close()
 		}
 	}
+}
+
+// onLoopback gives cfg the loopback policy's dialer, as the tests pass it.
+func onLoopback(cfg winrm.Config) winrm.Config {
+	cfg.Dial = netguard.Loopback.DialContext
+	return cfg
 }
