@@ -1,2 +1,9 @@
-# MSRC CVRF importer (catalog/msrc): fuzz target.
+# MSRC CVRF importer (catalog/msrc) and catalog update (catalog/update).
 FUZZ_TARGETS += ./catalog/msrc:FuzzParse
+
+.PHONY: bench-msrc
+# bench-msrc: parse the largest shared CVRF document, convert 24 months,
+# load the 24-month catalog and the embedded default (budget: < 1 s and
+# < 300 MB each), reporting ns/op, peak-heap-MB, input-MB and patches.
+bench-msrc:
+	$(GO) test -run='^$$' -bench='^Benchmark(Parse|Convert24|Load24Months|LoadDefault)$$' -benchtime=5x -count=3 ./catalog/msrc

@@ -28,7 +28,7 @@ patchscan has one built in; these commands check and show it, or any other.`,
 		Example: `  patchscan catalog validate site-catalog.xml
   patchscan catalog show --bulletin MS17-010`,
 	}
-	c.AddCommand(newCatalogValidateCmd(), newCatalogShowCmd())
+	c.AddCommand(newCatalogValidateCmd(), newCatalogShowCmd(), newCatalogImportCmd(), newCatalogUpdateCmd())
 	return c
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/patchscan/patchscan/catalog"
 	"github.com/patchscan/patchscan/catalog/update"
+	"github.com/patchscan/patchscan/internal/textsafe"
 )
 
 // defaultCatalog is the catalog of a scan without --catalog: the newer of
@@ -25,13 +26,13 @@ func defaultCatalog(stderr io.Writer, now time.Time) (*catalog.Catalog, error) {
 		return nil, err
 	}
 	if choice.Note != "" {
-		fmt.Fprintf(stderr, "patchscan: %s\n", choice.Note)
+		fmt.Fprintf(stderr, "patchscan: %s\n", textsafe.Line(choice.Note, maxStderrLine))
 	}
 	which := "the catalog built into patchscan"
 	if choice.Source != catalog.DefaultName {
-		which = "the catalog from patchscan catalog update, " + choice.Source + ","
+		which = "the catalog from patchscan catalog update, " + textsafe.Line(choice.Source, maxStderrLine) + ","
 	}
-	fmt.Fprintf(stderr, "patchscan: using %s data of %s\n", which, orDash(choice.Date))
+	fmt.Fprintf(stderr, "patchscan: using %s data of %s\n", which, textsafe.Line(orDash(choice.Date), 64))
 	if age, ok := catalog.DataAge(cat, now); ok && age > update.StaleAfter {
 		fmt.Fprintf(stderr, "patchscan: warning: the catalog's newest data is %d days old, so updates released since are not judged; run patchscan catalog update\n", int(age.Hours()/24))
 	}

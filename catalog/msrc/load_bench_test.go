@@ -1,0 +1,79 @@
+package msrc
+
+import (
+	"bytes"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/patchscan/patchscan/catalog"
+)
+
+// The budget: a catalog imported from 24 monthly documents, and
+// the embedded default, load in under 1 s and under 300 MB. These report
+// ns/op, the catalog's size and peak-heap-MB (the highest HeapInuse sampled
+// while loading, as catalog.BenchmarkLoad20MB does).
+
+// BenchmarkLoad24Months loads the catalog converted from synthMonths(24).
+func BenchmarkLoad24Months(b *testing.B) {
+	c, _, err := Convert(synthMonths(b, 24))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := catalog.Write(&buf, c); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	benchLoad(b, len(data), func() (*catalog.Catalog, error) { return catalog.Load(bytes.NewReader(data), "24-months.xml") })
+}
+
+// BenchmarkLoadDefault loads the embedded default catalog.
+func BenchmarkLoadDefault(b *testing.B) {
+	benchLoad(b, 0, catalog.Default)
+}
+
+func benchLoad(b *testing.B, size int, load func() (*catalog.Catalog, error)) {
+	b.ReportAllocs()
+	runtime.GC()
+	var peak atomic.Uint64
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		var ms runtime.MemStats
+		t := time.NewTicker(2 * time.Millisecond)
+		defer t.Stop()
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak.Load() {
+				peak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	b.ResetTimer()
+	var c *catalog.Catalog
+	for i := 0; i < b.N; i++ {
+		var err error
+		if c, err = load(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	close(stop)
+	<-done
+	patches := 0
+	for _, bl := range c.Bulletins {
+		patches += len(bl.Patches)
+	}
+	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(patches), "patches")
+	if size > 0 {
+		b.ReportMetric(float64(size)/(1<<20), "input-MB")
+	}
+}
