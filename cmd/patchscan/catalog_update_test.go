@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/patchscan/patchscan/catalog"
+	"github.com/patchscan/patchscan/catalog/update"
 )
 
 // TestCatalogUpdate runs `catalog update` against a fake MSRC API on
@@ -92,5 +93,20 @@ func TestCatalogUpdateUsage(t *testing.T) {
 		if code != ExitUsage || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %d, %q", tc.args, code, stderr, ExitUsage, tc.want)
 		}
+	}
+}
+
+// TestProgressLine: one line per document on a terminal, redrawn while it
+// arrives.
+func TestProgressLine(t *testing.T) {
+	var b strings.Builder
+	p := progressLine(&b)
+	p(update.Progress{Done: 0, Total: 2, ID: "2026-Jan", State: "checking"})
+	p(update.Progress{Done: 0, Total: 2, ID: "2026-Jan", State: "fetching", Bytes: 3 << 20})
+	p(update.Progress{Done: 1, Total: 2, ID: "2026-Jan", State: "fetched"})
+	p(update.Progress{Done: 2, Total: 2, ID: "2026-Feb", State: "unchanged"})
+	want := "\r\x1b[K[1/2] 2026-Jan ...\r\x1b[K[1/2] 2026-Jan 3.0 MB\r\x1b[K[1/2] 2026-Jan fetched\n\r\x1b[K[2/2] 2026-Feb unchanged\n"
+	if b.String() != want {
+		t.Errorf("progress %q\nwant     %q", b.String(), want)
 	}
 }
