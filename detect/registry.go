@@ -105,13 +105,20 @@ func requirement(pr *preparedRule) string {
 	return string(pr.rule.Op) + " " + v
 }
 
-// holdsValue applies a comparison operator to a value that exists. String
-// operators hold when any element of a REG_MULTI_SZ satisfies them
-// (not-equals: when none equals).
+// holdsValue applies a comparison operator to a value that exists, with
+// its decoded strings from the scan's cache.
 func (s *scanner) holdsValue(pr *preparedRule, a *facts.Answer) bool {
+	return holdsTexts(pr, a.Value, func() []string { return s.valueTexts(pr.factID, a) })
+}
+
+// holdsTexts applies a comparison operator to a value that exists. texts
+// gives its decoded strings (RegValue.Texts), asked only by the string
+// operators. String operators hold when any element of a REG_MULTI_SZ
+// satisfies them (not-equals: when none equals).
+func holdsTexts(pr *preparedRule, v facts.RegValue, texts func() []string) bool {
 	switch pr.rule.Op {
 	case catalog.OpNumberGE, catalog.OpNumberLE:
-		n, ok := a.Value.Uint()
+		n, ok := v.Uint()
 		if !ok {
 			return false
 		}
@@ -120,14 +127,14 @@ func (s *scanner) holdsValue(pr *preparedRule, a *facts.Answer) bool {
 		}
 		return n <= pr.number
 	case catalog.OpNotEquals:
-		for _, t := range s.valueTexts(pr.factID, a) {
+		for _, t := range texts() {
 			if strings.EqualFold(strings.TrimSpace(t), pr.value) {
 				return false
 			}
 		}
 		return true
 	}
-	for _, t := range s.valueTexts(pr.factID, a) {
+	for _, t := range texts() {
 		if holdsText(pr, t) {
 			return true
 		}

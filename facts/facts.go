@@ -31,6 +31,15 @@ const (
 	FactRegValue FactKind = iota + 1 // Key + Name: a registry value
 	FactRegKey                       // Key: does the key exist
 	FactFile                         // Path: a file's size and PE version (and SHA256 if asked)
+
+	// Facts of the configuration checks (config.go). A source that cannot
+	// know one of them at all answers Err wrapping ErrUnavailable.
+	FactUsers          // the local accounts with their flags: Answer.Users
+	FactAdministrators // the members of BUILTIN\Administrators: Answer.Members
+	FactShares         // the shares and who may reach them: Answer.Shares
+	FactAuditPolicy    // the audit policy per category: Answer.Audit
+	FactVolumes        // the fixed volumes and their file systems: Answer.Volumes
+	FactService        // Name: one service's start type and state: Answer.Service
 )
 
 func (k FactKind) String() string {
@@ -41,6 +50,18 @@ func (k FactKind) String() string {
 		return "registry key"
 	case FactFile:
 		return "file"
+	case FactUsers:
+		return "local users"
+	case FactAdministrators:
+		return "Administrators members"
+	case FactShares:
+		return "shares"
+	case FactAuditPolicy:
+		return "audit policy"
+	case FactVolumes:
+		return "volumes"
+	case FactService:
+		return "service"
 	}
 	return "unknown fact"
 }
@@ -51,7 +72,7 @@ func (k FactKind) String() string {
 type Request struct {
 	Kind   FactKind
 	Key    string // FactRegValue, FactRegKey
-	Name   string // FactRegValue; "" is the key's default value
+	Name   string // FactRegValue ("" is the key's default value); FactService: the service's key name
 	Path   string // FactFile
 	SHA256 bool   // FactFile: also hash the whole file
 }
@@ -63,6 +84,13 @@ type Answer struct {
 	Found bool
 	Value RegValue // FactRegValue, when Found
 	File  FileInfo // FactFile, when Found
+	// The configuration facts (config.go), when Found.
+	Users   []Account   // FactUsers
+	Members []Principal // FactAdministrators
+	Shares  []Share     // FactShares
+	Audit   AuditPolicy // FactAuditPolicy
+	Volumes []Volume    // FactVolumes
+	Service Service     // FactService (Found: the host has the service)
 	// Err is set when the fact could not be read (access denied, timeout,
 	// a broken reply). The engine reports such checks as "error", never as
 	// missing. Wrap ErrAccessDenied where it applies.

@@ -22,6 +22,7 @@ type Host struct {
 	files   map[string]facts.FileInfo
 	errs    map[string]error // fact id -> error returned in its Answer
 	hostErr error
+	config  configFacts // local users, shares, audit policy... (config.go)
 
 	calls    int
 	requests int
@@ -88,6 +89,8 @@ func factID(r facts.Request) string {
 		return "k:" + normKey(r.Key)
 	case facts.FactFile:
 		return "f:" + normPath(r.Path)
+	case facts.FactService:
+		return "s:" + strings.ToLower(r.Name)
 	}
 	return fmt.Sprintf("?%d", r.Kind)
 }
@@ -205,7 +208,7 @@ func (h *Host) Facts(ctx context.Context, reqs []facts.Request) ([]facts.Answer,
 				out[i] = facts.Answer{Found: true, File: fi}
 			}
 		default:
-			out[i].Err = fmt.Errorf("memhost: unknown fact kind %d", r.Kind)
+			out[i] = h.configAnswer(r)
 		}
 	}
 	return out, nil
