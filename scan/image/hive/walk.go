@@ -62,7 +62,11 @@ func (k Key) Name() (string, error) {
 func (k Key) child(name string, budget *int) (Key, bool, error) {
 	var found Key
 	ok := false
+	ascii := isASCII(name)
 	err := k.eachSubkey(budget, func(off uint32, nk keyNode) (bool, error) {
+		if ascii && !lengthFits(nk, len(name)) {
+			return false, nil // cannot be equal: skip reading the name
+		}
 		n, err := k.h.keyName(nk)
 		if err != nil {
 			return false, err
@@ -74,6 +78,27 @@ func (k Key) child(name string, budget *int) (Key, bool, error) {
 		return false, nil
 	})
 	return found, ok, err
+}
+
+// lengthFits reports whether a key name stored in nk can equal an ASCII
+// name of n characters: n bytes when stored compressed, 2n as UTF-16.
+// Windows compares names by upcasing both (no Unicode folding that maps
+// a non-ASCII character onto an ASCII one), so the lengths must agree.
+func lengthFits(nk keyNode, n int) bool {
+	l := int(nk.node.NameLength())
+	if nk.node.Flags()&nkCompName != 0 {
+		return l == n
+	}
+	return l == 2*n
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // Subkeys lists k's subkeys, in the hive's order.
