@@ -15,16 +15,19 @@ import (
 type HostResult struct {
 	Target    string // the target as the operator gave it
 	Name      string // host name (from the target, DNS or AD)
-	Address   string // IP address dialed, without port
+	Address   string // IP address dialed, without port; an image's path
 	Domain    string // NetBIOS/AD domain when known
-	Transport string // "smb", "winrm"
+	Transport string // "smb", "winrm", "image"
 	Status    transport.Outcome
 	// Error says why the host was not scanned; nil when Status is
 	// Scanned. Its text is one printable, bounded line without secrets;
 	// it wraps the cause, so errors.Is finds ErrInterrupted,
 	// context.DeadlineExceeded or the transport's sentinels, and the
 	// cause's hints (scan/hint) stay reachable for the front end to word.
-	Error    error
+	Error error
+	// Warnings are what the operator should know about a scanned host's
+	// data, one sentence each (an offline image's dirty hives).
+	Warnings []string
 	Started  time.Time
 	Finished time.Time
 	Report   *detect.Report // nil unless Status == Scanned

@@ -16,6 +16,7 @@ import (
 	"github.com/patchscan/patchscan/report"
 	"github.com/patchscan/patchscan/scan"
 	"github.com/patchscan/patchscan/scan/ad"
+	"github.com/patchscan/patchscan/scan/image"
 	"github.com/patchscan/patchscan/scan/targets"
 	"github.com/patchscan/patchscan/scan/transport"
 )
@@ -43,6 +44,15 @@ ranges (10.0.0.1-10.0.0.50 or 10.0.0.1-50), each with an optional port
 line, # comments, - for stdin) and from Active Directory (--domain).
 Duplicates are scanned once.
 
+--image DIR scans an offline Windows volume instead of a live host: DIR is
+its root (a mounted NTFS or VM disk, an extracted tree, mounted read-only
+if you like). The registry is read from the hives in
+Windows\System32\config, files from the tree; nothing is written under DIR
+and no link is followed out of it. The host is named by the ComputerName in
+its SYSTEM hive, its address is DIR, its transport "image"; no credentials
+are needed. A hive that Windows had not finished writing (dirty) is scanned
+with a warning on stderr. --image may be repeated and mixed with targets.
+
 Credentials: --user DOMAIN\user or user@domain; the password is read from
 PATCHSCAN_PASSWORD, --password-file, or a no-echo prompt on a terminal
 (PATCHSCAN_NTHASH may hold an NT hash instead). There is no --password flag.
@@ -62,6 +72,9 @@ hosts could not be scanned, 3 both, 64 usage error or bad targets under
 
   # Every enabled computer of a domain, DC found through DNS, baseline only
   patchscan scan -u CORP\scanner --domain corp.example --baseline --ldap-ca corp-ca.pem
+
+  # An offline Windows volume (a VM disk mounted read-only) and a live host
+  patchscan scan --image /mnt/win2019 -u CORP\scanner ws01.corp.example
 
   # A list of hosts from a file, only the approved KBs, XML on stdout
   patchscan scan -u CORP\scanner --hosts-file hosts.txt --approved approved.txt --no-files > scan.xml`,
@@ -100,9 +113,11 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	creds, err := f.creds.resolve(osCredSource(stderr))
-	if err != nil {
-		return err
+	var creds transport.Credentials
+	if len(list.Entries()) > 0 || len(f.domains) > 0 { // images need none
+		if creds, err = f.creds.resolve(osCredSource(stderr)); err != nil {
+			return err
+		}
 	}
 	ctx, stop := signalContext(cmd.Context(), stderr)
 	defer stop()
@@ -182,12 +197,12 @@ func (f *scanFlags) addDomain(ctx context.Context, stderr io.Writer, list *targe
 // turns what happened into the exit status. notScanned says some hosts
 // (of a domain that could not be enumerated) are already left out.
 func (f *scanFlags) scanHosts(ctx context.Context, cfg scan.Config, list *targets.List, sink report.Sink, stderr io.Writer, notScanned bool) error {
-	total := list.Count()
+	total := list.Count() + uint64(len(f.images))
 	prog := scan.NewProgress(stderr, int(total), isTerminal(stderr) && !f.quiet, f.verbose)
 	cfg.OnStart = prog.Start
 	var missing bool
 	var writeErr error
-	sum, runErr := scan.Run(ctx, cfg, list.All(), func(r scan.HostResult) {
+	emit := func(r scan.HostResult) {
 		if r.Status != transport.Scanned {
 			notScanned = true
 		} else if hasMissing(r.Report) {
@@ -196,11 +211,19 @@ func (f *scanFlags) scanHosts(ctx context.Context, cfg scan.Config, list *target
 		r.Error = explain(r.Error)
 		// The bar steps aside while a report goes to a terminal's stdout.
 		prog.Pause()
+		for _, w := range r.Warnings {
+			fmt.Fprintf(stderr, "patchscan: %s: warning: %s\n", textsafe.Line(r.Target, maxStderrLine), textsafe.Line(w, maxStderrLine))
+		}
 		if err := sink.Write(r); err != nil && writeErr == nil {
 			writeErr = err
 		}
 		prog.Finish(r)
-	})
+	}
+	// Images first: local reads of milliseconds each.
+	sum := scan.RunImages(ctx, cfg, image.Opener{}, f.images, emit)
+	netSum, runErr := scan.Run(ctx, cfg, list.All(), emit)
+	sum.Hosts += netSum.Hosts
+	sum.Interrupted = sum.Interrupted || netSum.Interrupted
 	prog.Done()
 	closeErr := sink.Close()
 	if runErr != nil {

@@ -25,6 +25,7 @@ const defaultMaxHosts = 65536
 // scanFlags holds every option of `patchscan scan`.
 type scanFlags struct {
 	hostsFiles    []string
+	images        []string
 	domains       []string
 	catalogPath   string
 	threads       int
@@ -57,6 +58,7 @@ type scanFlags struct {
 // register binds every option of `patchscan scan` to f.
 func (f *scanFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.hostsFiles, "hosts-file", nil, "read targets from FILE, one per line (# comments; - for stdin); repeatable")
+	fs.StringArrayVar(&f.images, "image", nil, "scan the offline Windows volume whose root is DIR (mounted or extracted: it holds Windows\\); repeatable, mixes with network targets")
 	fs.StringArrayVar(&f.domains, "domain", nil, "scan the enabled computers of this AD domain (DNS name); repeatable")
 	fs.StringVar(&f.catalogPath, "catalog", "", "catalog file (.xml, .xml.gz or - for stdin); default: the embedded catalog")
 	fs.IntVar(&f.threads, "threads", scan.DefaultThreads, fmt.Sprintf("hosts scanned at once (1-%d)", scan.MaxThreads))
@@ -156,11 +158,11 @@ func (f *scanFlags) targetList(cmd *cobra.Command, args []string, port int) (*ta
 	if len(list.Bad) > 0 && f.strictTargets {
 		return nil, &exitError{code: ExitUsage, err: fmt.Errorf("%d bad target(s) (listed above) and --strict-targets is set", len(list.Bad))}
 	}
-	if len(list.Entries()) == 0 && len(f.domains) == 0 {
+	if len(list.Entries()) == 0 && len(f.domains) == 0 && len(f.images) == 0 {
 		if len(list.Bad) > 0 {
 			return nil, usageErrorf("no valid targets (the bad ones are listed above)")
 		}
-		return nil, usageErrorf("no targets: give hosts, addresses, ranges or CIDRs, --hosts-file FILE or --domain NAME (see patchscan scan --help)")
+		return nil, usageErrorf("no targets: give hosts, addresses, ranges or CIDRs, --hosts-file FILE, --domain NAME or --image DIR (see patchscan scan --help)")
 	}
 	if n := list.Count(); n > uint64(f.maxHosts) {
 		return nil, usageErrorf("the targets expand to %s hosts, more than --max-hosts %d: narrow the ranges or raise --max-hosts", countString(n), f.maxHosts)
