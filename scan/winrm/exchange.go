@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/masterzen/winrm/soap"
+	"github.com/patchscan/patchscan/internal/textsafe"
 	"github.com/patchscan/patchscan/scan/hint"
 	"github.com/patchscan/patchscan/scan/transport"
 )
@@ -54,11 +55,28 @@ func (s *session) post(ctx context.Context, msg *soap.SoapMessage, op string) (s
 	if len(body) > maxResponseBody {
 		return "", s.hostErr(transport.Failed, op, fmt.Errorf("response larger than %d bytes", maxResponseBody), "")
 	}
-	switch {
-	case resp.StatusCode == http.StatusOK:
+	return s.answer(op, resp, body)
+}
+
+// errRedirect refuses to follow a redirect: the NTLM logon (or Basic
+// credentials) would go with it to wherever the host points.
+var errRedirect = errors.New("redirects are not followed")
+
+// refuseRedirect is the session client's CheckRedirect: the 3xx comes back
+// to post as it is, and post makes it the host's error.
+func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// answer reads the service's answer to one exchange: the envelope of a
+// 200, or the host-level error any other status means.
+func (s *session) answer(op string, resp *http.Response, body []byte) (string, error) {
+	switch code := resp.StatusCode; {
+	case code == http.StatusOK:
 		return string(body), nil
-	case resp.StatusCode == http.StatusUnauthorized:
+	case code == http.StatusUnauthorized:
 		return "", s.hostErr(transport.AuthFailed, op, errAuthRejected, s.authHint())
+	case code >= 300 && code < 400:
+		return "", s.hostErr(transport.Failed, op, redirectError(resp),
+			"the logon goes only to the address given; if the listener moved, scan the address it moved to")
 	}
 	if f, ok := parseFault(body); ok {
 		if f.timedOut() {
@@ -71,6 +89,16 @@ func (s *session) post(ctx context.Context, msg *soap.SoapMessage, op string) (s
 		return "", s.hostErr(kind, op, fmt.Errorf("HTTP %d, WS-Management fault: %s", resp.StatusCode, f), "")
 	}
 	return "", s.hostErr(transport.Failed, op, fmt.Errorf("HTTP %d %s", resp.StatusCode, http.StatusText(resp.StatusCode)), "is this a WinRM listener?")
+}
+
+// redirectError says where a 3xx pointed (the Location is the host's
+// text, so it is made safe and short).
+func redirectError(resp *http.Response) error {
+	to := "nowhere (no Location)"
+	if loc := resp.Header.Get("Location"); loc != "" {
+		to = textsafe.Line(loc, maxQuoted)
+	}
+	return fmt.Errorf("%w: the service answered HTTP %d %s, redirecting to %s", errRedirect, resp.StatusCode, http.StatusText(resp.StatusCode), to)
 }
 
 func basicUser(c transport.Credentials) string {
@@ -112,7 +140,7 @@ func (s *session) netErr(op string, err error) error {
 	case errors.As(err, &rhe) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return s.hostErr(transport.Failed, op, errors.New("the port does not speak TLS"), "", hint.UseWinRMHTTP)
 	case errors.As(err, &opErr) && opErr.Op == "dial":
-		return s.hostErr(transport.Unreachable, op, fmt.Errorf("connecting to port %d: %v", s.port, opErr.Err), "")
+		return s.hostErr(transport.Unreachable, op, fmt.Errorf("connecting to port %d: %w", s.port, opErr.Err), "")
 	}
 	return s.hostErr(transport.Failed, op, err, "")
 }

@@ -63,6 +63,10 @@ func (t *ntlmTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if resp.StatusCode != http.StatusUnauthorized {
 		drain(resp)
+		if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+			// Not followed: the authenticate message would go with it.
+			return nil, fmt.Errorf("NTLM negotiate: %w", redirectError(resp))
+		}
 		return nil, fmt.Errorf("NTLM negotiate: the server answered HTTP %d instead of a challenge", resp.StatusCode)
 	}
 	_, token := offeredNTLM(resp.Header)

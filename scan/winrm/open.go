@@ -73,7 +73,7 @@ func (o *opener) newSession(name string, ep transport.Endpoint, opts transport.O
 		url:      url,
 		port:     port,
 		creds:    creds,
-		client:   &http.Client{Transport: o.cfg.authenticating(ht, creds)},
+		client:   &http.Client{Transport: o.cfg.authenticating(ht, creds), CheckRedirect: refuseRedirect},
 		ht:       ht,
 		params:   &params,
 		exchange: o.cfg.opTimeout() + timeout,

@@ -65,6 +65,7 @@ const (
 	FaultHuge      Fault = "huge"      // the command never ends and prints without limit
 	FaultGarbage   Fault = "garbage"   // the output is not the collector's
 	FaultBadSOAP   Fault = "badsoap"   // Receive answers HTTP 200 with something that is not a ReceiveResponse
+	FaultRedirect  Fault = "redirect"  // the Command request, after the logon, is answered 307 to Options.RedirectTo
 )
 
 // Options configure a Server.
@@ -84,6 +85,8 @@ type Options struct {
 	// WinRM service does for an account that is not an administrator (or
 	// in Remote Management Users) after it logged on.
 	DenyShell bool
+	// RedirectTo is the Location of FaultRedirect's 307.
+	RedirectTo string
 	// ListenAddr is the loopback address to listen on ("127.0.0.5:0", to
 	// sit beside a lab host); "" means 127.0.0.1 on a free port.
 	ListenAddr string

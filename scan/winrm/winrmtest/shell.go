@@ -34,6 +34,11 @@ func (s *Server) create(w http.ResponseWriter, msgID string) {
 }
 
 func (s *Server) command(w http.ResponseWriter, msgID string, sh *shell, cl *commandLine) {
+	if s.opts.Fault == FaultRedirect {
+		w.Header().Set("Location", s.opts.RedirectTo)
+		w.WriteHeader(http.StatusTemporaryRedirect)
+		return
+	}
 	if s.opts.Fault == FaultHTTP500 {
 		s.fault(w, msgID, "s:Receiver", "w:InternalError", "2147943418",
 			"The WS-Management service cannot process the request. The service is configured to not accept any remote shell requests. (winrmtest injected fault)")
