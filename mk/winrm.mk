@@ -1,6 +1,6 @@
 # WinRM transport (scan/winrm): fuzz targets for the collector's output
-# parser, the request data block decoder, the SOAP fault and Receive
-# parsers, and the test server's NTLM
+# parser, the request data block decoder, the SOAP reply parsers (fault,
+# Receive, the shell's and the command's IDs), and the test server's NTLM
 # message parser (all fed by the network).
 FUZZ_TARGETS += ./scan/winrm:FuzzParseOutput
 FUZZ_TARGETS += ./scan/winrm:FuzzDecodeRequests

@@ -45,9 +45,9 @@ func (s *session) createShell(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := safeParse(func() (string, error) { return winrm.ParseOpenShellResponse(resp) })
-	if err != nil || id == "" {
-		return s.hostErr(transport.Failed, "create shell", fmt.Errorf("no shell id in the service's answer: %v", orNone(err)), "")
+	id, err := parseShellID([]byte(resp))
+	if err != nil {
+		return s.hostErr(transport.Failed, "create shell", fmt.Errorf("no shell ID in the service's answer: %w", err), "")
 	}
 	s.shellID = id
 	return nil
@@ -109,14 +109,12 @@ func (s *session) Facts(ctx context.Context, reqs []facts.Request) ([]facts.Answ
 	return answers, nil
 }
 
+// collect runs the collector once: start it, feed it the requests, read
+// its output, and parse the answers.
 func (s *session) collect(ctx context.Context, stdin []byte, reqs []facts.Request) ([]facts.Answer, error) {
-	resp, err := s.post(ctx, newCommandRequest(s.url, s.shellID, CommandLine(), s.params), "run collector")
+	cmdID, err := s.startCollector(ctx)
 	if err != nil {
 		return nil, err
-	}
-	cmdID, err := safeParse(func() (string, error) { return winrm.ParseExecuteCommandResponse(resp) })
-	if err != nil || cmdID == "" {
-		return nil, s.hostErr(transport.Failed, "run collector", fmt.Errorf("no command id in the service's answer: %v", orNone(err)), "")
 	}
 	// Terminate the command whatever happens; after it finished this is
 	// the usual clean-up, before that it stops the remote process.
@@ -125,15 +123,8 @@ func (s *session) collect(ctx context.Context, stdin []byte, reqs []facts.Reques
 		defer cancel()
 		_, _ = s.post(sctx, winrm.NewSignalRequest(s.url, s.shellID, cmdID, s.params), "signal command")
 	}()
-	for off := 0; ; off += stdinChunk {
-		end := min(off+stdinChunk, len(stdin))
-		last := end == len(stdin)
-		if _, err := s.post(ctx, winrm.NewSendInputRequest(s.url, s.shellID, cmdID, stdin[off:end], last, s.params), "send requests"); err != nil {
-			return nil, err
-		}
-		if last {
-			break
-		}
+	if err := s.sendInput(ctx, cmdID, stdin); err != nil {
+		return nil, err
 	}
 	maxOut := s.cfg.MaxOutput
 	if maxOut <= 0 {
@@ -141,28 +132,9 @@ func (s *session) collect(ctx context.Context, stdin []byte, reqs []facts.Reques
 	}
 	stdout := &limitBuffer{max: maxOut}
 	stderr := &limitBuffer{max: maxStderr}
-	exit := 0
-	for {
-		resp, err := s.post(ctx, winrm.NewGetOutputRequest(s.url, s.shellID, cmdID, "stdout stderr", s.params), "receive output")
-		if errors.Is(err, errOperationTimeout) {
-			continue // no output within OperationTimeout: ask again (ctx bounds the wait)
-		}
-		if err != nil {
-			return nil, err
-		}
-		done, code, err := parseReceive([]byte(resp), cmdID, stdout, stderr)
-		exit = code
-		if err != nil {
-			return nil, s.hostErr(transport.Failed, "receive output", fmt.Errorf("unreadable Receive response: %v", err), "")
-		}
-		if stdout.over {
-			return nil, s.hostErr(transport.Failed, "receive output",
-				fmt.Errorf("%w: more than %d bytes of output", ErrBadOutput, maxOut),
-				"the host answered far more than the collector prints; check what runs as powershell.exe there")
-		}
-		if done {
-			break
-		}
+	exit, err := s.receiveOutput(ctx, cmdID, stdout, stderr)
+	if err != nil {
+		return nil, err
 	}
 	answers, err := ParseOutput(stdout.Bytes(), reqs, maxOut)
 	if err != nil {
@@ -173,6 +145,60 @@ func (s *session) collect(ctx context.Context, stdin []byte, reqs []facts.Reques
 			"the collector needs Windows PowerShell 2.0 or later on the host")
 	}
 	return answers, nil
+}
+
+// startCollector starts the collector's command and returns its ID.
+func (s *session) startCollector(ctx context.Context) (string, error) {
+	resp, err := s.post(ctx, newCommandRequest(s.url, s.shellID, CommandLine(), s.params), "run collector")
+	if err != nil {
+		return "", err
+	}
+	cmdID, err := parseCommandID([]byte(resp))
+	if err != nil {
+		return "", s.hostErr(transport.Failed, "run collector", fmt.Errorf("no command ID in the service's answer: %w", err), "")
+	}
+	return cmdID, nil
+}
+
+// sendInput sends the request block as the command's stdin, in chunks
+// that fit the envelope, the last one closing it.
+func (s *session) sendInput(ctx context.Context, cmdID string, stdin []byte) error {
+	for off := 0; ; off += stdinChunk {
+		end := min(off+stdinChunk, len(stdin))
+		last := end == len(stdin)
+		if _, err := s.post(ctx, winrm.NewSendInputRequest(s.url, s.shellID, cmdID, stdin[off:end], last, s.params), "send requests"); err != nil {
+			return err
+		}
+		if last {
+			return nil
+		}
+	}
+}
+
+// receiveOutput reads the command's output until the service says it is
+// done, and returns its exit code.
+func (s *session) receiveOutput(ctx context.Context, cmdID string, stdout, stderr *limitBuffer) (exit int, err error) {
+	for {
+		resp, err := s.post(ctx, winrm.NewGetOutputRequest(s.url, s.shellID, cmdID, "stdout stderr", s.params), "receive output")
+		if errors.Is(err, errOperationTimeout) {
+			continue // no output within OperationTimeout: ask again (ctx bounds the wait)
+		}
+		if err != nil {
+			return 0, err
+		}
+		done, code, err := parseReceive([]byte(resp), cmdID, stdout, stderr)
+		if err != nil {
+			return code, s.hostErr(transport.Failed, "receive output", fmt.Errorf("unreadable Receive response: %w", err), "")
+		}
+		if stdout.over {
+			return code, s.hostErr(transport.Failed, "receive output",
+				fmt.Errorf("%w: more than %d bytes of output", ErrBadOutput, stdout.max),
+				"the host answered far more than the collector prints; check what runs as powershell.exe there")
+		}
+		if done {
+			return code, nil
+		}
+	}
 }
 
 // limitBuffer keeps at most max bytes and notes that more arrived.

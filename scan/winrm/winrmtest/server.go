@@ -66,7 +66,15 @@ const (
 	FaultGarbage   Fault = "garbage"   // the output is not the collector's
 	FaultBadSOAP   Fault = "badsoap"   // Receive answers HTTP 200 with something that is not a ReceiveResponse
 	FaultRedirect  Fault = "redirect"  // the Command request, after the logon, is answered 307 to Options.RedirectTo
+	// FaultDeepShell and FaultDeepCommand answer Create, or Command, with
+	// HTTP 200 and a body of DeepNesting elements nested in one another
+	// (60 KB), which took masterzen/winrm's parsers 26 s.
+	FaultDeepShell   Fault = "deep-shell"
+	FaultDeepCommand Fault = "deep-command"
 )
+
+// DeepNesting is how deep FaultDeepShell and FaultDeepCommand nest.
+const DeepNesting = 20000
 
 // Options configure a Server.
 type Options struct {
@@ -282,6 +290,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	switch action {
 	case actCreate:
+		if s.opts.Fault == FaultDeepShell {
+			s.reply(w, h.MessageID, "http://schemas.xmlsoap.org/ws/2004/09/transfer/CreateResponse", deepNest())
+			return
+		}
 		if s.opts.DenyShell {
 			s.fault(w, h.MessageID, "s:Sender", "w:AccessDenied", "5", "Access is denied.")
 			return

@@ -34,6 +34,10 @@ func (s *Server) create(w http.ResponseWriter, msgID string) {
 }
 
 func (s *Server) command(w http.ResponseWriter, msgID string, sh *shell, cl *commandLine) {
+	if s.opts.Fault == FaultDeepCommand {
+		s.reply(w, msgID, nsShell+"/CommandResponse", deepNest())
+		return
+	}
 	if s.opts.Fault == FaultRedirect {
 		w.Header().Set("Location", s.opts.RedirectTo)
 		w.WriteHeader(http.StatusTemporaryRedirect)
@@ -198,3 +202,7 @@ func (s *Server) receive(w http.ResponseWriter, ctx context.Context, msgID strin
 	b.WriteString(`</rsp:ReceiveResponse>`)
 	s.reply(w, msgID, nsShell+"/ReceiveResponse", b.String())
 }
+
+// deepNest is DeepNesting unclosed elements: 60 KB that no parser should
+// spend more than a moment on.
+func deepNest() string { return strings.Repeat("<a>", DeepNesting) }
