@@ -242,3 +242,39 @@ func TestCaseInsensitivePaths(t *testing.T) {
 		t.Errorf("CSDVersion %q", ans[1].Value.Text())
 	}
 }
+
+// TestOpenKeyEnumerates: OpenKey gives other readers (the configuration
+// checks) the image's keys to enumerate: the real SAM hive's users, the
+// current control set's services.
+func TestOpenKeyEnumerates(t *testing.T) {
+	h := open(t, imagelab.Build(t, imagelab.Spec{}))
+	users, ok, err := h.OpenKey(`HKLM\SAM\SAM\Domains\Account\Users\Names`)
+	if err != nil || !ok {
+		t.Fatalf("Users\\Names: %v %v", ok, err)
+	}
+	subs, err := users.Subkeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range subs {
+		n, err := s.Name()
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, n)
+	}
+	if !strings.Contains(strings.Join(names, ","), "Administrator") || !strings.Contains(strings.Join(names, ","), "Guest") {
+		t.Errorf("SAM users %q: want the built-in Administrator and Guest", names)
+	}
+	svc, ok, err := h.OpenKey(`hklm\system\currentcontrolset\services\LanmanServer`)
+	if err != nil || !ok {
+		t.Fatalf("LanmanServer: %v %v", ok, err)
+	}
+	if v, ok, err := svc.Value("Start"); err != nil || !ok || v.Type != 4 {
+		t.Errorf("LanmanServer Start: %+v %v %v", v, ok, err)
+	}
+	if _, err := image.Open(t.TempDir(), image.Options{}); err == nil {
+		t.Error("an empty directory opened as an image")
+	}
+}

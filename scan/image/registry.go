@@ -86,6 +86,14 @@ func (e errNoHive) Error() string {
 	return fmt.Sprintf(`the image has no %s hive (Windows\System32\config\%s)`, e.name, e.name)
 }
 
+// OpenKey opens an HKLM key of the image (`HKLM\SAM\SAM\Domains\Account\
+// Users`) as the facts do: the hive its path names, CurrentControlSet
+// mapped, names matched without regard to case. It is for readers that need
+// more than facts.Request offers (enumerating subkeys and values, as the
+// configuration checks do with SAM and SECURITY). A missing key is
+// ok == false; an error is a key under a hive the image lacks, or damage.
+func (h *Host) OpenKey(key string) (k hive.Key, ok bool, err error) { return h.openKey(key) }
+
 // openKey maps an HKLM path onto a hive and opens the key there.
 func (h *Host) openKey(key string) (hive.Key, bool, error) {
 	parts, err := splitHKLM(key)
