@@ -1,9 +1,11 @@
 // Package catalog holds the mssecure-style security catalog: its model, the
-// XML loader and validator, and the embedded default catalog.
+// XML loader and validator (Load), the writer (Write) and the embedded
+// default catalog.
 //
 // The model is what the loader produces after validation: IDs are resolved
 // and checked, versions parsed, regular expressions compiled. Consumers (the
-// detection engine, catalog commands) never see raw XML.
+// detection engine, catalog commands) never see raw XML; importers build a
+// model and emit it with Write.
 package catalog
 
 import (

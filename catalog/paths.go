@@ -70,33 +70,9 @@ func normPath(s string) (string, error) {
 	if !utf8.ValidString(s) {
 		return "", fmt.Errorf("is not valid UTF-8")
 	}
-	var head, rest string
-	switch {
-	case strings.HasPrefix(s, "%"):
-		end := strings.Index(s[1:], "%")
-		if end < 0 {
-			return "", fmt.Errorf("has an unterminated %% variable")
-		}
-		v := s[:end+2]
-		for _, known := range PathVariables {
-			if strings.EqualFold(v, known) {
-				head = known
-			}
-		}
-		if head == "" {
-			return "", fmt.Errorf("unknown path variable %s; use one of %s", v, strings.Join(PathVariables, ", "))
-		}
-		rest = s[len(v):]
-		if rest != "" && rest[0] != '\\' {
-			return "", fmt.Errorf(`%s must be followed by \`, head)
-		}
-	case strings.HasPrefix(s, `\\`):
-		return "", fmt.Errorf("UNC paths are not supported; give the path on the scanned host (e.g. %%SystemRoot%%\\System32\\x.dll)")
-	case len(s) >= 3 && isLetter(s[0]) && s[1] == ':' && s[2] == '\\':
-		head = strings.ToUpper(s[:2])
-		rest = s[2:]
-	default:
-		return "", fmt.Errorf(`must start with a path variable (%%SystemRoot%%\...) or a drive (C:\...)`)
+	head, rest, err := pathStart(s)
+	if err != nil {
+		return "", err
 	}
 	if len(s) > 32767 {
 		return "", fmt.Errorf("is longer than Windows allows")
@@ -106,25 +82,64 @@ func normPath(s string) (string, error) {
 		return head, nil
 	}
 	for _, part := range strings.Split(rest, `\`) {
-		switch part {
-		case "":
-			return "", fmt.Errorf("has an empty name (two backslashes in a row or a trailing backslash)")
-		case ".", "..":
-			return "", fmt.Errorf("contains %q; give the path without it", part)
-		}
-		if strings.Contains(part, "%") {
-			if i := strings.Index(part, "%"); strings.Contains(part[i+1:], "%") {
-				return "", fmt.Errorf("has a path variable after the start; variables are only allowed at the start")
-			}
-			return "", fmt.Errorf("contains a stray %%")
-		}
-		for _, r := range part {
-			if r < 0x20 || strings.ContainsRune(`<>:"|?*`, r) {
-				return "", fmt.Errorf("contains %q, which Windows does not allow in file names", r)
-			}
+		if err := checkPathPart(part); err != nil {
+			return "", err
 		}
 	}
 	return head + `\` + rest, nil
+}
+
+// pathStart splits a path into its start, a variable in its canonical
+// spelling or an upper-cased drive, and the rest.
+func pathStart(s string) (head, rest string, err error) {
+	switch {
+	case strings.HasPrefix(s, "%"):
+		end := strings.Index(s[1:], "%")
+		if end < 0 {
+			return "", "", fmt.Errorf("has an unterminated %% variable")
+		}
+		v := s[:end+2]
+		for _, known := range PathVariables {
+			if strings.EqualFold(v, known) {
+				head = known
+			}
+		}
+		if head == "" {
+			return "", "", fmt.Errorf("unknown path variable %s; use one of %s", v, strings.Join(PathVariables, ", "))
+		}
+		rest = s[len(v):]
+		if rest != "" && rest[0] != '\\' {
+			return "", "", fmt.Errorf(`%s must be followed by \`, head)
+		}
+		return head, rest, nil
+	case strings.HasPrefix(s, `\\`):
+		return "", "", fmt.Errorf("UNC paths are not supported; give the path on the scanned host (e.g. %%SystemRoot%%\\System32\\x.dll)")
+	case len(s) >= 3 && isLetter(s[0]) && s[1] == ':' && s[2] == '\\':
+		return strings.ToUpper(s[:2]), s[2:], nil
+	}
+	return "", "", fmt.Errorf(`must start with a path variable (%%SystemRoot%%\...) or a drive (C:\...)`)
+}
+
+// checkPathPart checks one name between backslashes.
+func checkPathPart(part string) error {
+	switch part {
+	case "":
+		return fmt.Errorf("has an empty name (two backslashes in a row or a trailing backslash)")
+	case ".", "..":
+		return fmt.Errorf("contains %q; give the path without it", part)
+	}
+	if i := strings.Index(part, "%"); i >= 0 {
+		if strings.Contains(part[i+1:], "%") {
+			return fmt.Errorf("has a path variable after the start; variables are only allowed at the start")
+		}
+		return fmt.Errorf("contains a stray %%")
+	}
+	for _, r := range part {
+		if r < 0x20 || strings.ContainsRune(`<>:"|?*`, r) {
+			return fmt.Errorf("contains %q, which Windows does not allow in file names", r)
+		}
+	}
+	return nil
 }
 
 func isLetter(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }
