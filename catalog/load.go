@@ -109,6 +109,7 @@ func LoadOptions(r io.Reader, name string, o Options) (*Catalog, error) {
 	doc := newDocReader(in, o.MaxDepth)
 	l := newLoader(name, doc, contentBudget(o.MaxBytes))
 	l.document()
+	doc.close()
 	if doc.failed() {
 		in.drain()
 	}

@@ -204,6 +204,7 @@ func TestPatchOverlapHostile(t *testing.T) {
 			// time, so that a loaded machine cannot make this fail.
 			l := newLoader("h.xml", newDocReader(newInput(strings.NewReader(doc), DefaultMaxBytes), DefaultMaxDepth), contentBudget(DefaultMaxBytes))
 			l.document()
+			l.doc.close()
 			if l.doc.failed() {
 				t.Fatal("the document does not read")
 			}

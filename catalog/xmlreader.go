@@ -2,9 +2,6 @@ package catalog
 
 import (
 	"encoding/xml"
-	"errors"
-	"fmt"
-	"io"
 	"math"
 )
 
@@ -16,9 +13,10 @@ import (
 // RawToken rather than Token: Token translates namespace prefixes into URLs,
 // but the format's namespace rule is about prefixes (an unprefixed element is
 // a catalog element, a prefixed one is unknown, whatever xmlns says), and
-// Token's namespace bookkeeping costs time. docReader checks what Token would
-// on top of RawToken (end tags match start tags, nothing is left open) with
-// Token's messages, and the nesting limit.
+// Token's namespace bookkeeping costs time. The tokenizer (tokens.go) checks
+// what Token would on top of RawToken (end tags match start tags, nothing is
+// left open) with Token's messages, and the nesting limit, on a goroutine of
+// its own; docReader hands its events to the loader.
 
 // element is a start tag: its name, its attributes and where it begins.
 type element struct {
@@ -49,24 +47,42 @@ func clampInt32(n int) int32 { return int32(min(n, math.MaxInt32)) }
 // an element from child must read it to its end, with child or skip, and
 // not keep the *element past that: the next sibling reuses it.
 type docReader struct {
-	dec  *xml.Decoder
-	in   *input
-	open []xml.Name // elements entered and not closed, outermost first
+	t     *tokenizer
+	done  chan struct{} // closed when the tokenizer has returned
+	batch []event
+	next  int // in batch
+	ended bool
+
+	depth int // elements entered and not closed
+	roots int // top-level elements seen
 	// elems[d] is handed out for the element entered at depth d+1 and
 	// reused for its next sibling: one allocation per level, not per
 	// element.
-	elems    []*element
-	maxDepth int
-	roots    int // top-level elements seen
+	elems []*element
 	// Reading stops at the first of these.
 	syntax  *Problem // malformed XML or nesting too deep
 	stopped bool     // a limit or read error of the input, or the loader's content budget
 }
 
+// newDocReader starts reading in; close must be called.
 func newDocReader(in *input, maxDepth int) *docReader {
-	dec := xml.NewDecoder(in) // in is an io.ByteReader: no second buffer
-	dec.CharsetReader = checkCharset
-	return &docReader{dec: dec, in: in, maxDepth: maxDepth}
+	r := &docReader{t: newTokenizer(in, maxDepth), done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		r.t.run()
+	}()
+	return r
+}
+
+// close stops the tokenizer if it is still reading and waits for it, so
+// that the input is the caller's again. It may be called more than once.
+func (r *docReader) close() {
+	select {
+	case <-r.t.quit:
+	default:
+		close(r.t.quit)
+	}
+	<-r.done
 }
 
 // failed says reading has stopped on an error.
@@ -75,119 +91,74 @@ func (r *docReader) failed() bool { return r.syntax != nil || r.stopped }
 // stop ends reading for a reason the loader reports.
 func (r *docReader) stop() { r.stopped = true }
 
-// depth is how many elements are open.
-func (r *docReader) depth() int { return len(r.open) }
+// event returns the next event, false once there are none (the document
+// ended, or reading failed or was stopped).
+func (r *docReader) event() (event, bool) {
+	if r.stopped {
+		return event{}, false
+	}
+	for r.next == len(r.batch) {
+		if r.ended {
+			return event{}, false
+		}
+		if r.batch != nil {
+			select {
+			case r.t.free <- r.batch:
+			default:
+			}
+		}
+		batch, ok := <-r.t.batches
+		if !ok {
+			// The tokenizer is done: its results are safe to read.
+			r.ended, r.syntax = true, r.t.syntax
+			r.stopped = r.stopped || r.t.stopped
+			r.batch, r.next = nil, 0
+			return event{}, false
+		}
+		r.batch, r.next = batch, 0
+	}
+	ev := r.batch[r.next]
+	r.next++
+	return ev, true
+}
 
 // child returns the next child element of the innermost open element (or
 // the next top-level element), or false when that element ends, the
 // document ends or reading fails.
 func (r *docReader) child() (*element, bool) {
-	for !r.failed() {
-		// Before the token is read, the decoder stands at its first byte:
-		// for a start tag, its '<'.
-		line, byteCol := r.dec.InputPos()
-		at := pos{clampInt32(line), clampInt32(byteCol - r.in.cont)}
-		tok, err := r.dec.RawToken()
-		if err != nil {
-			r.tokenError(err)
-			return nil, false
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			return r.enter(t, at)
-		case xml.EndElement:
-			r.leave(t.Name)
-			return nil, false
-		}
-		// Text, comments, processing instructions and directives carry
-		// nothing the format uses.
-	}
-	return nil, false
-}
-
-func (r *docReader) enter(t xml.StartElement, at pos) (*element, bool) {
-	if len(r.open) == 0 {
-		r.roots++
-	}
-	r.open = append(r.open, t.Name)
-	if len(r.open) > r.maxDepth {
-		r.syntaxAt(fmt.Sprintf("elements are nested more than %d deep; a catalog needs 7 levels, so this is not a catalog", r.maxDepth))
+	ev, ok := r.event()
+	switch {
+	case !ok:
+		return nil, false
+	case !ev.start:
+		r.depth--
 		return nil, false
 	}
-	d := len(r.open) - 1
-	if d == len(r.elems) {
+	if r.depth == 0 {
+		r.roots++
+	}
+	if r.depth == len(r.elems) {
 		r.elems = append(r.elems, new(element))
 	}
-	e := r.elems[d]
-	*e = element{name: t.Name, attr: t.Attr, at: at}
+	e := r.elems[r.depth]
+	r.depth++
+	*e = element{name: ev.name, attr: ev.attr, at: ev.at}
 	return e, true
-}
-
-// leave closes the innermost element, checking the end tag names it the
-// way encoding/xml's Token does.
-func (r *docReader) leave(name xml.Name) {
-	if len(r.open) == 0 {
-		r.syntaxAt("malformed XML: unexpected end element </" + name.Local + ">")
-		return
-	}
-	top := r.open[len(r.open)-1]
-	switch {
-	case top.Local != name.Local:
-		r.syntaxAt("malformed XML: element <" + top.Local + "> closed by </" + name.Local + ">")
-		return
-	case top.Space != name.Space:
-		space := name.Space
-		if space == "" {
-			space = `""`
-		}
-		r.syntaxAt("malformed XML: element <" + top.Local + "> in space " + top.Space + " closed by </" + name.Local + "> in space " + space)
-		return
-	}
-	r.open = r.open[:len(r.open)-1]
 }
 
 // skip reads the rest of the element last entered.
 func (r *docReader) skip() {
-	for depth := len(r.open); len(r.open) >= depth && !r.failed(); {
+	for depth := r.depth; r.depth >= depth && !r.ended && !r.stopped; {
 		r.child()
 	}
-}
-
-// tokenError records why RawToken stopped.
-func (r *docReader) tokenError(err error) {
-	var se *xml.SyntaxError
-	switch {
-	case err == io.EOF:
-		if len(r.open) > 0 {
-			r.syntaxAt("malformed XML: unexpected EOF")
-		}
-	case r.in.streamError() != nil: // the loader reports it
-		r.stop()
-	case errors.As(err, &se):
-		r.syntaxAt("malformed XML: " + se.Msg)
-	default: // an encoding declaration refused by checkCharset
-		r.syntaxAt("malformed XML: " + err.Error())
-	}
-}
-
-// syntaxAt records a problem that ends reading, where the decoder stands.
-func (r *docReader) syntaxAt(msg string) {
-	line, col := r.dec.InputPos()
-	r.syntax = &Problem{Line: line, Column: col, Message: msg}
 }
 
 // finish reads whatever follows the root element: comments, white space,
 // and anything malformed or a second root, which are errors.
 func (r *docReader) finish() {
-	for !r.failed() {
-		if _, ok := r.child(); !ok {
-			if r.depth() == 0 && !r.failed() {
-				// child returned false at the top: the document ended
-				// (an end tag there would have failed).
-				return
-			}
-			continue
+	for !r.ended && !r.stopped {
+		if _, ok := r.child(); ok {
+			r.skip() // a second root: read on, syntax errors come first
 		}
-		r.skip() // a second root: read on, syntax errors come first
 	}
 }
