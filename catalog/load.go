@@ -107,6 +107,7 @@ func LoadOptions(r io.Reader, name string, o Options) (*Catalog, error) {
 	}
 	in := newInput(src, o.MaxBytes)
 	doc := newDocReader(in, o.MaxDepth)
+	defer doc.close() // also if the loader panics: the tokenizer must not leak
 	l := newLoader(name, doc, contentBudget(o.MaxBytes))
 	l.document()
 	doc.close()
