@@ -176,6 +176,16 @@ func (l *loader) date(e *element, key string, s string) {
 	l.errorAt(e.at, "<%s>: %s=%s is not a date; use YYYY-MM-DD", e.name.Local, key, quote(s))
 }
 
+// day checks a date attribute of format 2: YYYY-MM-DD, nothing else.
+func (l *loader) day(e *element, key string, s string) {
+	if s == "" {
+		return
+	}
+	if _, err := time.Parse("2006-01-02", s); err != nil {
+		l.errorAt(e.at, "<%s>: %s=%s is not a date; use YYYY-MM-DD", e.name.Local, key, quote(s))
+	}
+}
+
 // quote renders a catalog value for a message: in double quotes, shortened,
 // and escaped only when it holds characters that could garble a terminal.
 func quote(s string) string {

@@ -41,6 +41,7 @@ var elementCost = map[string]int64{
 	"AffectedServicePack": int64(unsafe.Sizeof(int(0))) + referenceCost,
 	"SupersededBy":        int64(unsafe.Sizeof(Supersedence{}) + unsafe.Sizeof(superRef{})),
 	"SupercededBy":        int64(unsafe.Sizeof(Supersedence{}) + unsafe.Sizeof(superRef{})),
+	"Vulnerability":       int64(unsafe.Sizeof(Vulnerability{})) + mapEntryCost + referenceCost,
 }
 
 const (

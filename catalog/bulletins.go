@@ -50,6 +50,7 @@ func (l *loader) bulletin(e *element) {
 	if len(b.Patches) == 0 {
 		l.errorAt(e.at, "bulletin %s has no <Patch>; a bulletin without patches can never apply", orUnnamed(b.ID))
 	}
+	l.checkAlternatives(&b, patchAt)
 	l.c.Bulletins = append(l.c.Bulletins, b)
 	l.bulletinAt = append(l.bulletinAt, e.at)
 	l.patchAt = append(l.patchAt, patchAt)
@@ -80,13 +81,15 @@ func (l *loader) reference(e *element, b *Bulletin) {
 
 // patch reads the patchIndex-th Patch of the bulletinIndex-th bulletin.
 func (l *loader) patch(e *element, bulletinIndex, patchIndex int) Patch {
-	l.checkAttrs(e, "PatchName", "SQNumber", "MSSeverityID", "CVEID", "NoReboot")
+	l.checkAttrs(e, "PatchName", "SQNumber", "MSSeverityID", "CVEID", "NoReboot",
+		"FixedBuild", "Alternatives", "ReleaseDate", "SubType", "Note")
 	p := Patch{Line: int(e.at.line)}
 	p.Name, _ = attr(e, "PatchName")
 	p.SQNumber, _ = l.required(e, "SQNumber")
 	p.SeverityID = l.requiredRef(e, refSeverity)
 	p.CVEs = l.cves(e)
 	p.NoReboot = l.optionalBool(e, "NoReboot")
+	l.patchV2(e, &p)
 	l.children(e, func(c *element) bool {
 		switch c.name.Local {
 		case "AffectedProduct":
@@ -177,7 +180,7 @@ func (l *loader) affected(e *element) AffectedProduct {
 }
 
 func (l *loader) fileCheck(e *element) (FileCheck, bool) {
-	l.checkAttrs(e, "Path", "Version", "SHA256", "Language")
+	l.checkAttrs(e, "Path", "Version", "SHA256", "Language", "Cumulative")
 	l.leaf(e)
 	fc := FileCheck{Line: int(e.at.line)}
 	ok := true
@@ -211,5 +214,6 @@ func (l *loader) fileCheck(e *element) (FileCheck, bool) {
 		}
 		fc.Language = s
 	}
+	l.cumulative(e, &fc)
 	return fc, ok
 }

@@ -190,6 +190,24 @@ func TestBadCatalogs(t *testing.T) {
 			{44, "has no <AffectedProduct>"},
 			{47, "bulletin MS01-002 has no <Patch>"},
 		}},
+		{"bad-v2.xml", []wantProblem{
+			{3, `3:1: <BulletinDatastore>: FormatVersion="3": this patchscan reads catalog formats 1 and 2`},
+			{11, `11:5: <Vulnerability>: CVE "CAN-2026-1" is not a CVE identifier`},
+			{12, `12:5: <Vulnerability>: Exploited="perhaps" is not a boolean`},
+			{12, `12:5: <Vulnerability>: Published="10/02/2026" is not a date; use YYYY-MM-DD`},
+			{12, `12:5: <Vulnerability>: MSSeverityID 7 is not defined`},
+			{13, "13:5: duplicate Vulnerability CVE-2026-0001 (first defined at line 12)"},
+			{14, "14:5: <Vulnerability>: required attribute CVE is missing"},
+			{19, `19:9: <Patch>: FixedBuild "10.0.17763" is not an OS build of four parts`},
+			{22, `22:9: <Patch>: FixedBuild "6.3.9600.23022": build 9600 is not a Windows 10 / Server 2016 or later build`},
+			{25, `25:9: <Patch>: bad FixedBuild: version "1.000x"`},
+			{25, `25:9: <Patch>: ReleaseDate="2026-02-10T08:00:00" is not a date`},
+			{28, `28:9: <Patch>: Alternatives "hotpatch" is not a KB number`},
+			{28, "28:9: <Patch> KB4: Alternatives names the patch's own KB KB4"},
+			{28, "28:9: <Patch> KB4: Alternatives names KB404, which no patch of bulletin 2026-Feb has"},
+			{34, `34:13: <FileCheck>: Cumulative="true" needs a Version of four parts`},
+			{35, `35:13: <FileCheck>: Cumulative="yes" is not a boolean`},
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

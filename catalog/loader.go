@@ -23,6 +23,13 @@ type loader struct {
 	bulletinAt                                   []pos   // start tag of each of c.Bulletins
 	patchAt                                      [][]pos // and of each of their patches
 
+	// Format 2: the first format-2 item (for the FormatVersion warning)
+	// and the line of each Vulnerability's CVE.
+	v2At      pos
+	v2What    string
+	formatBad bool // FormatVersion is set to a format this loader does not read
+	cveAt     map[string]int32
+
 	// regexps are the patterns compiled so far: rules with the same
 	// pattern share one *regexp.Regexp.
 	regexps map[string]*regexp.Regexp
@@ -44,6 +51,7 @@ func newLoader(name string, doc *docReader, budget int64) *loader {
 		servicePacks: map[int]int32{},
 		severities:   map[int]int32{},
 		products:     map[int]int32{},
+		cveAt:        map[string]int32{},
 	}
 }
 
@@ -103,7 +111,8 @@ func (l *loader) document() {
 // repeat.
 func (l *loader) root(e *element) {
 	c := l.c
-	l.checkAttrs(e, "DataVersion", "LastDataUpdate")
+	l.checkAttrs(e, "DataVersion", "LastDataUpdate", "FormatVersion")
+	l.formatVersion(e)
 	c.DataVersion, _ = attr(e, "DataVersion")
 	c.LastDataUpdate, _ = attr(e, "LastDataUpdate")
 	l.date(e, "LastDataUpdate", c.LastDataUpdate)
@@ -119,6 +128,8 @@ func (l *loader) root(e *element) {
 			l.container(s, "Product", l.product)
 		case "Bulletins":
 			l.container(s, "Bulletin", l.bulletin)
+		case "Vulnerabilities":
+			l.container(s, "Vulnerability", l.vulnerability)
 		default:
 			return false
 		}
@@ -133,6 +144,7 @@ func (l *loader) result() (*Catalog, error) {
 	l.checkRefs()
 	l.checkPatchOverlap()
 	l.checkSupersedence()
+	l.checkFormatVersion()
 	if len(l.problems) > 0 {
 		return nil, l.validationError()
 	}

@@ -18,6 +18,7 @@ const (
 	refSeverity                          // Patch MSSeverityID
 	refProduct                           // AffectedProduct ProductID
 	refServicePack                       // AffectedServicePack ServicePackID
+	refVulnSeverity                      // Vulnerability MSSeverityID
 )
 
 var refKinds = [...]struct{ tag, attr string }{
@@ -26,6 +27,7 @@ var refKinds = [...]struct{ tag, attr string }{
 	refSeverity:           {"Patch", "MSSeverityID"},
 	refProduct:            {"AffectedProduct", "ProductID"},
 	refServicePack:        {"AffectedServicePack", "ServicePackID"},
+	refVulnSeverity:       {"Vulnerability", "MSSeverityID"},
 }
 
 func (k refKind) attr() string { return refKinds[k].attr }
@@ -54,7 +56,7 @@ func (l *loader) checkRefs() {
 			defs = l.families
 		case refCurrentServicePack, refServicePack:
 			defs = l.servicePacks
-		case refSeverity:
+		case refSeverity, refVulnSeverity:
 			defs = l.severities
 		case refProduct:
 			defs = l.products

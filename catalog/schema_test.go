@@ -35,7 +35,7 @@ func TestSchema(t *testing.T) {
 	}
 	// What catalog.Write makes of them validates too.
 	var written []string
-	for _, src := range []string{testdata + "example.xml", "default/catalog.xml", generated, testdata + "sp-variants.xml"} {
+	for _, src := range []string{testdata + "example.xml", "default/catalog.xml", generated, testdata + "sp-variants.xml", testdata + "v2-example.xml"} {
 		c, err := LoadFile(src)
 		if err != nil {
 			t.Fatal(err)
@@ -59,6 +59,9 @@ func TestSchema(t *testing.T) {
 		{written[1], true, ""},
 		{written[2], true, ""},
 		{written[3], true, ""},
+		{written[4], true, ""},
+		{testdata + "v2-example.xml", true, ""},
+		{testdata + "bad-v2.xml", false, "FormatVersion"},
 		{testdata + "example.xml", true, ""},
 		{"default/catalog.xml", true, ""},
 		{generated, true, ""},
