@@ -111,6 +111,11 @@ func (o OS) Reg() string {
 	if o.UBR >= 0 {
 		fmt.Fprintf(&b, "\"UBR\"=dword:%08x\n", o.UBR)
 	}
+	if o.modern() {
+		// Windows 10 and later keep CurrentVersion at 6.3 for old
+		// programs and say 10.0 here (catalogs detect them by it).
+		b.WriteString("\"CurrentMajorVersionNumber\"=dword:0000000a\n\"CurrentMinorVersionNumber\"=dword:00000000\n")
+	}
 	sz("CSDVersion", o.CSDVersion)
 	sz("EditionID", o.EditionID)
 	sz("InstallationType", o.InstallationType)
@@ -154,11 +159,15 @@ func (o OS) systemRoot() string {
 // whose files say 10.0).
 func (o OS) Version() string {
 	major := o.CurrentVersion
-	if major == "6.3" && len(o.CurrentBuildNumber) >= 5 {
+	if o.modern() {
 		major = "10.0"
 	}
 	return fmt.Sprintf("%s.%s.%d", major, o.CurrentBuildNumber, max(o.UBR, 0))
 }
+
+// modern: Windows 10 / Server 2016 or later (CurrentVersion 6.3 with a
+// build of 10000 or more).
+func (o OS) modern() bool { return o.CurrentVersion == "6.3" && len(o.CurrentBuildNumber) >= 5 }
 
 // Files returns synthetic PE files carrying the OS's Version at paths
 // under %SystemRoot% (`System32\ntoskrnl.exe`) or absolute on the system
