@@ -1,0 +1,199 @@
+package history
+
+import (
+	"context"
+	"sort"
+	"time"
+)
+
+// Change kinds, as `patchscan diff` writes them.
+const (
+	ChangeMissing     = "missing"          // a result became missing
+	ChangeFixed       = "fixed"            // a missing result became installed, superseded or not applicable
+	ChangeResult      = "changed"          // another change of a result's status
+	ChangeAppeared    = "host-appeared"    // a host the earlier run did not have
+	ChangeDisappeared = "host-disappeared" // a host the newer run does not have
+	ChangeHostStatus  = "host-status"      // scanned <-> not scanned (results not compared)
+	ChangeCheck       = "check"            // a configuration check's status changed
+)
+
+// Absent is the before or after of a result or check a run does not hold
+// (not applicable, or not in that run's catalog or selection).
+const Absent = "absent"
+
+// kindOrder orders changes of one host.
+var kindOrder = map[string]int{
+	ChangeAppeared: 0, ChangeDisappeared: 1, ChangeHostStatus: 2, ChangeMissing: 3, ChangeFixed: 4, ChangeResult: 5, ChangeCheck: 6,
+}
+
+// Change is one difference between two runs.
+type Change struct {
+	Kind          string
+	Host, Address string
+	Bulletin, KB  string
+	Product       string
+	Severity      string
+	Check         string // config check id, for ChangeCheck
+	Before, After string
+	Due           time.Time // of a newly missing result
+	Overdue       bool
+	hostKey       string
+}
+
+// Diff compares the newer run to the earlier one. It reads every host of
+// both, and the results only of the hosts whose result set changed.
+func (s *Store) Diff(ctx context.Context, earlier, newer Run) ([]Change, error) {
+	a, err := s.Snapshot(ctx, earlier, false)
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.Snapshot(ctx, newer, false)
+	if err != nil {
+		return nil, err
+	}
+	var changedA, changedB []HostState
+	var ib []int
+	for i := range b.Hosts {
+		hb := &b.Hosts[i]
+		ha := a.Host(hb.Key)
+		if ha == nil || ha.SetID == hb.SetID || ha.Status != HostScanned || hb.Status != HostScanned {
+			continue
+		}
+		ib = append(ib, i)
+		changedA = append(changedA, *ha)
+		changedB = append(changedB, *hb)
+	}
+	if err := s.loadSets(ctx, changedA, nil, false); err != nil {
+		return nil, s.wrap("reading results of run "+earlier.Ref, err)
+	}
+	if err := s.loadSets(ctx, changedB, nil, false); err != nil {
+		return nil, s.wrap("reading results of run "+newer.Ref, err)
+	}
+	for k, i := range ib {
+		b.Hosts[i].Results, b.Hosts[i].Checks = changedB[k].Results, changedB[k].Checks
+		ha := a.Host(changedA[k].Key)
+		ha.Results, ha.Checks = changedA[k].Results, changedA[k].Checks
+	}
+	return DiffSnapshots(a, b), nil
+}
+
+// DiffSnapshots lists the changes from a to b, ordered by host, kind,
+// bulletin and KB. Results are compared for hosts scanned in both runs
+// whose result sets differ (their details must be loaded); a host scanned in
+// one run only gives one host-status change.
+func DiffSnapshots(a, b *Snapshot) []Change {
+	var out []Change
+	for i := range a.Hosts {
+		ha := &a.Hosts[i]
+		if b.Host(ha.Key) == nil {
+			out = append(out, hostChange(ChangeDisappeared, ha, ha.Status, Absent))
+		}
+	}
+	for i := range b.Hosts {
+		hb := &b.Hosts[i]
+		ha := a.Host(hb.Key)
+		switch {
+		case ha == nil:
+			out = append(out, hostChange(ChangeAppeared, hb, Absent, hb.Status))
+		case ha.Status != hb.Status && (ha.Status != HostScanned || hb.Status != HostScanned):
+			out = append(out, hostChange(ChangeHostStatus, hb, ha.Status, hb.Status))
+		case ha.Status == HostScanned && ha.SetID != hb.SetID:
+			out = append(out, resultChanges(ha, hb)...)
+			out = append(out, checkChanges(ha, hb)...)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		x, y := &out[i], &out[j]
+		if x.hostKey != y.hostKey {
+			return x.hostKey < y.hostKey
+		}
+		if kindOrder[x.Kind] != kindOrder[y.Kind] {
+			return kindOrder[x.Kind] < kindOrder[y.Kind]
+		}
+		if x.Bulletin != y.Bulletin {
+			return x.Bulletin < y.Bulletin
+		}
+		if x.KB != y.KB {
+			return x.KB < y.KB
+		}
+		if x.Product != y.Product {
+			return x.Product < y.Product
+		}
+		return x.Check < y.Check
+	})
+	return out
+}
+
+func hostChange(kind string, h *HostState, before, after string) Change {
+	return Change{Kind: kind, Host: h.Display(), Address: h.Address, Before: before, After: after, hostKey: h.Key}
+}
+
+func resultChanges(ha, hb *HostState) []Change {
+	before := make(map[string]*ResultRecord, len(ha.Results))
+	for i := range ha.Results {
+		before[ha.Results[i].key()] = &ha.Results[i]
+	}
+	var out []Change
+	seen := map[string]bool{}
+	for i := range hb.Results {
+		rb := &hb.Results[i]
+		k := rb.key()
+		seen[k] = true
+		st := Absent
+		if ra := before[k]; ra != nil {
+			st = ra.Status
+		}
+		if st != rb.Status {
+			out = append(out, resultChange(hb, rb, st, rb.Status))
+		}
+	}
+	for k, ra := range before {
+		if !seen[k] {
+			out = append(out, resultChange(hb, ra, ra.Status, Absent))
+		}
+	}
+	return out
+}
+
+func resultChange(h *HostState, r *ResultRecord, before, after string) Change {
+	kind := ChangeResult
+	switch {
+	case after == "missing":
+		kind = ChangeMissing
+	case before == "missing" && (after == "installed" || after == "superseded" || after == Absent):
+		kind = ChangeFixed
+	}
+	c := Change{Kind: kind, Host: h.Display(), Address: h.Address, Bulletin: r.Bulletin, KB: r.KB,
+		Product: r.Product, Severity: r.Severity, Before: before, After: after, hostKey: h.Key}
+	if after == "missing" {
+		c.Due, c.Overdue = r.Due, r.Overdue
+	}
+	return c
+}
+
+func checkChanges(ha, hb *HostState) []Change {
+	before := map[string]string{}
+	for _, c := range ha.Checks {
+		before[c.ID] = c.Status
+	}
+	after := map[string]string{}
+	for _, c := range hb.Checks {
+		after[c.ID] = c.Status
+	}
+	var out []Change
+	for id, sb := range after {
+		sa, ok := before[id]
+		if !ok {
+			sa = Absent
+		}
+		if sa != sb {
+			out = append(out, Change{Kind: ChangeCheck, Host: hb.Display(), Address: hb.Address, Check: id, Before: sa, After: sb, hostKey: hb.Key})
+		}
+	}
+	for id, sa := range before {
+		if _, ok := after[id]; !ok {
+			out = append(out, Change{Kind: ChangeCheck, Host: hb.Display(), Address: hb.Address, Check: id, Before: sa, After: Absent, hostKey: hb.Key})
+		}
+	}
+	return out
+}

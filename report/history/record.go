@@ -1,0 +1,332 @@
+package history
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Host statuses as the report formats write them (scan outcomes).
+const (
+	HostScanned = "scanned"
+)
+
+// Result statuses the store keeps. not-applicable results are not stored:
+// they are most of a host's results and say nothing about it; a result
+// absent from a run was not applicable, or not in that run's catalog or
+// selection.
+var resultStatuses = map[string]bool{
+	"missing": true, "warning": true, "note": true, "error": true,
+	"superseded": true, "installed": true,
+}
+
+// statusRank orders result statuses for merging duplicates: the worse wins.
+var statusRank = map[string]int{
+	"missing": 0, "error": 1, "warning": 2, "note": 3, "superseded": 4, "installed": 5,
+}
+
+// Check statuses (issue 16's configuration checks).
+var checkStatuses = map[string]bool{
+	"pass": true, "fail": true, "warning": true, "info": true, "not-applicable": true, "error": true,
+}
+
+var hostStatuses = map[string]bool{
+	"scanned": true, "unreachable": true, "auth-failed": true, "access-denied": true, "error": true,
+}
+
+// HostRecord is what the store keeps of one host in one run: a small,
+// stable record, independent of the scan package's types (NewSink converts).
+type HostRecord struct {
+	Name, Address, Target, Domain, Transport string
+	Status                                   string // scanned, unreachable, auth-failed, access-denied, error
+	Error                                    string
+	Started, Finished                        time.Time
+	OS                                       OSInfo
+	Results                                  []ResultRecord
+	Checks                                   []CheckRecord
+	CVEs                                     []CVERecord
+	// Counts, when set (Counts.Set), are stored as given instead of being
+	// counted from Results: a record read from a report file carries the
+	// file's counts but only its missing results.
+	Counts Counts
+}
+
+// OSInfo is the part of the host's OS the store keeps.
+type OSInfo struct {
+	Product, Version, Build, UBR string
+}
+
+// ResultRecord is one verdict: a patch or service pack and its status.
+type ResultRecord struct {
+	Kind     string // patch, service-pack
+	Bulletin string
+	KB       string
+	Product  string // product name; "" when the result names none
+	Title    string
+	Severity string
+	Status   string
+	Released string    // YYYY-MM-DD; "" unknown
+	Due      time.Time // zero: no due date (not missing, or no release date)
+	Overdue  bool
+	CVEs     []string
+	// SupersededBy names the installed patch that made this one superseded.
+	SupersededBy string
+}
+
+// CheckRecord is one configuration check's outcome (issue 16).
+type CheckRecord struct {
+	ID, Status, Severity, Reason string
+}
+
+// CVERecord is one CVE still open on a host (issue 11).
+type CVERecord struct {
+	CVE, Severity string
+	Exploited     bool
+	FixedBy       []string // KBs that fix it
+}
+
+// Counts are a host's results by status, plus the overdue missing ones.
+type Counts struct {
+	Set                                                           bool
+	Missing, Overdue, Warning, Note, Error, Superseded, Installed int
+	NotApplicable                                                 int
+	ConfigFailed, OpenCVEs                                        int
+}
+
+// Key identifies a host across runs, as report.HostSummary.Key does: its
+// name (case-insensitive), else its address, else the target as given.
+func (h *HostRecord) Key() string {
+	switch {
+	case h.Name != "":
+		return "n:" + strings.ToLower(h.Name)
+	case h.Address != "":
+		return "a:" + strings.ToLower(h.Address)
+	}
+	return "t:" + strings.ToLower(h.Target)
+}
+
+// Display is how a host is named in listings: its name, else address,
+// else target.
+func (h *HostRecord) Display() string {
+	for _, s := range []string{h.Name, h.Address, h.Target} {
+		if s != "" {
+			return s
+		}
+	}
+	return "(unnamed)"
+}
+
+// resultKey identifies a result across runs of one host.
+func (r *ResultRecord) key() string {
+	return r.Kind + "\x00" + r.Bulletin + "\x00" + r.KB + "\x00" + r.Product
+}
+
+// Field bounds, in bytes. Names and IDs are short in practice; error lines
+// and titles get more room. Bounds hold on the way in and the way out.
+const (
+	maxShort = 256
+	maxText  = 2048
+	// maxList bounds a CVE or KB list in one field.
+	maxList = 16 << 10
+)
+
+const truncMark = "…[truncated]"
+
+// bound makes s safe for every store and every reader: valid UTF-8 (bad
+// bytes become U+FFFD), no NUL (PostgreSQL text cannot hold it) and at
+// most max bytes, cut on a rune boundary with a marker.
+func bound(s string, max int) string {
+	if len(s) <= max && utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		if r == 0 || r == utf8.RuneError && n == 1 {
+			r = utf8.RuneError
+		}
+		if b.Len()+utf8.RuneLen(r) > max-len(truncMark) {
+			b.WriteString(truncMark)
+			break
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// normalize bounds every string of the record, drops results and checks
+// the store does not keep, merges duplicate results (the worse status
+// wins) and computes the counts unless they were given.
+func (h *HostRecord) normalize(now time.Time) {
+	for _, p := range []*string{&h.Name, &h.Address, &h.Target, &h.Domain, &h.Transport, &h.Status,
+		&h.OS.Product, &h.OS.Version, &h.OS.Build, &h.OS.UBR} {
+		*p = bound(*p, maxShort)
+	}
+	h.Error = bound(h.Error, maxText)
+	if h.Finished.IsZero() {
+		h.Finished = now
+	}
+	if h.Started.IsZero() {
+		h.Started = h.Finished
+	}
+	h.Started, h.Finished = h.Started.UTC(), h.Finished.UTC()
+	notApplicable := 0
+	for _, r := range h.Results {
+		if r.Status == "not-applicable" {
+			notApplicable++
+		}
+	}
+	h.Results = mergeResults(h.Results)
+	h.Checks = normalizeChecks(h.Checks)
+	h.CVEs = normalizeCVEs(h.CVEs)
+	if !h.Counts.Set {
+		h.Counts = countResults(h.Results, h.Checks, len(h.CVEs))
+		h.Counts.NotApplicable = notApplicable
+	}
+}
+
+func mergeResults(in []ResultRecord) []ResultRecord {
+	byKey := make(map[string]int, len(in))
+	out := in[:0]
+	for _, r := range in {
+		if !resultStatuses[r.Status] {
+			continue // not-applicable, or a status this version does not store
+		}
+		for _, p := range []*string{&r.Kind, &r.Bulletin, &r.KB, &r.Product, &r.Severity, &r.Status, &r.Released, &r.SupersededBy} {
+			*p = bound(*p, maxShort)
+		}
+		r.Title = bound(r.Title, maxText)
+		if r.Status != "missing" {
+			r.Due, r.Overdue = time.Time{}, false
+		}
+		k := r.key()
+		if i, dup := byKey[k]; dup {
+			if statusRank[r.Status] < statusRank[out[i].Status] {
+				out[i] = r
+			}
+			continue
+		}
+		byKey[k] = len(out)
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].key() < out[j].key() })
+	return out
+}
+
+func normalizeChecks(in []CheckRecord) []CheckRecord {
+	seen := map[string]bool{}
+	out := in[:0]
+	for _, c := range in {
+		c.ID, c.Status, c.Severity = bound(c.ID, maxShort), bound(c.Status, maxShort), bound(c.Severity, maxShort)
+		c.Reason = bound(c.Reason, maxText)
+		if c.ID == "" || seen[c.ID] || !checkStatuses[c.Status] {
+			continue
+		}
+		seen[c.ID] = true
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func normalizeCVEs(in []CVERecord) []CVERecord {
+	seen := map[string]bool{}
+	out := in[:0]
+	for _, c := range in {
+		c.CVE, c.Severity = bound(c.CVE, maxShort), bound(c.Severity, maxShort)
+		if c.CVE == "" || seen[c.CVE] {
+			continue
+		}
+		seen[c.CVE] = true
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].CVE < out[j].CVE })
+	return out
+}
+
+func countResults(rs []ResultRecord, checks []CheckRecord, cves int) Counts {
+	c := Counts{Set: true, OpenCVEs: cves}
+	for _, r := range rs {
+		switch r.Status {
+		case "missing":
+			c.Missing++
+			if r.Overdue {
+				c.Overdue++
+			}
+		case "warning":
+			c.Warning++
+		case "note":
+			c.Note++
+		case "error":
+			c.Error++
+		case "superseded":
+			c.Superseded++
+		case "installed":
+			c.Installed++
+		}
+	}
+	for _, ch := range checks {
+		if ch.Status == "fail" {
+			c.ConfigFailed++
+		}
+	}
+	return c
+}
+
+// setDigest identifies what a host scan found: every stored result (key,
+// status, due date, superseding patch), check and open CVE, in order.
+// Equal digests mean equal sets (SHA-256, 128 bits kept), so sets are
+// stored once however many hosts and runs share them.
+func (h *HostRecord) setDigest() string {
+	d := sha256.New()
+	field := func(s string) {
+		var n [binary.MaxVarintLen64]byte
+		d.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
+		d.Write([]byte(s))
+	}
+	for _, r := range h.Results {
+		field("r")
+		field(r.key())
+		field(r.Status)
+		field(dueText(r.Due))
+		field(r.SupersededBy)
+	}
+	for _, c := range h.Checks {
+		field("c")
+		field(c.ID)
+		field(c.Status)
+		field(c.Severity)
+		field(c.Reason)
+	}
+	for _, c := range h.CVEs {
+		field("v")
+		field(c.CVE)
+		field(c.Severity)
+		field(strconv.FormatBool(c.Exploited))
+		field(joinList(c.FixedBy))
+	}
+	return hex.EncodeToString(d.Sum(nil)[:16])
+}
+
+func dueText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.DateOnly)
+}
+
+// joinList writes a list field (CVEs, KBs) as space-separated words,
+// bounded.
+func joinList(l []string) string {
+	return bound(strings.Join(l, " "), maxList)
+}
+
+func splitList(s string) []string {
+	return strings.Fields(s)
+}

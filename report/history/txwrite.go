@@ -1,0 +1,463 @@
+package history
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// rowsPerStatement is how many rows one INSERT carries. Full statements
+// are prepared once per run and reused (parsing a long VALUES list costs
+// more than running it); the last, shorter one of a batch is not cached.
+const rowsPerStatement = 200
+
+// stmtCache holds a run's full-size statements, prepared on the store
+// before any transaction (database/sql reuses a statement in a transaction
+// on the connection it was prepared on; with SQLite's one connection that
+// is always the case, and preparing inside the transaction would wait for
+// that connection forever).
+type stmtCache struct {
+	m map[string]*sql.Stmt
+}
+
+// prepare prepares the full-size form of every statement a run uses.
+func prepareRun(ctx context.Context, db *sql.DB, d dialect, label string) (*stmtCache, error) {
+	c := &stmtCache{m: map[string]*sql.Stmt{}}
+	for _, q := range fullStatements(d, label) {
+		st, err := db.PrepareContext(ctx, d.q(q))
+		if err != nil {
+			c.close()
+			return nil, err
+		}
+		c.m[d.q(q)] = st
+	}
+	return c, nil
+}
+
+// get returns query for use in tx: the prepared statement when it is a
+// full-size one, else one prepared for this use only (done closes it).
+func (c *stmtCache) get(ctx context.Context, tx *sql.Tx, query string) (st *sql.Stmt, done func(), err error) {
+	if base, ok := c.m[query]; ok {
+		st = tx.StmtContext(ctx, base)
+	} else if st, err = tx.PrepareContext(ctx, query); err != nil {
+		return nil, nil, err
+	}
+	return st, func() { _ = st.Close() }, nil
+}
+
+func (c *stmtCache) close() {
+	for k, st := range c.m {
+		_ = st.Close()
+		delete(c.m, k)
+	}
+}
+
+// perStatement is how many rows of cols columns one statement carries.
+func perStatement(d dialect, cols int) int { return max(1, min(rowsPerStatement, d.maxParams/cols)) }
+
+// The statements of a run, for n rows.
+func hostsQuery(n int) string {
+	return `INSERT INTO hosts (key, name, first_seen, last_seen) VALUES ` + values(n, 4) + `
+		ON CONFLICT (key) DO UPDATE SET
+			name = CASE WHEN excluded.last_seen >= hosts.last_seen AND excluded.name <> '' THEN excluded.name ELSE hosts.name END,
+			last_seen = CASE WHEN excluded.last_seen > hosts.last_seen THEN excluded.last_seen ELSE hosts.last_seen END,
+			first_seen = CASE WHEN excluded.first_seen < hosts.first_seen THEN excluded.first_seen ELSE hosts.first_seen END
+		RETURNING id, key`
+}
+
+func updatesQuery(n int) string {
+	return `INSERT INTO updates (kind, bulletin, kb, product, title, severity, released, cves) VALUES ` + values(n, 8) + `
+		ON CONFLICT (kind, bulletin, kb, product) DO UPDATE SET
+			title = excluded.title, severity = excluded.severity, released = excluded.released, cves = excluded.cves
+		RETURNING id, kind, bulletin, kb, product`
+}
+
+func findSetsQuery(n int) string {
+	return `SELECT id, digest FROM result_sets WHERE digest IN ` + values(1, n)
+}
+
+func createSetsQuery(n int) string {
+	return `INSERT INTO result_sets (digest, created) VALUES ` + values(n, 2) + ` ON CONFLICT (digest) DO NOTHING RETURNING id, digest`
+}
+
+const (
+	resultsInsert = `INSERT INTO results (result_set_id, update_id, status, due, superseded_by) VALUES `
+	checksInsert  = `INSERT INTO config_checks (result_set_id, check_id, status, severity, reason) VALUES `
+	cvesInsert    = `INSERT INTO open_cves (result_set_id, cve, severity, exploited, fixed_by) VALUES `
+	detailCols    = 5
+	hostScanCols  = 26
+)
+
+func hostScansQuery(n int) string {
+	return `INSERT INTO host_scans (run_id, host_id, result_set_id, name, address, target, domain, transport, status, error,
+		os_product, os_version, os_build, os_ubr, started, finished,
+		missing, overdue, warning, note, errors, superseded, installed, not_applicable,
+		config_failed, open_cves) VALUES ` + values(n, hostScanCols)
+}
+
+// replaceGroup is the condition naming the scans of a run's logical run.
+func replaceGroup(label string) string {
+	if label != "" {
+		return `run_id IN (SELECT id FROM runs WHERE label = ?)`
+	}
+	return `run_id = ?`
+}
+
+func markReplacedQuery(label string, n int) string {
+	group := replaceGroup(label)
+	return `UPDATE host_scans SET replaced = TRUE
+		WHERE replaced = FALSE AND ` + group + ` AND host_id IN ` + values(1, n) + `
+		AND EXISTS (SELECT 1 FROM host_scans n WHERE n.host_id = host_scans.host_id AND n.` + group + `
+			AND n.id <> host_scans.id
+			AND (n.finished > host_scans.finished OR (n.finished = host_scans.finished AND n.id > host_scans.id)))`
+}
+
+func fullStatements(d dialect, label string) []string {
+	return []string{
+		hostsQuery(perStatement(d, 4)),
+		updatesQuery(perStatement(d, 8)),
+		findSetsQuery(perStatement(d, 1)),
+		createSetsQuery(perStatement(d, 2)),
+		resultsInsert + values(perStatement(d, detailCols), detailCols),
+		checksInsert + values(perStatement(d, detailCols), detailCols),
+		cvesInsert + values(perStatement(d, detailCols), detailCols),
+		hostScansQuery(perStatement(d, hostScanCols)),
+		markReplacedQuery(label, perStatement(d, 1)),
+	}
+}
+
+// txWriter writes one batch of hosts inside a transaction.
+type txWriter struct {
+	ctx   context.Context
+	tx    *sql.Tx
+	d     dialect
+	stmts *stmtCache
+}
+
+// each calls f for successive slices of n items, perStatement rows at a
+// time.
+func (w *txWriter) each(n, cols int, f func(lo, hi int) error) error {
+	per := perStatement(w.d, cols)
+	for lo := 0; lo < n; lo += per {
+		if err := f(lo, min(n, lo+per)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// query runs a multi-row statement that returns rows.
+func (w *txWriter) query(q string, args []any, scan func(*sql.Rows) error) error {
+	st, done, err := w.stmts.get(w.ctx, w.tx, w.d.q(q))
+	if err != nil {
+		return err
+	}
+	defer done()
+	rows, err := st.QueryContext(w.ctx, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// exec runs a multi-row statement that returns nothing.
+func (w *txWriter) exec(q string, args []any) error {
+	st, done, err := w.stmts.get(w.ctx, w.tx, w.d.q(q))
+	if err != nil {
+		return err
+	}
+	defer done()
+	_, err = st.ExecContext(w.ctx, args...)
+	return err
+}
+
+// upsertHosts returns the id of every host key in recs. Keys are written
+// in sorted order, so concurrent scanners lock rows in the same order.
+func (w *txWriter) upsertHosts(recs []HostRecord) (map[string]int64, error) {
+	latest := map[string]*HostRecord{}
+	for i := range recs {
+		h := &recs[i]
+		if cur, ok := latest[h.Key()]; !ok || h.Finished.After(cur.Finished) {
+			latest[h.Key()] = h
+		}
+	}
+	keys := sortedKeys(latest)
+	ids := make(map[string]int64, len(keys))
+	err := w.each(len(keys), 4, func(lo, hi int) error {
+		args := make([]any, 0, 4*(hi-lo))
+		for _, k := range keys[lo:hi] {
+			h := latest[k]
+			args = append(args, bound(k, maxShort+2), h.Name, h.Finished, h.Finished)
+		}
+		q := hostsQuery(hi - lo)
+		return w.query(q, args, func(rows *sql.Rows) error {
+			var id int64
+			var key string
+			if err := rows.Scan(&id, &key); err != nil {
+				return err
+			}
+			ids[key] = id
+			return nil
+		})
+	})
+	if err == nil && len(ids) != len(keys) {
+		err = fmt.Errorf("%d of %d hosts came back", len(ids), len(keys))
+	}
+	return ids, err
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// upsertUpdates returns the id of every update the results name. Those
+// known from earlier batches of this run (known) are not written again;
+// the new ones go to learned.
+func (w *txWriter) upsertUpdates(recs []HostRecord, known, learned map[string]int64) (map[string]int64, error) {
+	todo := map[string]*ResultRecord{}
+	for i := range recs {
+		for j := range recs[i].Results {
+			r := &recs[i].Results[j]
+			if _, ok := known[r.key()]; !ok {
+				todo[r.key()] = r
+			}
+		}
+	}
+	keys := sortedKeys(todo)
+	err := w.each(len(keys), 8, func(lo, hi int) error {
+		args := make([]any, 0, 8*(hi-lo))
+		for _, k := range keys[lo:hi] {
+			r := todo[k]
+			args = append(args, r.Kind, r.Bulletin, r.KB, r.Product, r.Title, r.Severity, r.Released, joinList(r.CVEs))
+		}
+		q := updatesQuery(hi - lo)
+		return w.query(q, args, func(rows *sql.Rows) error {
+			var id int64
+			var r ResultRecord
+			if err := rows.Scan(&id, &r.Kind, &r.Bulletin, &r.KB, &r.Product); err != nil {
+				return err
+			}
+			learned[r.key()] = id
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(learned) != len(keys) {
+		return nil, fmt.Errorf("%d of %d updates came back", len(learned), len(keys))
+	}
+	all := make(map[string]int64, len(known)+len(learned))
+	for k, v := range known {
+		all[k] = v
+	}
+	for k, v := range learned {
+		all[k] = v
+	}
+	return all, nil
+}
+
+// resultSets returns the result set id of every scanned record (by index;
+// 0 for unscanned hosts), creating and filling the sets the store lacks.
+func (w *txWriter) resultSets(recs []HostRecord, updateIDs map[string]int64) ([]int64, error) {
+	digests := make([]string, len(recs))
+	first := map[string]*HostRecord{}
+	for i := range recs {
+		if recs[i].Status != HostScanned {
+			continue
+		}
+		digests[i] = recs[i].setDigest()
+		if _, ok := first[digests[i]]; !ok {
+			first[digests[i]] = &recs[i]
+		}
+	}
+	keys := sortedKeys(first)
+	ids, err := w.findSets(keys)
+	if err != nil {
+		return nil, err
+	}
+	var todo []string
+	for _, k := range keys {
+		if _, ok := ids[k]; !ok {
+			todo = append(todo, k)
+		}
+	}
+	created, err := w.createSets(todo, ids)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.fillSets(created, ids, first, updateIDs); err != nil {
+		return nil, err
+	}
+	out := make([]int64, len(recs))
+	for i, dg := range digests {
+		if dg != "" {
+			if out[i] = ids[dg]; out[i] == 0 {
+				return nil, errors.New("a result set did not come back")
+			}
+		}
+	}
+	return out, nil
+}
+
+// findSets looks up existing sets by digest.
+func (w *txWriter) findSets(digests []string) (map[string]int64, error) {
+	ids := make(map[string]int64, len(digests))
+	err := w.each(len(digests), 1, func(lo, hi int) error {
+		args := make([]any, 0, hi-lo)
+		for _, k := range digests[lo:hi] {
+			args = append(args, k)
+		}
+		return w.query(findSetsQuery(hi-lo), args, func(rows *sql.Rows) error {
+			var id int64
+			var dg string
+			if err := rows.Scan(&id, &dg); err != nil {
+				return err
+			}
+			ids[dg] = id
+			return nil
+		})
+	})
+	return ids, err
+}
+
+// createSets inserts new sets; a set another scanner created meanwhile is
+// looked up instead, and only the sets created here are returned (to be
+// filled).
+func (w *txWriter) createSets(digests []string, ids map[string]int64) ([]string, error) {
+	now := time.Now().UTC()
+	var created []string
+	err := w.each(len(digests), 2, func(lo, hi int) error {
+		args := make([]any, 0, 2*(hi-lo))
+		for _, k := range digests[lo:hi] {
+			args = append(args, k, now)
+		}
+		q := createSetsQuery(hi - lo)
+		return w.query(q, args, func(rows *sql.Rows) error {
+			var id int64
+			var dg string
+			if err := rows.Scan(&id, &dg); err != nil {
+				return err
+			}
+			ids[dg] = id
+			created = append(created, dg)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	var raced []string
+	for _, dg := range digests {
+		if _, ok := ids[dg]; !ok {
+			raced = append(raced, dg)
+		}
+	}
+	if len(raced) > 0 {
+		found, err := w.findSets(raced)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range found {
+			ids[k] = v
+		}
+	}
+	return created, nil
+}
+
+// fillSets writes the results, checks and open CVEs of the new sets.
+func (w *txWriter) fillSets(created []string, ids map[string]int64, content map[string]*HostRecord, updateIDs map[string]int64) error {
+	var results, checks, cves []any
+	for _, dg := range created {
+		sid, h := ids[dg], content[dg]
+		for _, r := range h.Results {
+			var due any
+			if !r.Due.IsZero() {
+				due = r.Due.UTC()
+			}
+			results = append(results, sid, updateIDs[r.key()], r.Status, due, r.SupersededBy)
+		}
+		for _, c := range h.Checks {
+			checks = append(checks, sid, c.ID, c.Status, c.Severity, c.Reason)
+		}
+		for _, c := range h.CVEs {
+			cves = append(cves, sid, c.CVE, c.Severity, c.Exploited, joinList(c.FixedBy))
+		}
+	}
+	if err := w.insertRows(resultsInsert, results); err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	if err := w.insertRows(checksInsert, checks); err != nil {
+		return fmt.Errorf("config checks: %w", err)
+	}
+	if err := w.insertRows(cvesInsert, cves); err != nil {
+		return fmt.Errorf("open CVEs: %w", err)
+	}
+	return nil
+}
+
+func (w *txWriter) insertRows(prefix string, args []any) error {
+	const cols = detailCols
+	return w.each(len(args)/cols, cols, func(lo, hi int) error {
+		return w.exec(prefix+values(hi-lo, cols), args[lo*cols:hi*cols])
+	})
+}
+
+// insertHostScans inserts one row per record.
+func (w *txWriter) insertHostScans(runID int64, recs []HostRecord, hostIDs map[string]int64, setIDs []int64) error {
+	return w.each(len(recs), hostScanCols, func(lo, hi int) error {
+		args := make([]any, 0, hostScanCols*(hi-lo))
+		for i := lo; i < hi; i++ {
+			h := &recs[i]
+			var set any
+			if setIDs[i] != 0 {
+				set = setIDs[i]
+			}
+			c := h.Counts
+			args = append(args, runID, hostIDs[h.Key()], set, h.Name, h.Address, h.Target, h.Domain, h.Transport, h.Status, h.Error,
+				h.OS.Product, h.OS.Version, h.OS.Build, h.OS.UBR, h.Started, h.Finished,
+				c.Missing, c.Overdue, c.Warning, c.Note, c.Error, c.Superseded, c.Installed, c.NotApplicable,
+				c.ConfigFailed, c.OpenCVEs)
+		}
+		q := hostScansQuery(hi - lo)
+		return w.exec(q, args)
+	})
+}
+
+// markReplaced flags every scan of these hosts in the same logical run that
+// a newer scan (by finished time, then id) replaces. Readers take the
+// newest scan anyway; the flag keeps SQL over the store simple.
+func (w *txWriter) markReplaced(runID int64, label string, hostIDs map[string]int64) error {
+	ids := make([]int64, 0, len(hostIDs))
+	for _, id := range hostIDs {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	groupArg := any(runID)
+	if label != "" {
+		groupArg = label
+	}
+	return w.each(len(ids), 1, func(lo, hi int) error {
+		args := []any{groupArg}
+		for _, id := range ids[lo:hi] {
+			args = append(args, id)
+		}
+		args = append(args, groupArg)
+		q := markReplacedQuery(label, hi-lo)
+		return w.exec(q, args)
+	})
+}
