@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"sync/atomic"
 	"time"
 )
 
@@ -54,7 +55,7 @@ type Recorder struct {
 	info    RunInfo
 	updates map[string]int64 // update natural key -> id, learned this run
 	seen    map[string]int   // host keys recorded this run
-	hosts   int
+	hosts   atomic.Int64
 	stmts   *stmtCache
 }
 
@@ -97,7 +98,7 @@ func (s *Store) StartRun(ctx context.Context, info RunInfo) (*Recorder, error) {
 func (r *Recorder) ID() int64 { return r.id }
 
 // Hosts is how many hosts were recorded so far.
-func (r *Recorder) Hosts() int { return r.hosts }
+func (r *Recorder) Hosts() int { return int(r.hosts.Load()) }
 
 // Add records hosts in one transaction: all or none. A PostgreSQL
 // transaction that lost a race with another scanner is run again.
@@ -137,7 +138,7 @@ func (r *Recorder) Add(ctx context.Context, hosts []HostRecord) error {
 	for _, h := range recs {
 		r.seen[h.Key()]++
 	}
-	r.hosts += len(recs)
+	r.hosts.Add(int64(len(recs)))
 	return nil
 }
 
