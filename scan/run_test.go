@@ -165,11 +165,7 @@ func TestRunStatuses(t *testing.T) {
 		ip(10): {openErr: errors.New("bad password s3cr3t-Pa55 rejected")},
 		ip(11): {nilReport: true},
 	}
-	want := map[string]struct {
-		status transport.Outcome
-		reason string
-		hints  []hint.Hint // for the front end to word
-	}{
+	want := map[string]statusWant{
 		ip(1):  {transport.Scanned, "", nil},
 		ip(2):  {transport.Unreachable, "TCP port 445 refused the connection", nil},
 		ip(3):  {transport.Unreachable, "no answer on TCP port 445 within 200ms", []hint.Hint{hint.RaiseProbeTimeout}},
@@ -190,6 +186,64 @@ func TestRunStatuses(t *testing.T) {
 		Dial:        fakeDial(hosts),
 		Credentials: transport.Credentials{User: "u", Password: "s3cr3t-Pa55"},
 	})
+	got := runEach(t, cfg, hosts)
+	for h, w := range want {
+		r, ok := got[h]
+		if !ok {
+			t.Errorf("%s: no result", h)
+			continue
+		}
+		w.check(t, h, r)
+	}
+	if o, c := f.opened.Load(), f.closed.Load(); o != c {
+		t.Errorf("%d sessions opened, %d closed", o, c)
+	}
+	// The error is typed: its cause stays reachable under the clean line.
+	if r := got[ip(9)]; !errors.Is(r.Error, context.DeadlineExceeded) {
+		t.Errorf("timed-out host: %v does not match context.DeadlineExceeded", r.Error)
+	}
+	var te *transport.Error
+	if r := got[ip(4)]; !errors.As(r.Error, &te) || te.Op != "session setup" {
+		t.Errorf("auth-failed host: %v does not wrap the transport's error", r.Error)
+	}
+	if r := got[ip(1)]; r.Error != nil || r.Reason() != "" {
+		t.Errorf("scanned host has an error: %v", r.Error)
+	}
+}
+
+// statusWant is how one host of TestRunStatuses must end.
+type statusWant struct {
+	status transport.Outcome
+	reason string
+	hints  []hint.Hint // for the front end to word
+}
+
+func (w statusWant) check(t *testing.T, h string, r HostResult) {
+	t.Helper()
+	if r.Status != w.status || !strings.Contains(r.Reason(), w.reason) {
+		t.Errorf("%s: status %s %q, want %s containing %q", h, r.Status, r.Reason(), w.status, w.reason)
+	}
+	if strings.Contains(r.Reason(), "\n") || strings.Contains(r.Reason(), "s3cr3t") {
+		t.Errorf("%s: reason %q is multi-line or leaks the password", h, r.Reason())
+	}
+	if got := hint.Of(r.Error); !slices.Equal(got, w.hints) {
+		t.Errorf("%s: hints %v, want %v", h, got, w.hints)
+	}
+	if strings.Contains(r.Reason(), "--") {
+		t.Errorf("%s: the run names a flag: %q", h, r.Reason())
+	}
+	if (r.Report != nil) != (r.Status == transport.Scanned) {
+		t.Errorf("%s: report %v with status %s", h, r.Report, r.Status)
+	}
+	if r.Address != h || r.Transport != "smb" || r.Started.IsZero() || r.Finished.Before(r.Started) {
+		t.Errorf("%s: bad result metadata %+v", h, r)
+	}
+}
+
+// runEach runs every host of hosts once and returns the results by
+// target; each host must be emitted once and the run not interrupted.
+func runEach(t *testing.T, cfg Config, hosts map[string]behaviour) map[string]HostResult {
+	t.Helper()
 	var names []string
 	for h := range hosts {
 		names = append(names, h)
@@ -207,45 +261,7 @@ func TestRunStatuses(t *testing.T) {
 	if sum.Hosts != len(hosts) || sum.Interrupted {
 		t.Errorf("summary %+v", sum)
 	}
-	for h, w := range want {
-		r, ok := got[h]
-		if !ok {
-			t.Errorf("%s: no result", h)
-			continue
-		}
-		if r.Status != w.status || !strings.Contains(r.Reason(), w.reason) {
-			t.Errorf("%s: status %s %q, want %s containing %q", h, r.Status, r.Reason(), w.status, w.reason)
-		}
-		if strings.Contains(r.Reason(), "\n") || strings.Contains(r.Reason(), "s3cr3t") {
-			t.Errorf("%s: reason %q is multi-line or leaks the password", h, r.Reason())
-		}
-		if got := hint.Of(r.Error); !slices.Equal(got, w.hints) {
-			t.Errorf("%s: hints %v, want %v", h, got, w.hints)
-		}
-		if strings.Contains(r.Reason(), "--") {
-			t.Errorf("%s: the run names a flag: %q", h, r.Reason())
-		}
-		if (r.Report != nil) != (r.Status == transport.Scanned) {
-			t.Errorf("%s: report %v with status %s", h, r.Report, r.Status)
-		}
-		if r.Address != h || r.Transport != "smb" || r.Started.IsZero() || r.Finished.Before(r.Started) {
-			t.Errorf("%s: bad result metadata %+v", h, r)
-		}
-	}
-	if o, c := f.opened.Load(), f.closed.Load(); o != c {
-		t.Errorf("%d sessions opened, %d closed", o, c)
-	}
-	// The error is typed: its cause stays reachable under the clean line.
-	if r := got[ip(9)]; !errors.Is(r.Error, context.DeadlineExceeded) {
-		t.Errorf("timed-out host: %v does not match context.DeadlineExceeded", r.Error)
-	}
-	var te *transport.Error
-	if r := got[ip(4)]; !errors.As(r.Error, &te) || te.Op != "session setup" {
-		t.Errorf("auth-failed host: %v does not wrap the transport's error", r.Error)
-	}
-	if r := got[ip(1)]; r.Error != nil || r.Reason() != "" {
-		t.Errorf("scanned host has an error: %v", r.Error)
-	}
+	return got
 }
 
 // A host that ignores its context must not hold the run past its

@@ -371,102 +371,9 @@ func TestE2E(t *testing.T) {
 		e.checkDir(t, out, all)
 	})
 
-	t.Run("formats through a pipe", func(t *testing.T) {
-		for _, format := range []string{formatTable, formatText, formatXML, formatJSON} {
-			t.Run(format, func(t *testing.T) {
-				// The JSON run also writes files, to compare the formats.
-				files := []string{"--no-files"}
-				out := filepath.Join(t.TempDir(), "reports")
-				if format == formatJSON {
-					files = []string{"--out", out}
-				}
-				code, stdout, stderr := e.run(t, e.scanArgs(all, append(files, "--format", format)...)...)
-				if code != ExitBoth {
-					t.Fatalf("exit %d, want %d\nstderr: %s", code, ExitBoth, stderr)
-				}
-				if strings.TrimSpace(stdout) == "" {
-					t.Fatal("stdout is empty")
-				}
-				if strings.Contains(stderr, "hosts/s") {
-					t.Errorf("progress bar drawn on a stderr that is no terminal: %q", stderr)
-				}
-				switch format {
-				case formatTable, formatText:
-					for _, ip := range all {
-						if !strings.Contains(stdout, ip) {
-							t.Errorf("%s does not mention %s (%s):\n%s", format, ip, e.name[ip], stdout)
-						}
-					}
-					e.checkHuman(t, format, stdout)
-				case formatXML:
-					e.validate(t, reportXSD, "-", []byte(stdout))
-					rep := parseXML[e2eReport](t, "stdout", []byte(stdout))
-					e.checkVerdicts(t, rep.Hosts, all)
-				case formatJSON:
-					e.checkJSON(t, stdout, all)
-					sameAsXML(t, stdout, out)
-				}
-			})
-		}
-		// HFNetChk's -v: the reason under each result; --show picks the
-		// results listed.
-		t.Run("text -v --show missing", func(t *testing.T) {
-			code, stdout, stderr := e.run(t, e.scanArgs(all, "--no-files", "--format", "text", "-v", "--show", "missing")...)
-			if code != ExitBoth {
-				t.Fatalf("exit %d, want %d\nstderr: %s", code, ExitBoth, stderr)
-			}
-			for _, s := range []string{
-				`srv.sys has version 6.1.7601.17514; 6.1.7601.23689 or later is required.`, // old-file
-				`KB4012212\Installed does not exist.`,                                      // missing-regkey
-				`srv.sys has an invalid checksum`,                                          // wrong-checksum
-			} {
-				if !strings.Contains(stdout, s) {
-					t.Errorf("text -v lacks the reason %q:\n%s", s, stdout)
-				}
-			}
-			if strings.Contains(stdout, "Warning ") || strings.Contains(stdout, "greater than what is expected") {
-				t.Errorf("--show missing still lists newer-file's warning:\n%s", stdout)
-			}
-		})
-	})
+	t.Run("formats through a pipe", func(t *testing.T) { e.checkFormats(t, all) })
 
-	t.Run("terminal", func(t *testing.T) {
-		tests := []struct {
-			name     string
-			extra    []string
-			has, not []string
-		}{
-			// The default on a terminal is the table, with the progress
-			// bar on stderr (the same terminal).
-			{"default is the table", nil,
-				[]string{"+------", "HOST", "CRITICAL", "Patch NOT Installed", "hosts/s", "ETA"},
-				[]string{"<ScanReport", `"schema"`}},
-			{"text", []string{"--format", "text"},
-				[]string{"Patch NOT Installed  MS17-010", "Host NOT Scanned", "hosts/s"},
-				[]string{"+------", "CRITICAL", "<ScanReport", `"schema"`}},
-		}
-		for _, tc := range tests {
-			t.Run(tc.name, func(t *testing.T) {
-				extra := append([]string{"--no-files"}, tc.extra...)
-				code, output := e.onTerminal(t, e.scanArgs(all, extra...)...)
-				if code != ExitBoth {
-					t.Fatalf("exit %d, want %d\noutput: %s", code, ExitBoth, output)
-				}
-				// The final, forced draw of the bar.
-				bar := fmt.Sprintf("%d/%d hosts, 3 failed", len(all), len(all))
-				for _, s := range append(append(tc.has, bar), all...) {
-					if !strings.Contains(output, s) {
-						t.Errorf("terminal output lacks %q:\n%s", s, output)
-					}
-				}
-				for _, s := range tc.not {
-					if strings.Contains(output, s) {
-						t.Errorf("terminal output has %q:\n%s", s, output)
-					}
-				}
-			})
-		}
-	})
+	t.Run("terminal", func(t *testing.T) { e.checkTerminal(t, all) })
 
 	t.Run("reader leaves early", func(t *testing.T) { e.checkClosedPipe(t, all) })
 
@@ -477,6 +384,107 @@ func TestE2E(t *testing.T) {
 	t.Run("rollup of two runs", func(t *testing.T) { e.checkRollupMerge(t) })
 
 	t.Run("interrupted", func(t *testing.T) { e.checkInterrupted(t) })
+}
+
+// checkFormats: the four stdout formats through a pipe (JSON field for
+// field equal to the XML files), and text -v with --show.
+func (e *e2e) checkFormats(t *testing.T, all []string) {
+	for _, format := range []string{formatTable, formatText, formatXML, formatJSON} {
+		t.Run(format, func(t *testing.T) {
+			// The JSON run also writes files, to compare the formats.
+			files := []string{"--no-files"}
+			out := filepath.Join(t.TempDir(), "reports")
+			if format == formatJSON {
+				files = []string{"--out", out}
+			}
+			code, stdout, stderr := e.run(t, e.scanArgs(all, append(files, "--format", format)...)...)
+			if code != ExitBoth {
+				t.Fatalf("exit %d, want %d\nstderr: %s", code, ExitBoth, stderr)
+			}
+			if strings.TrimSpace(stdout) == "" {
+				t.Fatal("stdout is empty")
+			}
+			if strings.Contains(stderr, "hosts/s") {
+				t.Errorf("progress bar drawn on a stderr that is no terminal: %q", stderr)
+			}
+			switch format {
+			case formatTable, formatText:
+				for _, ip := range all {
+					if !strings.Contains(stdout, ip) {
+						t.Errorf("%s does not mention %s (%s):\n%s", format, ip, e.name[ip], stdout)
+					}
+				}
+				e.checkHuman(t, format, stdout)
+			case formatXML:
+				e.validate(t, reportXSD, "-", []byte(stdout))
+				rep := parseXML[e2eReport](t, "stdout", []byte(stdout))
+				e.checkVerdicts(t, rep.Hosts, all)
+			case formatJSON:
+				e.checkJSON(t, stdout, all)
+				sameAsXML(t, stdout, out)
+			}
+		})
+	}
+	// HFNetChk's -v: the reason under each result; --show picks the
+	// results listed.
+	t.Run("text -v --show missing", func(t *testing.T) {
+		code, stdout, stderr := e.run(t, e.scanArgs(all, "--no-files", "--format", "text", "-v", "--show", "missing")...)
+		if code != ExitBoth {
+			t.Fatalf("exit %d, want %d\nstderr: %s", code, ExitBoth, stderr)
+		}
+		for _, s := range []string{
+			`srv.sys has version 6.1.7601.17514; 6.1.7601.23689 or later is required.`, // old-file
+			`KB4012212\Installed does not exist.`,                                      // missing-regkey
+			`srv.sys has an invalid checksum`,                                          // wrong-checksum
+		} {
+			if !strings.Contains(stdout, s) {
+				t.Errorf("text -v lacks the reason %q:\n%s", s, stdout)
+			}
+		}
+		if strings.Contains(stdout, "Warning ") || strings.Contains(stdout, "greater than what is expected") {
+			t.Errorf("--show missing still lists newer-file's warning:\n%s", stdout)
+		}
+	})
+}
+
+// checkTerminal: on a terminal, the table by default and the text format,
+// with the progress bar on the same terminal.
+func (e *e2e) checkTerminal(t *testing.T, all []string) {
+	tests := []struct {
+		name     string
+		extra    []string
+		has, not []string
+	}{
+		// The default on a terminal is the table, with the progress
+		// bar on stderr (the same terminal).
+		{"default is the table", nil,
+			[]string{"+------", "HOST", "CRITICAL", "Patch NOT Installed", "hosts/s", "ETA"},
+			[]string{"<ScanReport", `"schema"`}},
+		{"text", []string{"--format", "text"},
+			[]string{"Patch NOT Installed  MS17-010", "Host NOT Scanned", "hosts/s"},
+			[]string{"+------", "CRITICAL", "<ScanReport", `"schema"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			extra := append([]string{"--no-files"}, tc.extra...)
+			code, output := e.onTerminal(t, e.scanArgs(all, extra...)...)
+			if code != ExitBoth {
+				t.Fatalf("exit %d, want %d\noutput: %s", code, ExitBoth, output)
+			}
+			// The final, forced draw of the bar.
+			bar := fmt.Sprintf("%d/%d hosts, 3 failed", len(all), len(all))
+			for _, s := range append(append(tc.has, bar), all...) {
+				if !strings.Contains(output, s) {
+					t.Errorf("terminal output lacks %q:\n%s", s, output)
+				}
+			}
+			for _, s := range tc.not {
+				if strings.Contains(output, s) {
+					t.Errorf("terminal output has %q:\n%s", s, output)
+				}
+			}
+		})
+	}
 }
 
 // pipeToXmllint runs `patchscan ARGS | xmllint --schema report.xsd --noout -`
@@ -705,26 +713,7 @@ func (e *e2e) checkRollupMerge(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Every host's report in each directory, by address.
-	reports := func(dir string) map[string]e2eHost {
-		files, err := filepath.Glob(filepath.Join(dir, "*.xml"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		hosts := map[string]e2eHost{}
-		for _, path := range files {
-			if filepath.Base(path) == "rollup.xml" {
-				continue
-			}
-			rep := parseXML[e2eReport](t, path, readFile(t, path))
-			if len(rep.Hosts) != 1 {
-				t.Fatalf("%s: %d hosts, want 1", path, len(rep.Hosts))
-			}
-			hosts[rep.Hosts[0].Address] = rep.Hosts[0]
-		}
-		return hosts
-	}
-	a, b := reports(dirA), reports(dirB)
+	a, b := dirReports(t, dirA), dirReports(t, dirB)
 	if len(a) != len(runA) || len(b) != len(runB) {
 		t.Fatalf("%d and %d reports, want %d and %d", len(a), len(b), len(runA), len(runB))
 	}
@@ -736,14 +725,11 @@ func (e *e2e) checkRollupMerge(t *testing.T) {
 		t.Fatalf("%s: %q, want unreachable", dead, st)
 	}
 	// The newest report of each host: run B's where it scanned the host.
-	var newest []e2eHost
+	newest := slices.Collect(maps.Values(b))
 	for addr, h := range a {
 		if _, ok := b[addr]; !ok {
 			newest = append(newest, h)
 		}
-	}
-	for _, h := range b {
-		newest = append(newest, h)
 	}
 
 	for _, order := range [][]string{{dirA, dirB}, {dirB, dirA}, {dirA + "-stdout.xml", dirB + "-stdout.xml"}, {dirB + "-stdout.xml", dirA}} {
@@ -770,6 +756,27 @@ func (e *e2e) checkRollupMerge(t *testing.T) {
 		t.Fatalf("rollup to stdout: exit %d, stderr: %s", code, stderr)
 	}
 	e.validate(t, rollupXSD, "-", []byte(stdout))
+}
+
+// dirReports is every host's report in a report directory, by address.
+func dirReports(t *testing.T, dir string) map[string]e2eHost {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts := map[string]e2eHost{}
+	for _, path := range files {
+		if filepath.Base(path) == "rollup.xml" {
+			continue
+		}
+		rep := parseXML[e2eReport](t, path, readFile(t, path))
+		if len(rep.Hosts) != 1 {
+			t.Fatalf("%s: %d hosts, want 1", path, len(rep.Hosts))
+		}
+		hosts[rep.Hosts[0].Address] = rep.Hosts[0]
+	}
+	return hosts
 }
 
 // checkInterrupted interrupts scans of two lab hosts and four tarpit hosts
@@ -809,64 +816,88 @@ func (e *e2e) interrupt(t *testing.T, block int, format string, terminal bool) {
 	if format != "" {
 		args = append(args, "--format", format)
 	}
-
-	var cmd *exec.Cmd
-	var stdout, stderr syncBuffer // written by exec's copying goroutines while the test polls
-	var keys io.WriteCloser       // the terminal's keyboard
-	if terminal {
-		cmd = e.terminalCmd(context.Background(), args...) // killed in cleanup if need be
-		cmd.Stdout, cmd.Stderr = &stdout, &stdout
-		var err error
-		if keys, err = cmd.StdinPipe(); err != nil {
-			t.Fatal(err)
-		}
-	} else {
-		cmd = exec.Command(e.bin, args...)
-		cmd.Env = e.env
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			<-waited
-		}
-	})
+	run := e.startInterruptible(t, args, terminal)
 
 	// Both lab hosts reported and every tarpit host stuck (a probe and a
 	// session each).
 	deadline := time.Now().Add(30 * time.Second)
 	for countReports(out) < len(done) || len(tp.accepted) < 2*len(pits) {
 		if time.Now().After(deadline) {
-			t.Fatalf("scan did not reach the tarpit: %d reports, %d accepts\noutput: %s%s", countReports(out), len(tp.accepted), stdout.String(), stderr.String())
+			t.Fatalf("scan did not reach the tarpit: %d reports, %d accepts\noutput: %s%s", countReports(out), len(tp.accepted), run.stdout.String(), run.stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	err := run.interrupt(t)
+	if code := exitCode(t, err); code != ExitBoth {
+		t.Errorf("exit %d, want %d (old-file missing, tarpit hosts not scanned)\noutput: %s%s", code, ExitBoth, run.stdout.String(), run.stderr.String())
+	}
+	e.noSecret(t, run.stdout.String()+run.stderr.String())
+	e.checkInterruptedStdout(t, run.stdout.String(), format, terminal, done, pits)
+	e.checkInterruptedFiles(t, out, done, pits)
+}
+
+// interruptible is a scan run to be interrupted: by SIGINT, or by ^C
+// typed at its terminal.
+type interruptible struct {
+	cmd            *exec.Cmd
+	stdout, stderr syncBuffer     // written by exec's copying goroutines while the test polls
+	keys           io.WriteCloser // the terminal's keyboard; nil without a terminal
+	waited         chan error
+}
+
+func (e *e2e) startInterruptible(t *testing.T, args []string, terminal bool) *interruptible {
+	t.Helper()
+	r := &interruptible{waited: make(chan error, 1)}
 	if terminal {
-		// ^C typed at the terminal: its line discipline sends SIGINT to
-		// the foreground process, as for a person at the keyboard.
-		if _, err := keys.Write([]byte{0x03}); err != nil {
+		r.cmd = e.terminalCmd(context.Background(), args...) // killed in cleanup if need be
+		r.cmd.Stdout, r.cmd.Stderr = &r.stdout, &r.stdout
+		var err error
+		if r.keys, err = r.cmd.StdinPipe(); err != nil {
 			t.Fatal(err)
 		}
-	} else if err := cmd.Process.Signal(os.Interrupt); err != nil {
+	} else {
+		r.cmd = exec.Command(e.bin, args...)
+		r.cmd.Env = e.env
+		r.cmd.Stdout, r.cmd.Stderr = &r.stdout, &r.stderr
+	}
+	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	var err error
+	go func() { r.waited <- r.cmd.Wait() }()
+	t.Cleanup(func() {
+		if r.cmd.ProcessState == nil {
+			_ = r.cmd.Process.Kill()
+			<-r.waited
+		}
+	})
+	return r
+}
+
+// interrupt interrupts the run and returns how it ended, within 10 s.
+func (r *interruptible) interrupt(t *testing.T) error {
+	t.Helper()
+	if r.keys != nil {
+		// ^C typed at the terminal: its line discipline sends SIGINT to
+		// the foreground process, as for a person at the keyboard.
+		if _, err := r.keys.Write([]byte{0x03}); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := r.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
 	select {
-	case err = <-waited:
+	case err := <-r.waited:
+		return err
 	case <-time.After(10 * time.Second):
 		t.Fatal("patchscan did not exit within 10s of the interrupt")
 	}
-	if code := exitCode(t, err); code != ExitBoth {
-		t.Errorf("exit %d, want %d (old-file missing, tarpit hosts not scanned)\noutput: %s%s", code, ExitBoth, stdout.String(), stderr.String())
-	}
-	e.noSecret(t, stdout.String()+stderr.String())
+	return nil
+}
 
-	got := stdout.String()
+// checkInterruptedStdout: an interrupted run's stdout is complete and
+// valid in its format, and marks the stuck hosts interrupted.
+func (e *e2e) checkInterruptedStdout(t *testing.T, got, format string, terminal bool, done, pits []string) {
+	t.Helper()
 	if n := strings.Count(got, "interrupted before this host finished"); n != len(pits) {
 		t.Errorf("stdout marks %d hosts interrupted, want %d:\n%s", n, len(pits), got)
 	}
@@ -893,7 +924,12 @@ func (e *e2e) interrupt(t *testing.T, block int, format string, terminal bool) {
 			}
 		}
 	}
+}
 
+// checkInterruptedFiles: every file an interrupted run wrote is valid,
+// the finished hosts' with their verdicts, the stuck ones interrupted.
+func (e *e2e) checkInterruptedFiles(t *testing.T, out string, done, pits []string) {
+	t.Helper()
 	ents, err := os.ReadDir(out)
 	if err != nil {
 		t.Fatal(err)

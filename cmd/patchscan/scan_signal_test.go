@@ -107,96 +107,112 @@ func TestScanSignals(t *testing.T) {
 	bin := buildBinary(t)
 	t.Cleanup(func() { _ = os.RemoveAll(binDir) })
 
-	tests := []struct {
-		name    string
-		signals []syscall.Signal
-		code    int
-	}{
+	tests := []signalCase{
 		{"sigint", []syscall.Signal{syscall.SIGINT}, ExitNotScanned},
 		{"sigterm", []syscall.Signal{syscall.SIGTERM}, ExitNotScanned},
 	}
 	for i, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			port := closedPort(t)
-			// Distinct address blocks per case, so a slow teardown of one
-			// case can't answer the next one's probes.
-			pits := []string{}
-			for j := 1; j <= 4; j++ {
-				pits = append(pits, "127.66."+strconv.Itoa(i)+"."+strconv.Itoa(j))
-			}
-			tp := startTarpit(t, pits, port)
-			out := filepath.Join(t.TempDir(), "reports")
-			cmd := exec.Command(bin, "scan", "-u", `LAB\scanner`, "--smb-port", strconv.Itoa(port),
-				"--threads", "4", "--timeout", "60s", "--out", out, "--format", "xml",
-				"127.65."+strconv.Itoa(i)+".1-20", "127.66."+strconv.Itoa(i)+".1-4")
-			cmd.Env = append(os.Environ(), envPassword+"=sig-test-pw", envLoopbackOnly+"=1")
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			t.Cleanup(func() {
-				if cmd.ProcessState == nil {
-					_ = cmd.Process.Kill()
-					<-done
-				}
-			})
+		t.Run(tc.name, func(t *testing.T) { tc.run(t, bin, i) })
+	}
+}
 
-			// Wait for the 20 refusing hosts' reports and for all four
-			// workers to be stuck in the tarpit (probe + session each).
-			deadline := time.Now().Add(30 * time.Second)
-			for countReports(out) < 20 || len(tp.accepted) < 8 {
-				if time.Now().After(deadline) {
-					t.Fatalf("scan did not reach the tarpit: %d reports, %d accepts\nstderr: %s", countReports(out), len(tp.accepted), stderr.String())
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
-			time.Sleep(100 * time.Millisecond)
-			sent := time.Now()
-			for _, s := range tc.signals {
-				if err := cmd.Process.Signal(s); err != nil {
-					t.Fatal(err)
-				}
-				time.Sleep(50 * time.Millisecond)
-			}
-			var err error
-			select {
-			case err = <-done:
-			case <-time.After(10 * time.Second):
-				t.Fatal("patchscan did not exit within 10s of the signal")
-			}
-			took := time.Since(sent)
-			code := 0
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				code = ee.ExitCode()
-			}
-			if code != tc.code {
-				t.Fatalf("exit %d, want %d\nstderr: %s", code, tc.code, stderr.String())
-			}
-			if took > 3*time.Second {
-				t.Errorf("exited %v after the signal, want < 3s", took)
-			}
-			t.Logf("%s: exited %v after the signal", tc.name, took.Round(time.Millisecond))
-			if n := countReports(out); n != 24 {
-				t.Errorf("%d per-host reports, want 24 (20 finished + 4 interrupted)", n)
-			}
-			rollup, err := os.Open(filepath.Join(out, "rollup.xml"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rollup.Close()
-			wellFormedXML(t, "rollup.xml", rollup)
-			wellFormedXML(t, "stdout", bytes.NewReader(stdout.Bytes()))
-			if got := strings.Count(stdout.String(), "interrupted"); got != 4 {
-				t.Errorf("%d hosts marked interrupted on stdout, want 4", got)
-			}
-			if !strings.Contains(stderr.String(), "interrupted") {
-				t.Errorf("stderr does not say the run was interrupted: %s", stderr.String())
-			}
-		})
+// signalCase is one way of interrupting a scan, and the exit it must give.
+type signalCase struct {
+	name    string
+	signals []syscall.Signal
+	code    int
+}
+
+// run scans 20 refusing hosts and 4 tarpit hosts in address block
+// `block`, signals the process once the workers are stuck, and checks
+// what it left.
+func (tc signalCase) run(t *testing.T, bin string, block int) {
+	port := closedPort(t)
+	// Distinct address blocks per case, so a slow teardown of one
+	// case can't answer the next one's probes.
+	pits := []string{}
+	for j := 1; j <= 4; j++ {
+		pits = append(pits, "127.66."+strconv.Itoa(block)+"."+strconv.Itoa(j))
+	}
+	tp := startTarpit(t, pits, port)
+	out := filepath.Join(t.TempDir(), "reports")
+	cmd := exec.Command(bin, "scan", "-u", `LAB\scanner`, "--smb-port", strconv.Itoa(port),
+		"--threads", "4", "--timeout", "60s", "--out", out, "--format", "xml",
+		"127.65."+strconv.Itoa(block)+".1-20", "127.66."+strconv.Itoa(block)+".1-4")
+	cmd.Env = append(os.Environ(), envPassword+"=sig-test-pw", envLoopbackOnly+"=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	})
+
+	// Wait for the 20 refusing hosts' reports and for all four
+	// workers to be stuck in the tarpit (probe + session each).
+	deadline := time.Now().Add(30 * time.Second)
+	for countReports(out) < 20 || len(tp.accepted) < 8 {
+		if time.Now().After(deadline) {
+			t.Fatalf("scan did not reach the tarpit: %d reports, %d accepts\nstderr: %s", countReports(out), len(tp.accepted), stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	sent := time.Now()
+	for _, s := range tc.signals {
+		if err := cmd.Process.Signal(s); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("patchscan did not exit within 10s of the signal")
+	}
+	took := time.Since(sent)
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	}
+	if code != tc.code {
+		t.Fatalf("exit %d, want %d\nstderr: %s", code, tc.code, stderr.String())
+	}
+	if took > 3*time.Second {
+		t.Errorf("exited %v after the signal, want < 3s", took)
+	}
+	t.Logf("%s: exited %v after the signal", tc.name, took.Round(time.Millisecond))
+	checkSignalledRun(t, out, stdout.Bytes(), stderr.String())
+}
+
+// checkSignalledRun: the interrupted run left every finished host's
+// report, the 4 stuck ones marked interrupted, a complete rollup and
+// well-formed stdout, and said so on stderr.
+func checkSignalledRun(t *testing.T, out string, stdout []byte, stderr string) {
+	t.Helper()
+	if n := countReports(out); n != 24 {
+		t.Errorf("%d per-host reports, want 24 (20 finished + 4 interrupted)", n)
+	}
+	rollup, err := os.Open(filepath.Join(out, "rollup.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rollup.Close()
+	wellFormedXML(t, "rollup.xml", rollup)
+	wellFormedXML(t, "stdout", bytes.NewReader(stdout))
+	if got := strings.Count(string(stdout), "interrupted"); got != 4 {
+		t.Errorf("%d hosts marked interrupted on stdout, want 4", got)
+	}
+	if !strings.Contains(stderr, "interrupted") {
+		t.Errorf("stderr does not say the run was interrupted: %s", stderr)
 	}
 }
 

@@ -50,33 +50,7 @@ func TestScanWinRMEqualsSMB(t *testing.T) {
 	t.Setenv(envPassword, l.Password)
 	user := l.Domain + `\` + l.User
 
-	// One WinRM server per lab host, on the host's own address and one
-	// shared port (so --transport auto can use a single --winrm-port).
-	port := 0
-	var caFile string
-	for _, spec := range specs {
-		h := l.Host(spec.Name)
-		fixture, err := winrmtest.LabHost(spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv, err := winrmtest.Start(winrmtest.Options{
-			Account:    winrmtest.Account{User: l.User, Password: l.Password},
-			TLS:        true,
-			Host:       fixture,
-			ListenAddr: net.JoinHostPort(h.IP, strconv.Itoa(port)),
-		})
-		if err != nil {
-			t.Fatalf("winrm server for %s: %v", spec.Name, err)
-		}
-		t.Cleanup(srv.Close)
-		if port == 0 {
-			port = srv.Port
-			if caFile, err = srv.WriteCAFile(t.TempDir()); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	port, caFile := startWinRMFixtures(t, l, specs)
 
 	var ips []string
 	for _, n := range names {
@@ -103,38 +77,77 @@ func TestScanWinRMEqualsSMB(t *testing.T) {
 
 	for _, n := range names {
 		ip := l.Host(n).IP
-		s, w, a := overSMB[ip], overWinRM[ip], auto[ip]
-		if w.Status != "scanned" || w.Transport != "winrm" {
-			t.Errorf("%s over winrm: %s via %q (%s), want scanned via winrm", n, w.Status, w.Transport, w.Error)
-			continue
+		sameAcrossTransports(t, n, overSMB[ip], overWinRM[ip], auto[ip])
+	}
+}
+
+// sameAcrossTransports: lab host n, scanned over SMB (s), WinRM (w) and
+// auto (a), gives the same report everywhere the transports do not differ
+// by design.
+func sameAcrossTransports(t *testing.T, n string, s, w, a fullHost) {
+	t.Helper()
+	if w.Status != "scanned" || w.Transport != "winrm" {
+		t.Errorf("%s over winrm: %s via %q (%s), want scanned via winrm", n, w.Status, w.Transport, w.Error)
+		return
+	}
+	if n == lab.NoWinreg {
+		if s.Status != "error" || !strings.Contains(s.Error, "winreg") {
+			t.Errorf("%s over smb: %s %q, want the winreg error", n, s.Status, s.Error)
 		}
-		if n == lab.NoWinreg {
-			if s.Status != "error" || !strings.Contains(s.Error, "winreg") {
-				t.Errorf("%s over smb: %s %q, want the winreg error", n, s.Status, s.Error)
-			}
-			if a.Transport != "winrm" || a.Status != "scanned" {
-				t.Errorf("%s with auto: %s via %q (%s), want scanned via winrm (fallback)", n, a.Status, a.Transport, a.Error)
-			}
-			continue
+		if a.Transport != "winrm" || a.Status != "scanned" {
+			t.Errorf("%s with auto: %s via %q (%s), want scanned via winrm (fallback)", n, a.Status, a.Transport, a.Error)
 		}
-		if s.Status != "scanned" || s.Transport != "smb" {
-			t.Errorf("%s over smb: %s via %q (%s)", n, s.Status, s.Transport, s.Error)
-			continue
-		}
-		var rs []struct{ Bulletin, Status string }
-		if err := json.Unmarshal(w.Results, &rs); err != nil || len(rs) == 0 || rs[0].Bulletin != "MS17-010" || rs[0].Status != lab.Expected[n] {
-			t.Errorf("%s over winrm: results %s, want MS17-010 %s", n, w.Results, lab.Expected[n])
-		}
-		for what, pair := range map[string][2]json.RawMessage{"os": {s.OS, w.OS}, "products": {s.Products, w.Products}, "results": {s.Results, w.Results}} {
-			var x, y any
-			_ = json.Unmarshal(pair[0], &x)
-			_ = json.Unmarshal(pair[1], &y)
-			if !reflect.DeepEqual(x, y) {
-				t.Errorf("%s: %s differ between transports\n smb:   %s\n winrm: %s", n, what, pair[0], pair[1])
-			}
-		}
-		if a.Transport != "smb" || !reflect.DeepEqual(a.Results, s.Results) {
-			t.Errorf("%s with auto: via %q, want smb with the SMB results", n, a.Transport)
+		return
+	}
+	if s.Status != "scanned" || s.Transport != "smb" {
+		t.Errorf("%s over smb: %s via %q (%s)", n, s.Status, s.Transport, s.Error)
+		return
+	}
+	var rs []struct{ Bulletin, Status string }
+	if err := json.Unmarshal(w.Results, &rs); err != nil || len(rs) == 0 || rs[0].Bulletin != "MS17-010" || rs[0].Status != lab.Expected[n] {
+		t.Errorf("%s over winrm: results %s, want MS17-010 %s", n, w.Results, lab.Expected[n])
+	}
+	for what, pair := range map[string][2]json.RawMessage{"os": {s.OS, w.OS}, "products": {s.Products, w.Products}, "results": {s.Results, w.Results}} {
+		var x, y any
+		_ = json.Unmarshal(pair[0], &x)
+		_ = json.Unmarshal(pair[1], &y)
+		if !reflect.DeepEqual(x, y) {
+			t.Errorf("%s: %s differ between transports\n smb:   %s\n winrm: %s", n, what, pair[0], pair[1])
 		}
 	}
+	if a.Transport != "smb" || !reflect.DeepEqual(a.Results, s.Results) {
+		t.Errorf("%s with auto: via %q, want smb with the SMB results", n, a.Transport)
+	}
+}
+
+// startWinRMFixtures starts one WinRM server per lab host, on the host's
+// own address and one shared port (so --transport auto can use a single
+// --winrm-port), and returns the port and the CA file of their
+// certificates.
+func startWinRMFixtures(t *testing.T, l *lab.Lab, specs []lab.HostSpec) (port int, caFile string) {
+	t.Helper()
+	for _, spec := range specs {
+		h := l.Host(spec.Name)
+		fixture, err := winrmtest.LabHost(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := winrmtest.Start(winrmtest.Options{
+			Account:    winrmtest.Account{User: l.User, Password: l.Password},
+			TLS:        true,
+			Host:       fixture,
+			ListenAddr: net.JoinHostPort(h.IP, strconv.Itoa(port)),
+		})
+		if err != nil {
+			t.Fatalf("winrm server for %s: %v", spec.Name, err)
+		}
+		t.Cleanup(srv.Close)
+		if port == 0 {
+			port = srv.Port
+			if caFile, err = srv.WriteCAFile(t.TempDir()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return port, caFile
 }

@@ -67,18 +67,7 @@ func TestEnumerateSambaDC(t *testing.T) {
 			}
 			comps, err := Enumerate(ctx, cfg)
 			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("err = %v, want one containing %q", err, tc.err)
-				}
-				if strings.Contains(err.Error(), dc.Password) || strings.Contains(err.Error(), "Wrong-pass-1") {
-					t.Errorf("error leaks a password: %v", err)
-				}
-				if tc.hint != 0 && !hint.Has(err, tc.hint) {
-					t.Errorf("hints %v, want %v", hint.Of(err), tc.hint)
-				}
-				if strings.Contains(err.Error(), "--") {
-					t.Errorf("the library names a flag: %v", err)
-				}
+				checkEnumerateError(t, err, tc.err, tc.hint, dc.Password, "Wrong-pass-1")
 				return
 			}
 			if err != nil {
@@ -108,5 +97,25 @@ func TestEnumerateSambaDC(t *testing.T) {
 		t.Error("Enumerate with a cancelled context succeeded")
 	} else if errors.Is(err, ErrTooMany) {
 		t.Errorf("unexpected %v", err)
+	}
+}
+
+// checkEnumerateError: err says want, carries the remedy (0: none to
+// check), names no flag and reveals no password.
+func checkEnumerateError(t *testing.T, err error, want string, remedy hint.Hint, passwords ...string) {
+	t.Helper()
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v, want one containing %q", err, want)
+	}
+	for _, p := range passwords {
+		if strings.Contains(err.Error(), p) {
+			t.Errorf("error leaks a password: %v", err)
+		}
+	}
+	if remedy != 0 && !hint.Has(err, remedy) {
+		t.Errorf("hints %v, want %v", hint.Of(err), remedy)
+	}
+	if strings.Contains(err.Error(), "--") {
+		t.Errorf("the library names a flag: %v", err)
 	}
 }

@@ -105,15 +105,7 @@ func TestLabPatchedHostFacts(t *testing.T) {
 		t.Fatalf("%d answers for %d requests", len(answers), len(reqs))
 	}
 	big := strings.Repeat("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 9000/26+1)[:9000]
-	type want struct {
-		found   bool
-		errLike string
-		typ     facts.ValueType
-		data    []byte
-		version string
-		sha     string
-	}
-	wants := []want{
+	wants := []factWant{
 		{found: true, typ: facts.RegSZ, data: utf16z("6.1")},
 		{found: true, typ: facts.RegSZ, data: utf16z(`c:\Windows`)},
 		{found: false},
@@ -132,38 +124,51 @@ func TestLabPatchedHostFacts(t *testing.T) {
 		{errLike: "access denied"},
 	}
 	for i, w := range wants {
-		a := answers[i]
-		r := reqs[i]
-		name := r.Key + `\` + r.Name + r.Path
-		if w.errLike != "" {
-			if a.Err == nil || !strings.Contains(a.Err.Error(), w.errLike) {
-				t.Errorf("%s: err %v, want %q", name, a.Err, w.errLike)
-			}
-			if w.errLike == "access denied" && !errors.Is(a.Err, facts.ErrAccessDenied) {
-				t.Errorf("%s: %v does not wrap facts.ErrAccessDenied", name, a.Err)
-			}
-			continue
+		w.check(t, reqs[i], answers[i])
+	}
+}
+
+// factWant is what one fact of the patched lab host must be.
+type factWant struct {
+	found   bool
+	errLike string
+	typ     facts.ValueType
+	data    []byte
+	version string
+	sha     string
+}
+
+func (w factWant) check(t *testing.T, r facts.Request, a facts.Answer) {
+	t.Helper()
+	name := r.Key + `\` + r.Name + r.Path
+	if w.errLike != "" {
+		if a.Err == nil || !strings.Contains(a.Err.Error(), w.errLike) {
+			t.Errorf("%s: err %v, want %q", name, a.Err, w.errLike)
 		}
-		if a.Err != nil {
-			t.Errorf("%s: %v", name, a.Err)
-			continue
+		if w.errLike == "access denied" && !errors.Is(a.Err, facts.ErrAccessDenied) {
+			t.Errorf("%s: %v does not wrap facts.ErrAccessDenied", name, a.Err)
 		}
-		if a.Found != w.found {
-			t.Errorf("%s: found %v, want %v", name, a.Found, w.found)
-			continue
+		return
+	}
+	if a.Err != nil {
+		t.Errorf("%s: %v", name, a.Err)
+		return
+	}
+	if a.Found != w.found {
+		t.Errorf("%s: found %v, want %v", name, a.Found, w.found)
+		return
+	}
+	if r.Kind == facts.FactRegValue && w.found {
+		if a.Value.Type != w.typ || hex.EncodeToString(a.Value.Data) != hex.EncodeToString(w.data) {
+			t.Errorf("%s: type %d data %x, want %d %x", name, a.Value.Type, a.Value.Data, w.typ, w.data)
 		}
-		if r.Kind == facts.FactRegValue && w.found {
-			if a.Value.Type != w.typ || hex.EncodeToString(a.Value.Data) != hex.EncodeToString(w.data) {
-				t.Errorf("%s: type %d data %x, want %d %x", name, a.Value.Type, a.Value.Data, w.typ, w.data)
-			}
+	}
+	if r.Kind == facts.FactFile && w.found {
+		if a.File.Version != w.version || a.File.SHA256 != w.sha || a.File.Size == 0 {
+			t.Errorf("%s: %+v, want version %s sha %q", name, a.File, w.version, w.sha)
 		}
-		if r.Kind == facts.FactFile && w.found {
-			if a.File.Version != w.version || a.File.SHA256 != w.sha || a.File.Size == 0 {
-				t.Errorf("%s: %+v, want version %s sha %q", name, a.File, w.version, w.sha)
-			}
-			if !strings.HasPrefix(a.File.StringVersion, w.version+" (") {
-				t.Errorf("%s: string version %q", name, a.File.StringVersion)
-			}
+		if !strings.HasPrefix(a.File.StringVersion, w.version+" (") {
+			t.Errorf("%s: string version %q", name, a.File.StringVersion)
 		}
 	}
 }

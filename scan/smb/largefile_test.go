@@ -42,25 +42,9 @@ func TestLargeFileReadsFewBytes(t *testing.T) {
 		{Path: `Windows\System32\small.sys`, Src: lab.SrvExact},
 		{Path: `Windows\System32\big.dll`, Src: bigSrc},
 	}})
-	h := l.Hosts[0]
-
-	var cc *countingConn
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	s, err := NewOpener(Config{Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := netguard.Loopback.DialContext(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		cc = &countingConn{Conn: c}
-		return cc, nil
-	}}).Open(ctx, transport.Endpoint{Host: h.IP, Addr: h.Addr()}, transport.Options{
-		Credentials: transport.Credentials{Domain: l.Domain, User: l.User, Password: l.Password},
-		Timeout:     60 * time.Second,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, cc := openCounting(t, ctx, l)
 	defer s.Close()
 
 	// fact reads one file alone and returns what it cost on the
@@ -119,6 +103,29 @@ func TestLargeFileReadsFewBytes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openCounting opens the lab's first host on a connection that counts
+// what crosses it.
+func openCounting(t *testing.T, ctx context.Context, l *lab.Lab) (transport.Session, *countingConn) {
+	t.Helper()
+	h := l.Hosts[0]
+	var cc *countingConn
+	s, err := NewOpener(Config{Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := netguard.Loopback.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		cc = &countingConn{Conn: c}
+		return cc, nil
+	}}).Open(ctx, transport.Endpoint{Host: h.IP, Addr: h.Addr()}, transport.Options{
+		Credentials: transport.Credentials{Domain: l.Domain, User: l.User, Password: l.Password},
+		Timeout:     60 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, cc
 }
 
 // settle waits until nothing has arrived on the connection for a while, so

@@ -72,28 +72,7 @@ func TestCrossTransportEquivalence(t *testing.T) {
 		for _, mode := range []detect.ChecksumMode{detect.ChecksumOn, detect.ChecksumOff} {
 			t.Run(spec.Name+"/"+mode.String(), func(t *testing.T) {
 				eng := detect.New(cat, detect.Options{Checksums: mode})
-				reports := map[string]*detect.Report{}
-				kinds := map[string]transport.Outcome{}
-				for name, op := range openers {
-					ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-					defer cancel()
-					s, err := op.Open(ctx, ep, opts)
-					if err != nil {
-						kinds[name] = transport.OutcomeOf(err)
-						t.Logf("%s: %v", name, err)
-						continue
-					}
-					rep, err := eng.Scan(ctx, s)
-					s.Close()
-					if err != nil {
-						// Some host-level failures (admin shares refused)
-						// only show when the first file is read.
-						kinds[name] = transport.OutcomeOf(err)
-						t.Logf("%s scan: %v", name, err)
-						continue
-					}
-					reports[name] = rep
-				}
+				reports, kinds := scanEach(t, eng, openers, ep, opts)
 				switch spec.Name {
 				case lab.NoWinreg:
 					// The point of WinRM: no Remote Registry needed.
@@ -114,18 +93,7 @@ func TestCrossTransportEquivalence(t *testing.T) {
 				if rs == nil || rw == nil {
 					t.Fatalf("a transport failed: %v", kinds)
 				}
-				if len(rs.Results) == 0 || rs.Facts == 0 {
-					t.Fatalf("empty SMB report (%d results, %d facts): nothing compared", len(rs.Results), rs.Facts)
-				}
-				if !reflect.DeepEqual(rs.OS, rw.OS) || !reflect.DeepEqual(rs.Products, rw.Products) {
-					t.Errorf("host identity differs:\nsmb   %+v %v\nwinrm %+v %v", rs.OS, rs.Products, rw.OS, rw.Products)
-				}
-				if !reflect.DeepEqual(rs.Results, rw.Results) {
-					t.Errorf("results differ:\nsmb   %+v\nwinrm %+v", rs.Results, rw.Results)
-				}
-				if rs.Facts != rw.Facts || rs.Batches != rw.Batches {
-					t.Errorf("engine asked differently: smb %d facts/%d batches, winrm %d/%d", rs.Facts, rs.Batches, rw.Facts, rw.Batches)
-				}
+				sameReport(t, rs, rw)
 				for _, r := range rw.Results {
 					if r.BulletinID == "MS17-010" && mode == detect.ChecksumOn && string(r.Status) != expected {
 						t.Errorf("MS17-010 over WinRM: %s, want %s", r.Status, expected)
@@ -136,6 +104,53 @@ func TestCrossTransportEquivalence(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// scanEach scans ep with each opener; a transport that fails gives the
+// outcome it failed with instead of a report.
+func scanEach(t *testing.T, eng *detect.Engine, openers map[string]transport.Opener, ep transport.Endpoint, opts transport.Options) (map[string]*detect.Report, map[string]transport.Outcome) {
+	t.Helper()
+	reports := map[string]*detect.Report{}
+	kinds := map[string]transport.Outcome{}
+	for name, op := range openers {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		s, err := op.Open(ctx, ep, opts)
+		if err != nil {
+			kinds[name] = transport.OutcomeOf(err)
+			t.Logf("%s: %v", name, err)
+			continue
+		}
+		rep, err := eng.Scan(ctx, s)
+		s.Close()
+		if err != nil {
+			// Some host-level failures (admin shares refused)
+			// only show when the first file is read.
+			kinds[name] = transport.OutcomeOf(err)
+			t.Logf("%s scan: %v", name, err)
+			continue
+		}
+		reports[name] = rep
+	}
+	return reports, kinds
+}
+
+// sameReport: the SMB and WinRM reports of one host say the same, and
+// the engine asked both the same way.
+func sameReport(t *testing.T, rs, rw *detect.Report) {
+	t.Helper()
+	if len(rs.Results) == 0 || rs.Facts == 0 {
+		t.Fatalf("empty SMB report (%d results, %d facts): nothing compared", len(rs.Results), rs.Facts)
+	}
+	if !reflect.DeepEqual(rs.OS, rw.OS) || !reflect.DeepEqual(rs.Products, rw.Products) {
+		t.Errorf("host identity differs:\nsmb   %+v %v\nwinrm %+v %v", rs.OS, rs.Products, rw.OS, rw.Products)
+	}
+	if !reflect.DeepEqual(rs.Results, rw.Results) {
+		t.Errorf("results differ:\nsmb   %+v\nwinrm %+v", rs.Results, rw.Results)
+	}
+	if rs.Facts != rw.Facts || rs.Batches != rw.Batches {
+		t.Errorf("engine asked differently: smb %d facts/%d batches, winrm %d/%d", rs.Facts, rs.Batches, rw.Facts, rw.Batches)
 	}
 }
 

@@ -206,20 +206,7 @@ func TestFaults(t *testing.T) {
 		l.Close()
 		return p
 	}
-	tests := []struct {
-		name     string
-		fault    winrmtest.Fault
-		deny     bool
-		delay    time.Duration
-		creds    transport.Credentials
-		cfg      func(*testing.T, *winrmtest.Server) winrm.Config
-		tls      bool
-		timeout  time.Duration // scan context
-		atOpen   bool
-		kind     transport.Outcome
-		contains string
-		remedy   hint.Hint // for the front end to word; 0: none
-	}{
+	tests := []faultCase{
 		{name: "not an administrator", deny: true, atOpen: true, kind: transport.AccessDenied, contains: "Access is denied"},
 		{name: "auth refused", fault: winrmtest.FaultAuth, atOpen: true, kind: transport.AuthFailed, contains: "rejected the credentials"},
 		{name: "wrong password", creds: transport.Credentials{Domain: "LAB", User: "scanner", Password: "nope"}, atOpen: true, kind: transport.AuthFailed, contains: "401"},
@@ -240,70 +227,103 @@ func TestFaults(t *testing.T) {
 			cfg: func(t *testing.T, s *winrmtest.Server) winrm.Config { return winrm.Config{Port: s.Port, Basic: true} }},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			srv := start(t, winrmtest.Options{Fault: tc.fault, Delay: tc.delay, TLS: tc.tls, DenyShell: tc.deny})
-			cfg := httpCfg(srv)
-			if tc.cfg != nil {
-				cfg = tc.cfg(t, srv)
-			}
-			cfg.MaxOutput = 64 << 10
-			creds := goodCreds
-			if tc.creds.User != "" {
-				creds = tc.creds
-			}
-			ctx := context.Background()
-			if tc.timeout > 0 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, tc.timeout)
-				defer cancel()
-			}
-			began := time.Now()
-			sess, err := winrm.NewOpener(onLoopback(cfg)).Open(ctx, endpoint(srv), options(creds))
-			if err == nil {
-				if tc.atOpen {
-					sess.Close()
-					t.Fatal("Open succeeded, want an error")
-				}
-				_, err = sess.Facts(ctx, batch)
-				if err == nil {
-					t.Fatal("Facts succeeded, want an error")
-				}
-				// The shell is deleted as soon as the host fails, before Close.
-				if n := srv.OpenShells(); n != 0 {
-					t.Errorf("%d shells still open after the failure", n)
-				}
-				if cerr := sess.Close(); cerr != nil {
-					t.Errorf("Close after failure: %v", cerr)
-				}
-				if _, again := sess.Facts(ctx, batch); again == nil {
-					t.Error("Facts after a host failure succeeded")
-				}
-			} else if !tc.atOpen {
-				t.Fatalf("Open: %v, want it to succeed and Facts to fail", err)
-			}
-			if got := transport.OutcomeOf(err); got != tc.kind {
-				t.Errorf("kind %q, want %q (error: %v)", got, tc.kind, err)
-			}
-			if !strings.Contains(err.Error(), tc.contains) {
-				t.Errorf("error %q does not mention %q", err, tc.contains)
-			}
-			if tc.remedy != 0 && !hint.Has(err, tc.remedy) {
-				t.Errorf("hints %v, want %v", hint.Of(err), tc.remedy)
-			}
-			if strings.Contains(err.Error(), "--") {
-				t.Errorf("the transport names a flag: %q", err)
-			}
-			if strings.Contains(err.Error(), acct.Password) || strings.Contains(err.Error(), "nope") {
-				t.Errorf("error reveals the password: %v", err)
-			}
-			if tc.timeout > 0 && time.Since(began) > tc.timeout+2*time.Second {
-				t.Errorf("took %v with a %v deadline", time.Since(began), tc.timeout)
-			}
-			st := srv.Stats()
-			if st.ShellsCreated != st.ShellsDeleted || srv.OpenShells() != 0 {
-				t.Errorf("shells leaked: created %d, deleted %d, open %d", st.ShellsCreated, st.ShellsDeleted, srv.OpenShells())
-			}
-		})
+		t.Run(tc.name, tc.run)
+	}
+}
+
+// faultCase is one misbehaving host of TestFaults and how it must fail.
+type faultCase struct {
+	name     string
+	fault    winrmtest.Fault
+	deny     bool
+	delay    time.Duration
+	creds    transport.Credentials
+	cfg      func(*testing.T, *winrmtest.Server) winrm.Config
+	tls      bool
+	timeout  time.Duration // scan context
+	atOpen   bool
+	kind     transport.Outcome
+	contains string
+	remedy   hint.Hint // for the front end to word; 0: none
+}
+
+func (tc faultCase) run(t *testing.T) {
+	srv := start(t, winrmtest.Options{Fault: tc.fault, Delay: tc.delay, TLS: tc.tls, DenyShell: tc.deny})
+	cfg := httpCfg(srv)
+	if tc.cfg != nil {
+		cfg = tc.cfg(t, srv)
+	}
+	cfg.MaxOutput = 64 << 10
+	creds := goodCreds
+	if tc.creds.User != "" {
+		creds = tc.creds
+	}
+	ctx := context.Background()
+	if tc.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, tc.timeout)
+		defer cancel()
+	}
+	began := time.Now()
+	sess, err := winrm.NewOpener(onLoopback(cfg)).Open(ctx, endpoint(srv), options(creds))
+	if err == nil {
+		if tc.atOpen {
+			sess.Close()
+			t.Fatal("Open succeeded, want an error")
+		}
+		err = failingFacts(t, ctx, srv, sess)
+	} else if !tc.atOpen {
+		t.Fatalf("Open: %v, want it to succeed and Facts to fail", err)
+	}
+	tc.check(t, err)
+	if tc.timeout > 0 && time.Since(began) > tc.timeout+2*time.Second {
+		t.Errorf("took %v with a %v deadline", time.Since(began), tc.timeout)
+	}
+	st := srv.Stats()
+	if st.ShellsCreated != st.ShellsDeleted || srv.OpenShells() != 0 {
+		t.Errorf("shells leaked: created %d, deleted %d, open %d", st.ShellsCreated, st.ShellsDeleted, srv.OpenShells())
+	}
+}
+
+// failingFacts asks for facts the host fails to give, and returns its
+// error; the failure must delete the shell at once and stick.
+func failingFacts(t *testing.T, ctx context.Context, srv *winrmtest.Server, sess transport.Session) error {
+	t.Helper()
+	_, err := sess.Facts(ctx, batch)
+	if err == nil {
+		t.Fatal("Facts succeeded, want an error")
+	}
+	// The shell is deleted as soon as the host fails, before Close.
+	if n := srv.OpenShells(); n != 0 {
+		t.Errorf("%d shells still open after the failure", n)
+	}
+	if cerr := sess.Close(); cerr != nil {
+		t.Errorf("Close after failure: %v", cerr)
+	}
+	if _, again := sess.Facts(ctx, batch); again == nil {
+		t.Error("Facts after a host failure succeeded")
+	}
+	return err
+}
+
+// check: the host's error has the outcome, says what, carries the remedy,
+// names no flag and reveals no password.
+func (tc faultCase) check(t *testing.T, err error) {
+	t.Helper()
+	if got := transport.OutcomeOf(err); got != tc.kind {
+		t.Errorf("kind %q, want %q (error: %v)", got, tc.kind, err)
+	}
+	if !strings.Contains(err.Error(), tc.contains) {
+		t.Errorf("error %q does not mention %q", err, tc.contains)
+	}
+	if tc.remedy != 0 && !hint.Has(err, tc.remedy) {
+		t.Errorf("hints %v, want %v", hint.Of(err), tc.remedy)
+	}
+	if strings.Contains(err.Error(), "--") {
+		t.Errorf("the transport names a flag: %q", err)
+	}
+	if strings.Contains(err.Error(), acct.Password) || strings.Contains(err.Error(), "nope") {
+		t.Errorf("error reveals the password: %v", err)
 	}
 }
 
