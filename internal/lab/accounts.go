@@ -58,6 +58,9 @@ var (
 // checkAccounts refuses names and texts that would not survive smb.conf,
 // a command line or a unix account name unchanged.
 func checkAccounts(spec HostSpec) error {
+	if spec.DataDriveFS != "" && !safeName.MatchString(spec.DataDriveFS) {
+		return fmt.Errorf("bad lab file system name %q", spec.DataDriveFS)
+	}
 	for _, u := range spec.Users {
 		if !safeName.MatchString(u.Name) || !safeText.MatchString(u.FullName) {
 			return fmt.Errorf("bad lab user %q", u.Name)

@@ -90,6 +90,10 @@ type HostSpec struct {
 	Administrators []string
 	// Shares are disk shares beside C$ and ADMIN$.
 	Shares []Share
+	// DataDriveFS, when set, gives the host a second fixed drive, D$,
+	// whose file system Samba reports under this name (its "fstype":
+	// "FAT32" for a volume without permissions, issue 16).
+	DataDriveFS string
 }
 
 // Host is a running lab host.
@@ -292,6 +296,9 @@ func (l *Lab) start(spec HostSpec, ip string, cfg Config) (*Host, error) {
 	for _, s := range spec.Shares {
 		dirs = append(dirs, "shares/"+s.Name)
 	}
+	if spec.DataDriveFS != "" {
+		dirs = append(dirs, "D")
+	}
 	for _, d := range dirs {
 		if err := os.MkdirAll(filepath.Join(h.dir, d), 0o755); err != nil {
 			return nil, err
@@ -313,6 +320,7 @@ func (l *Lab) start(spec HostSpec, ip string, cfg Config) (*Host, error) {
 		"Dir": h.dir, "Name": spec.Name, "NetBIOS": netbios, "Workgroup": Workgroup,
 		"Interface": iface, "Port": cfg.Port, "NoWinreg": spec.NoWinreg, "User": Account,
 		"Encrypt": spec.Encrypt, "DenyAdminShares": spec.DenyAdminShares, "Shares": spec.Shares,
+		"DataDriveFS": spec.DataDriveFS,
 	}); err != nil {
 		return nil, err
 	}

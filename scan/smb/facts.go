@@ -53,10 +53,22 @@ func (s *session) Facts(ctx context.Context, reqs []facts.Request) ([]facts.Answ
 			})
 		case facts.FactRegKey, facts.FactRegValue:
 		default:
-			answers[i].Err = fmt.Errorf("unsupported fact kind %v", r.Kind)
+			if !isConfigFact(r.Kind) {
+				answers[i].Err = fmt.Errorf("unsupported fact kind %v", r.Kind)
+			}
 		}
 	}
-	s.registry(ctx, reqs, answers, w)
+	// Configuration facts (config.go) run beside the registry reads,
+	// which also read the services' Start values for them.
+	if cfg := s.startConfig(ctx, reqs, w); cfg != nil {
+		all := append(append([]facts.Request(nil), reqs...), cfg.startReqs...)
+		allAnswers := make([]facts.Answer, len(all))
+		s.registry(ctx, all, allAnswers, w)
+		copyRegistry(answers, allAnswers, reqs)
+		cfg.finish(answers, allAnswers[len(reqs):])
+	} else {
+		s.registry(ctx, reqs, answers, w)
+	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -85,6 +97,15 @@ func (s *session) Facts(ctx context.Context, reqs []facts.Request) ([]facts.Answ
 		}
 	}
 	return answers, nil
+}
+
+// copyRegistry copies the registry answers of reqs from all.
+func copyRegistry(answers, all []facts.Answer, reqs []facts.Request) {
+	for i, r := range reqs {
+		if r.Kind == facts.FactRegKey || r.Kind == facts.FactRegValue {
+			answers[i] = all[i]
+		}
+	}
 }
 
 func connectionLost(err error) bool {

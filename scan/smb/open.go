@@ -52,7 +52,8 @@ func (o *opener) Open(ctx context.Context, ep transport.Endpoint, opts transport
 		return nil, transport.Tag(err, transport.ErrNoConnection)
 	}
 	s := &session{host: host, conn: newFrameConn(raw), timeout: opts.Timeout, sem: make(chan struct{}, o.cfg.FileConcurrency),
-		pipes: make(chan *regPipe, o.cfg.RegistryPipes), values: map[string]valueEntry{}, shares: map[string]*shareEntry{}}
+		pipes: make(chan *regPipe, o.cfg.RegistryPipes), values: map[string]valueEntry{}, shares: map[string]*shareEntry{},
+		rpc: map[string]*rpcEntry{}, configPipes: o.cfg.ConfigFacts}
 	// Cancelling the context (or the set-up deadline) closes the
 	// connection, which fails every outstanding SMB request at once.
 	stop := context.AfterFunc(setupCtx, func() { s.conn.Close() })
@@ -157,7 +158,7 @@ func (s *session) connectIPC(ctx context.Context) error {
 // background, ready by the time the first batch of facts arrives. Close
 // waits for them; if they fail, the session has fewer pipes.
 func (s *session) openFirstPipe(ctx context.Context, pipes int) error {
-	more := func() {
+	morePipes := func() {
 		for i := 1; i < pipes; i++ {
 			s.bgGo(func() {
 				if p, _, err := s.openPipe(s.ipc, nil); err == nil {
@@ -165,7 +166,17 @@ func (s *session) openFirstPipe(ctx context.Context, pipes int) error {
 				}
 			})
 		}
+	}
+	more := func() {
 		s.bgGo(func() { _, _ = s.mount("ADMIN$") })
+		if !s.configPipes {
+			morePipes()
+			return
+		}
+		// The configuration pipes are opened first (config.go): Samba
+		// starts their servers on demand, and fails to when many
+		// winreg pipes are already open.
+		s.bgGo(func() { s.openConfigPipes(morePipes) })
 	}
 	p, op, err := s.openPipe(s.ipc, more)
 	if err != nil {

@@ -43,6 +43,10 @@ type Config struct {
 	// most; 0 = DefaultRegistryPipes. A pipe carries one RPC call at a
 	// time, so several pipes let registry reads overlap.
 	RegistryPipes int
+	// ConfigFacts says the run asks configuration facts (issue 16): their
+	// RPC pipes (samr, srvsvc, lsarpc, svcctl) are opened at set-up, in
+	// the background with the other pipes, and ready when asked.
+	ConfigFacts bool
 	// Dial opens the TCP connection; nil = net.Dialer. Tests wrap it to
 	// count round trips.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -120,6 +124,12 @@ type session struct {
 
 	shareMu sync.Mutex
 	shares  map[string]*shareEntry
+
+	// rpc holds the configuration facts' RPC pipes, opened once each
+	// (config.go).
+	rpcMu       sync.Mutex
+	rpc         map[string]*rpcEntry
+	configPipes bool
 
 	closeOnce sync.Once
 	bgMu      sync.Mutex

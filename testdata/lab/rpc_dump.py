@@ -3,16 +3,19 @@
 (samr, lsad/lsat, srvs, scmr) and prints them as JSON: the reference the Go
 clients in internal/ are compared against.
 
-Usage: rpc_dump.py HOST PORT DOMAIN USER samr|lsad|srvs|scmr [SID...]
-(lsad names the SIDs given.)
+Usage: rpc_dump.py HOST PORT DOMAIN USER samr|lsad|srvs|scmr|fsattr [SID...|SHARE...]
+(lsad names the SIDs given; fsattr reads FileFsAttributeInformation of the
+root of each administrative share given, e.g. C$ D$.)
 The password comes from the PATCHSCAN_PASSWORD environment variable (never
 the command line). Only read calls are made.
 """
 import json
 import os
+import struct
 import sys
 
 from impacket.dcerpc.v5 import lsad, lsat, samr, scmr, srvs, transport
+from impacket import smb3structs
 from impacket.dcerpc.v5.rpcrt import DCERPCException
 from impacket.smbconnection import SMBConnection
 
@@ -117,6 +120,22 @@ def dump_scmr(dce):
     return {'services': services}
 
 
+def dump_fsattr(conn, shares):
+    smb = conn.getSMBServer()
+    out = {}
+    for share in shares:
+        tid = conn.connectTree(share)
+        fid = smb.create(tid, '', 0x80, 0x7, 0x1, 0x1, 0)  # FILE_READ_ATTRIBUTES, share all, directory, open
+        try:
+            b = smb.queryInfo(tid, fid, infoType=smb3structs.SMB2_0_INFO_FILESYSTEM,
+                              fileInfoClass=smb3structs.SMB2_FILESYSTEM_ATTRIBUTE_INFO)
+        finally:
+            smb.close(tid, fid)
+        attrs, _, n = struct.unpack('<IiI', b[:12])
+        out[share] = {'attributes': attrs, 'name': b[12:12 + n].decode('utf-16-le')}
+    return out
+
+
 def main():
     host, port, domain, user, what = sys.argv[1:6]
     port = int(port)
@@ -128,6 +147,8 @@ def main():
         out = dump_srvs(bind(conn, host, port, r'\srvsvc', srvs.MSRPC_UUID_SRVS))
     elif what == 'scmr':
         out = dump_scmr(bind(conn, host, port, r'\svcctl', scmr.MSRPC_UUID_SCMR))
+    elif what == 'fsattr':
+        out = dump_fsattr(conn, sys.argv[6:])
     elif what == 'lsad':
         out = dump_lsad(bind(conn, host, port, r'\lsarpc', lsad.MSRPC_UUID_LSAD), sys.argv[6:])
     else:
