@@ -88,7 +88,10 @@ func (hs *hostState) details(c *baseline.Check) []string {
 		if w := shown(s, v); w != v.text && !s.Secret {
 			line = s.Label + " = " + v.text + " (" + w + ")"
 		}
-		out = append(out, line+" ["+v.source+"]")
+		if v.items == nil { // a counting measure's items are its evidence
+			line += " [" + v.source + "]"
+		}
+		out = append(out, line)
 		for _, item := range v.items {
 			out = append(out, s.Label+": "+item)
 		}

@@ -52,6 +52,9 @@ func count(what string, items []string) *value {
 	if len(items) > maxItems {
 		items = append(items[:maxItems:maxItems], fmt.Sprintf("and %d more", n-maxItems))
 	}
+	if items == nil {
+		items = []string{}
+	}
 	return &value{state: stateFound, reg: facts.DWORD(uint32(n)), text: strconv.Itoa(n), source: what, items: items}
 }
 

@@ -174,17 +174,17 @@ type Volume struct {
 }
 
 // KeepsPermissions reports whether the volume's file system keeps file
-// permissions: its attributes say so, or (attributes unknown) it is NTFS
-// or ReFS.
+// permissions. The FAT family never does, whatever a server's attributes
+// claim; otherwise the attributes say, and without them NTFS and ReFS do.
 func (v Volume) KeepsPermissions() bool {
+	name := strings.ToUpper(v.FileSystem)
+	if strings.HasPrefix(name, "FAT") || name == "EXFAT" || name == "VFAT" {
+		return false
+	}
 	if v.ACLsKnown {
 		return v.PersistentACLs
 	}
-	switch strings.ToUpper(v.FileSystem) {
-	case "NTFS", "REFS":
-		return true
-	}
-	return false
+	return name == "NTFS" || name == "REFS"
 }
 
 // StartType is a service's start type, numbered as the registry's Start
