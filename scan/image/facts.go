@@ -3,7 +3,6 @@ package image
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 
 	"github.com/patchscan/patchscan/facts"
@@ -43,7 +42,10 @@ func (h *Host) Facts(ctx context.Context, reqs []facts.Request) ([]facts.Answer,
 			}
 			answers[i] = h.regAnswer(r)
 		default:
-			answers[i].Err = fmt.Errorf("unsupported fact kind %v", r.Kind)
+			if err := ctx.Err(); err != nil {
+				break
+			}
+			answers[i] = h.configAnswer(r) // config.go
 		}
 	}
 	wg.Wait()
