@@ -259,73 +259,103 @@ type segment struct {
 // goroutine stamps segments as they arrive; this goroutine writes each at
 // its due time, in order. The byte budget bounds what is held.
 func (p *Proxy) pipe(l *link, src, dst net.Conn, up bool, notBefore time.Time) {
-	budget := make(chan struct{}, p.cfg.MaxInFlight/segSize+1)
-	segs := make(chan segment, cap(budget)+1)
-	stop := make(chan struct{})
+	r := &segReader{p: p, l: l, src: src, up: up, notBefore: notBefore,
+		budget: make(chan struct{}, p.cfg.MaxInFlight/segSize+1), stop: make(chan struct{})}
+	r.segs = make(chan segment, cap(r.budget)+1)
 	var reader sync.WaitGroup
 	defer reader.Wait() // after close(stop): the reader always returns
-	defer close(stop)
-
+	defer close(r.stop)
 	reader.Add(1)
 	go func() {
 		defer reader.Done()
-		defer close(segs)
-		buf := make([]byte, segSize)
-		for {
-			select {
-			case budget <- struct{}{}:
-			case <-stop:
-				return
-			case <-p.done:
-				return
-			}
-			n, err := src.Read(buf)
-			if n > 0 {
-				if up {
-					p.up.Add(int64(n))
-					l.mu.Lock()
-					// A client turn: its first send, or a send after
-					// it was answered. Each costs one round trip.
-					if l.lastDown || !l.sentFirst {
-						p.turns.Add(1)
-						if now := time.Now(); p.cfg.Delay == 0 || now.Sub(l.lastRT) >= p.cfg.Delay {
-							p.roundTrips.Add(1)
-							l.lastRT = now
-						}
-						l.lastDown, l.sentFirst = false, true
-					}
-					l.mu.Unlock()
-				} else {
-					p.down.Add(int64(n))
-				}
-				due := time.Now().Add(p.cfg.Delay)
-				if due.Before(notBefore) {
-					due = notBefore
-				}
-				select {
-				case segs <- segment{due: due, data: append([]byte(nil), buf[:n]...)}:
-				case <-stop:
-					return
-				}
-			} else {
-				<-budget
-			}
-			if err != nil {
-				if errors.Is(err, io.EOF) {
-					select {
-					case segs <- segment{due: time.Now().Add(p.cfg.Delay)}:
-					case <-stop:
-					}
-				}
-				return
-			}
-		}
+		r.run()
 	}()
+	p.deliver(l, r, dst, up)
+}
 
+// segReader reads one direction of a link into timed segments.
+type segReader struct {
+	p         *Proxy
+	l         *link
+	src       net.Conn
+	up        bool
+	notBefore time.Time
+	budget    chan struct{} // a token per segment held
+	segs      chan segment
+	stop      chan struct{}
+}
+
+func (r *segReader) run() {
+	defer close(r.segs)
+	buf := make([]byte, segSize)
+	for {
+		select {
+		case r.budget <- struct{}{}:
+		case <-r.stop:
+			return
+		case <-r.p.done:
+			return
+		}
+		n, err := r.src.Read(buf)
+		if n > 0 {
+			r.count(n)
+			due := time.Now().Add(r.p.cfg.Delay)
+			if due.Before(r.notBefore) {
+				due = r.notBefore
+			}
+			if !r.send(segment{due: due, data: append([]byte(nil), buf[:n]...)}) {
+				return
+			}
+		} else {
+			<-r.budget
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				r.send(segment{due: time.Now().Add(r.p.cfg.Delay)})
+			}
+			return
+		}
+	}
+}
+
+func (r *segReader) send(s segment) bool {
+	select {
+	case r.segs <- s:
+		return true
+	case <-r.stop:
+		return false
+	}
+}
+
+// count adds n bytes to the direction's total and, going up, counts a
+// client turn: its first send, or a send after it was answered. Each
+// turn at least one delay after the last round trip starts a new one.
+func (r *segReader) count(n int) {
+	p, l := r.p, r.l
+	if !r.up {
+		p.down.Add(int64(n))
+		return
+	}
+	p.up.Add(int64(n))
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.lastDown && l.sentFirst {
+		return
+	}
+	p.turns.Add(1)
+	if now := time.Now(); p.cfg.Delay == 0 || now.Sub(l.lastRT) >= p.cfg.Delay {
+		p.roundTrips.Add(1)
+		l.lastRT = now
+	}
+	l.lastDown, l.sentFirst = false, true
+}
+
+// deliver writes each segment to dst at its due time, in order.
+func (p *Proxy) deliver(l *link, r *segReader, dst net.Conn, up bool) {
 	timer := time.NewTimer(0)
 	<-timer.C
 	defer timer.Stop()
-	for s := range segs {
+	for s := range r.segs {
 		if wait := time.Until(s.due); wait > 0 {
 			timer.Reset(wait)
 			select {
@@ -352,7 +382,7 @@ func (p *Proxy) pipe(l *link, src, dst net.Conn, up bool, notBefore time.Time) {
 			l.closeBoth()
 			return
 		}
-		<-budget
+		<-r.budget
 	}
 	// The reader stopped on an error other than EOF (reset, closed).
 	l.closeBoth()

@@ -55,24 +55,61 @@ const (
 
 func alignUp(n, a int64) int64 { return (n + a - 1) / a * a }
 
+// layout is where an image's parts go: .text pads the file to its size,
+// .rsrc holds the version resource at the end.
+type layout struct {
+	sizeOfHeaders, sizeOfImage int64
+	textVA, textRaw            int64
+	rsrcVA, rsrcLen, rsrcRaw   int64
+}
+
+func layoutFor(s Spec) layout {
+	lo := layout{sizeOfHeaders: alignUp(headersEnd, fileAlign), textVA: sectAlign}
+	// The .rsrc section's RVA depends on the .text size, and its tree
+	// holds RVAs, so the tree's length (independent of the RVA) comes
+	// first.
+	lo.rsrcLen = int64(len(resources(0, s)))
+	lo.rsrcRaw = alignUp(lo.rsrcLen, fileAlign)
+	lo.textRaw = max(alignUp(s.Size, fileAlign)-lo.sizeOfHeaders-lo.rsrcRaw, fileAlign)
+	lo.rsrcVA = lo.textVA + alignUp(lo.textRaw, sectAlign)
+	lo.sizeOfImage = lo.rsrcVA + alignUp(lo.rsrcLen, sectAlign)
+	return lo
+}
+
 // Write writes the image described by s to w and returns the bytes
 // written. The padding is streamed, so a large image costs no memory.
 func Write(w io.Writer, s Spec) (int64, error) {
 	if s.Size < 0 || s.Size > maxSize {
 		return 0, fmt.Errorf("petest: size %d is outside 0..%d", s.Size, int64(maxSize))
 	}
-	sizeOfHeaders := alignUp(headersEnd, fileAlign)
-	textVA := int64(sectAlign)
-	// The .rsrc section's RVA depends on the .text size, and its tree
-	// holds RVAs, so the tree's length (independent of the RVA) comes
-	// first.
-	rsrcLen := int64(len(resources(0, s)))
-	rsrcRaw := alignUp(rsrcLen, fileAlign)
-	textRaw := max(alignUp(s.Size, fileAlign)-sizeOfHeaders-rsrcRaw, fileAlign)
-	rsrcVA := textVA + alignUp(textRaw, sectAlign)
-	sizeOfImage := rsrcVA + alignUp(rsrcLen, sectAlign)
-	rsrc := resources(uint32(rsrcVA), s)
+	lo := layoutFor(s)
+	rsrc := resources(uint32(lo.rsrcVA), s)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var total int64
+	n, err := bw.Write(headers(lo))
+	total += int64(n)
+	if err == nil {
+		var m int64
+		m, err = io.CopyN(bw, zeros{}, lo.textRaw)
+		total += m
+	}
+	if err == nil {
+		rsrc = append(rsrc, make([]byte, lo.rsrcRaw-lo.rsrcLen)...)
+		n, err = bw.Write(rsrc)
+		total += int64(n)
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		return total, fmt.Errorf("petest: writing the image: %w", err)
+	}
+	return total, nil
+}
 
+// headers returns the DOS stub, the PE headers and the section table,
+// padded to SizeOfHeaders.
+func headers(lo layout) []byte {
 	var h bytes.Buffer
 	le := func(v any) { _ = binary.Write(&h, binary.LittleEndian, v) }
 	h.WriteString("MZ")
@@ -87,35 +124,7 @@ func Write(w io.Writer, s Spec) (int64, error) {
 	le([3]uint32{})
 	le(uint16(optSize))
 	le(uint16(0x0022))
-	// IMAGE_OPTIONAL_HEADER64.
-	le(uint16(0x20b))
-	h.Write([]byte{14, 0}) // linker version
-	le(uint32(textRaw))    // SizeOfCode
-	le(uint32(rsrcRaw))    // SizeOfInitializedData
-	le(uint32(0))          // SizeOfUninitializedData
-	le(uint32(0))          // AddressOfEntryPoint
-	le(uint32(textVA))     // BaseOfCode
-	le(uint64(0x140000000))
-	le(uint32(sectAlign))
-	le(uint32(fileAlign))
-	le([4]uint16{6, 1, 0, 0}) // OS and image versions
-	le([2]uint16{6, 1})       // subsystem version
-	le(uint32(0))             // Win32VersionValue
-	le(uint32(sizeOfImage))
-	le(uint32(sizeOfHeaders))
-	le(uint32(0))      // CheckSum
-	le(uint16(3))      // console
-	le(uint16(0x8160)) // DLL characteristics
-	le([4]uint64{0x100000, 0x1000, 0x100000, 0x1000})
-	le(uint32(0))  // LoaderFlags
-	le(uint32(16)) // NumberOfRvaAndSizes
-	for i := range 16 {
-		if i == 2 { // IMAGE_DIRECTORY_ENTRY_RESOURCE
-			le([2]uint32{uint32(rsrcVA), uint32(rsrcLen)})
-			continue
-		}
-		le([2]uint32{})
-	}
+	optionalHeader(le, lo)
 	section := func(name string, virtSize, va, rawSize, raw int64, flags uint32) {
 		var n [8]byte
 		copy(n[:], name)
@@ -125,31 +134,43 @@ func Write(w io.Writer, s Spec) (int64, error) {
 		le([2]uint16{})
 		le(flags)
 	}
-	section(".text", textRaw, textVA, textRaw, sizeOfHeaders, 0x60000020)         // code, execute, read
-	section(".rsrc", rsrcLen, rsrcVA, rsrcRaw, sizeOfHeaders+textRaw, 0x40000040) // initialised data, read
-	h.Write(make([]byte, int(sizeOfHeaders)-h.Len()))
+	section(".text", lo.textRaw, lo.textVA, lo.textRaw, lo.sizeOfHeaders, 0x60000020)            // code, execute, read
+	section(".rsrc", lo.rsrcLen, lo.rsrcVA, lo.rsrcRaw, lo.sizeOfHeaders+lo.textRaw, 0x40000040) // initialised data, read
+	h.Write(make([]byte, int(lo.sizeOfHeaders)-h.Len()))
+	return h.Bytes()
+}
 
-	bw := bufio.NewWriterSize(w, 64<<10)
-	var total int64
-	n, err := bw.Write(h.Bytes())
-	total += int64(n)
-	if err == nil {
-		var m int64
-		m, err = io.CopyN(bw, zeros{}, textRaw)
-		total += m
+// optionalHeader writes IMAGE_OPTIONAL_HEADER64 with 16 data directories,
+// only the resource one set.
+func optionalHeader(le func(any), lo layout) {
+	le(uint16(0x20b))
+	le([2]byte{14, 0})     // linker version
+	le(uint32(lo.textRaw)) // SizeOfCode
+	le(uint32(lo.rsrcRaw)) // SizeOfInitializedData
+	le(uint32(0))          // SizeOfUninitializedData
+	le(uint32(0))          // AddressOfEntryPoint
+	le(uint32(lo.textVA))  // BaseOfCode
+	le(uint64(0x140000000))
+	le(uint32(sectAlign))
+	le(uint32(fileAlign))
+	le([4]uint16{6, 1, 0, 0}) // OS and image versions
+	le([2]uint16{6, 1})       // subsystem version
+	le(uint32(0))             // Win32VersionValue
+	le(uint32(lo.sizeOfImage))
+	le(uint32(lo.sizeOfHeaders))
+	le(uint32(0))      // CheckSum
+	le(uint16(3))      // console
+	le(uint16(0x8160)) // DLL characteristics
+	le([4]uint64{0x100000, 0x1000, 0x100000, 0x1000})
+	le(uint32(0))  // LoaderFlags
+	le(uint32(16)) // NumberOfRvaAndSizes
+	for i := range 16 {
+		if i == 2 { // IMAGE_DIRECTORY_ENTRY_RESOURCE
+			le([2]uint32{uint32(lo.rsrcVA), uint32(lo.rsrcLen)})
+			continue
+		}
+		le([2]uint32{})
 	}
-	if err == nil {
-		rsrc = append(rsrc, make([]byte, rsrcRaw-rsrcLen)...)
-		n, err = bw.Write(rsrc)
-		total += int64(n)
-	}
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err != nil {
-		return total, fmt.Errorf("petest: writing the image: %w", err)
-	}
-	return total, nil
 }
 
 // Bytes returns the image in memory.
