@@ -46,7 +46,9 @@ func TestScanImageCLI(t *testing.T) {
 	if b := hosts[broken]; b.Status != "error" || !strings.Contains(b.Error, "SOFTWARE hive: not a registry hive") || !strings.Contains(b.Error, broken) {
 		t.Errorf("broken image: %s %q", b.Status, b.Error)
 	}
-	if !strings.Contains(stderr, dirty+": warning: the SYSTEM hive is dirty") || strings.Count(stderr, "warning:") != 1 {
+	// (The embedded catalog's data is months old: its age is the other
+	// warning on stderr.)
+	if !strings.Contains(stderr, dirty+": warning: the SYSTEM hive is dirty") || strings.Count(stderr, "hive is dirty") != 1 {
 		t.Errorf("stderr lacks the one dirty-hive warning:\n%s", stderr)
 	}
 	if code&2 == 0 {
