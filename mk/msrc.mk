@@ -1,5 +1,6 @@
 # MSRC CVRF importer (catalog/msrc) and catalog update (catalog/update).
 FUZZ_TARGETS += ./catalog/msrc:FuzzParse
+FUZZ_TARGETS += ./catalog/update:FuzzUpdatesList
 
 .PHONY: bench-msrc
 # bench-msrc: parse the largest shared CVRF document, convert 24 months,

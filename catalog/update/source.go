@@ -84,15 +84,37 @@ func (s *httpSource) list(ctx context.Context, since, now time.Time) ([]listItem
 	if err := s.check(resp, s.base+"updates", "json"); err != nil {
 		return nil, err
 	}
-	var l updatesList
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(&l); err != nil {
+	out, err := parseUpdatesList(io.LimitReader(resp.Body, 16<<20), since)
+	if err != nil {
 		return nil, fmt.Errorf("%supdates: not MSRC's updates list: %v", s.base, err)
 	}
+	return out, nil
+}
+
+// maxPerMonth bounds the documents a list may name for one month (MSRC
+// publishes one, rarely an out-of-band second): a list naming more is not
+// MSRC's, and would make the update fetch without end.
+const maxPerMonth = 4
+
+// parseUpdatesList reads MSRC's updates list (JSON) and keeps the
+// documents of the months from since on, each once, oldest first. IDs of
+// other shapes (2016's "Oct-OOB") are skipped.
+func parseUpdatesList(r io.Reader, since time.Time) ([]listItem, error) {
+	var l updatesList
+	if err := json.NewDecoder(r).Decode(&l); err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	perMonth := map[time.Time]int{}
 	var out []listItem
 	for _, v := range l.Value {
 		m, ok := monthOf(v.ID)
-		if !ok || m.Before(since) {
-			continue // an ID of another shape ("Oct-OOB" of 2016) or before the window
+		if !ok || m.Before(since) || seen[v.ID] {
+			continue
+		}
+		seen[v.ID] = true
+		if perMonth[m]++; perMonth[m] > maxPerMonth {
+			return nil, fmt.Errorf("more than %d documents for %s", maxPerMonth, m.Format("2006-01"))
 		}
 		cur, _ := dayOf(v.CurrentReleaseDate)
 		out = append(out, listItem{id: v.ID, current: cur})
