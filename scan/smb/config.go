@@ -47,9 +47,9 @@ const servicesKey = `HKLM\SYSTEM\CurrentControlSet\Services\`
 
 // configRun reads one batch's configuration facts.
 type configRun struct {
-	s       *session
-	w       *watchdog
-	reqs    []facts.Request
+	s    *session
+	w    *watchdog
+	reqs []facts.Request
 	// startReqs are the registry reads of the services' Start values,
 	// appended to the batch's registry facts; startOf maps a FactService
 	// request's index to its Start read.
