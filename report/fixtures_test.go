@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchscan/patchscan/configcheck"
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/internal/textsafe"
 	"github.com/patchscan/patchscan/scan"
@@ -23,8 +24,31 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/go
 
 var (
 	t0       = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	testMeta = Meta{ToolVersion: "1.0.0-test", CatalogVersion: "2026.11.1", CatalogDate: "2026-11-22", Generated: t0}
+	testMeta = Meta{ToolVersion: "1.0.0-test", CatalogVersion: "2026.11.1", CatalogDate: "2026-11-22", Baseline: "patchscan default baseline 2026.11.1", Generated: t0}
 )
+
+// fixtureConfig has a configuration check of every status, with details
+// and advice, and a hostile detail.
+func fixtureConfig() *configcheck.Report {
+	return &configcheck.Report{Baseline: "patchscan default baseline 2026.11.1", Facts: 50, Batches: 1, Results: []configcheck.Result{
+		{ID: "smb-signing", Title: "SMB server signing", Severity: "Important", Status: configcheck.StatusFail,
+			Reason:  `The SMB server does not require signing (HKLM\SYSTEM\CurrentControlSet\Services\LanmanServer\Parameters\RequireSecuritySignature): SMB sessions can be relayed and tampered with on the way.`,
+			Details: []string{`RequireSecuritySignature = 0 (not required) [HKLM\SYSTEM\CurrentControlSet\Services\LanmanServer\Parameters\RequireSecuritySignature]`},
+			Advice:  `Enable "Microsoft network server: Digitally sign communications (always)".`},
+		{ID: "admin-count", Title: "Administrators", Severity: "Moderate", Status: configcheck.StatusWarning,
+			Reason:  "3 accounts and groups are members of the Administrators group: WS01\\Administrator; LAB\\Domain Admins; S-1-5-21-1-2-3-1105.",
+			Details: []string{"Administrators members = 3", "Administrators members: WS01\\Administrator (S-1-5-21-4-5-6-500)", "Administrators members: evil\x1b[31m<b>&"},
+			Advice:  "Keep the Administrators group small."},
+		{ID: "audit-policy", Title: "Auditing", Severity: "Moderate", Status: configcheck.StatusError,
+			Reason: "The check could not be decided: the audit policy could not be read: MS-LSAD audit policy: access denied."},
+		{ID: "shares", Title: "File shares", Severity: "Moderate", Status: configcheck.StatusInfo,
+			Reason: "1 shares are present besides the administrative ones: Team (D:\\Team): LAB\\Team change."},
+		{ID: "wdigest", Title: "WDigest clear-text credentials", Severity: "Important", Status: configcheck.StatusPass,
+			Reason: "WDigest does not keep passwords in memory (UseLogonCredential 0, absent: off by default from Windows 8.1 / Server 2012 R2 on)."},
+		{ID: "rdp-nla", Title: "Remote Desktop without Network Level Authentication", Severity: "Important", Status: configcheck.StatusNotApplicable,
+			Reason: "Remote Desktop is off (absent: Remote Desktop is off by default)."},
+	}}
+}
 
 // fixtureHosts covers every host status and every result status, a
 // missing service pack, reasons and every check result.
@@ -42,6 +66,7 @@ func fixtureHosts() []scan.HostResult {
 		{
 			Target: "ws01.lab.test", Name: "WS01", Address: "127.0.0.21", Domain: "LAB", Transport: "smb",
 			Status: transport.Scanned, Started: t0.Add(time.Second), Finished: t0.Add(3 * time.Second),
+			Config: fixtureConfig(),
 			Report: &detect.Report{
 				OS:       w2008r2,
 				Products: []detect.ProductRef{{ID: 10, Name: "Windows Server 2008 R2"}},

@@ -35,6 +35,10 @@ type jsonHost struct {
 	// is known), an array (maybe empty) for scanned ones.
 	Vulnerabilities *[]jsonVulnerability `json:"vulnerabilities,omitempty"`
 	Results         []jsonResult         `json:"results"`
+	// Config holds the configuration checks (issue 16), absent when the
+	// run evaluated none (config.go).
+	Baseline string            `json:"baseline,omitempty"`
+	Config   []jsonConfigCheck `json:"config,omitempty"`
 }
 
 type jsonVulnerability struct {
@@ -148,6 +152,10 @@ func toJSON(meta Meta, h scan.HostResult) jsonHost {
 			})
 		}
 		j.Results = append(j.Results, jr)
+	}
+	j.Config = configJSON(h.Config)
+	if h.Config != nil {
+		j.Baseline = clean(meta.Baseline)
 	}
 	return j
 }

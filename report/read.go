@@ -246,6 +246,11 @@ func (rd *reader) host(se xml.StartElement) (HostSummary, error) {
 					return h, err
 				}
 			}
+			if t.Name.Space == rd.ns && t.Name.Local == "ConfigCheck" {
+				if err := rd.configCheck(&h, attrs(t)); err != nil {
+					return h, err
+				}
+			}
 			if t.Name.Space == rd.ns && t.Name.Local == "Result" {
 				if err := rd.result(&h, attrs(t), &pending); err != nil {
 					return h, err

@@ -40,6 +40,7 @@ type Meta struct {
 	ToolVersion    string
 	CatalogVersion string    // the catalog's DataVersion
 	CatalogDate    string    // the catalog's LastDataUpdate (YYYY-MM-DD): how current its data is
+	Baseline       string    // the configuration baseline's name and version; "" when no checks ran
 	Generated      time.Time // when the run started; zero means "now"
 }
 
@@ -216,6 +217,11 @@ type HostSummary struct {
 	// exploited in the wild. A version 1 report leaves them unknown.
 	CVEsKnown                  bool
 	Vulnerabilities, Exploited int
+	// ConfigKnown: the host's configuration checks ran (configrollup.go);
+	// Config counts them and ConfigFailed lists the failed ones.
+	ConfigKnown  bool
+	Config       ConfigCounts
+	ConfigFailed []ConfigRef
 }
 
 // Compliant reports whether the host was scanned and has no missing patch
@@ -262,6 +268,7 @@ func Summarize(meta Meta, h scan.HostResult) HostSummary {
 		s.Error = errorText(h)
 	}
 	s.CVEsKnown = h.Status == transport.Scanned
+	summarizeConfig(&s, h.Config)
 	if h.Report == nil {
 		return s
 	}

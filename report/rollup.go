@@ -21,6 +21,7 @@ type Rollup struct {
 	generated      time.Time
 	hosts          []rollupHost
 	bulletins      map[MissingRef]*rollupBulletin
+	configs        map[string]*rollupConfig // failed configuration checks by ID
 }
 
 type rollupHost struct {
@@ -31,6 +32,8 @@ type rollupHost struct {
 	compliant                                          bool
 	cvesKnown                                          bool
 	vulnerabilities, exploited                         int
+	configKnown                                        bool
+	config                                             ConfigCounts
 }
 
 type rollupBulletin struct {
@@ -43,7 +46,7 @@ func NewRollup(catalogVersion string, generated time.Time) *Rollup {
 	if generated.IsZero() {
 		generated = time.Now()
 	}
-	return &Rollup{catalogVersion: catalogVersion, generated: generated.UTC(), bulletins: map[MissingRef]*rollupBulletin{}}
+	return &Rollup{catalogVersion: catalogVersion, generated: generated.UTC(), bulletins: map[MissingRef]*rollupBulletin{}, configs: map[string]*rollupConfig{}}
 }
 
 // Add counts one host. Adding the same host twice counts it twice: callers
@@ -54,7 +57,9 @@ func (r *Rollup) Add(s HostSummary) {
 		name: s.Name, address: s.Address, domain: s.Domain, status: string(s.Status), err: s.Error,
 		catalogVersion: s.CatalogVersion, catalogDate: s.CatalogDate, finished: s.Finished, counts: s.Counts, compliant: s.Compliant(),
 		cvesKnown: s.CVEsKnown, vulnerabilities: s.Vulnerabilities, exploited: s.Exploited,
+		configKnown: s.ConfigKnown, config: s.Config,
 	})
+	r.addConfig(idx, s)
 	switch {
 	case !r.dateSeen:
 		r.catalogDate, r.dateSeen = s.CatalogDate, true
@@ -126,6 +131,7 @@ func (r *Rollup) WriteXML(w io.Writer) error {
 	r.writeSummary(&x)
 	r.writeHosts(&x, order)
 	r.writeBulletins(&x)
+	r.writeConfigChecks(&x) // configrollup.go
 	x.close(0, "Rollup")
 	_, err := w.Write(x.b.Bytes())
 	return err
@@ -194,7 +200,7 @@ func (r *Rollup) writeHosts(x *xmlWriter, order []int) {
 		if h.cvesKnown {
 			vulns, exploited = strconv.Itoa(h.vulnerabilities), strconv.Itoa(h.exploited)
 		}
-		x.open(2, "Host", true,
+		attrs := []attr{
 			req("name", h.name), opt("address", h.address), opt("domain", h.domain),
 			req("status", h.status),
 			req("missing", strconv.Itoa(h.counts.Missing)), req("warning", strconv.Itoa(h.counts.Warning)),
@@ -202,7 +208,9 @@ func (r *Rollup) writeHosts(x *xmlWriter, order []int) {
 			opt("vulnerabilities", vulns), opt("exploited", exploited),
 			opt("compliant", boolAttr(h.status == "scanned", h.compliant)),
 			opt("finished", fmtTime(h.finished)), opt("catalogVersion", h.catalogVersion),
-			opt("catalogDate", h.catalogDate), opt("message", h.err))
+			opt("catalogDate", h.catalogDate), opt("message", h.err),
+		}
+		x.open(2, "Host", true, append(attrs, configAttrs(h)...)...)
 	}
 	if len(r.hosts) > 0 {
 		x.close(1, "Hosts")

@@ -46,6 +46,8 @@ type tableSink struct {
 	show  Show
 	hosts []tableHost
 	rows  []tableRow
+	// configRows are the configuration checks shown (configtable.go).
+	configRows []configRow
 }
 
 // NewTable returns a Sink that draws, at Close, a summary table (one row
@@ -79,6 +81,7 @@ func (s *tableSink) Write(h scan.HostResult) error {
 		rep = *h.Report
 	}
 	th.os = osLine(&rep)
+	s.addConfig(h, th.key, th.host)
 	th.cves, th.exploited = countCVEs(rep.Vulnerabilities)
 	for _, r := range rep.Results {
 		switch r.Status {
@@ -150,6 +153,9 @@ func (s *tableSink) render(w io.Writer) error {
 		return err
 	}
 	if err := s.renderResults(w); err != nil {
+		return err
+	}
+	if err := s.renderConfig(w); err != nil {
 		return err
 	}
 	return renderFailed(w, failed)

@@ -225,6 +225,7 @@ func writeTextHost(b *strings.Builder, h scan.HostResult, show Show, verbose boo
 		}
 	}
 	b.WriteString("\n")
+	writeTextConfig(b, h.Config, verbose)
 }
 
 func (s *textSink) Close() error { return s.close(nil) }

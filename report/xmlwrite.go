@@ -116,6 +116,7 @@ func rootAttrs(meta Meta) []attr {
 		opt("toolVersion", meta.ToolVersion),
 		opt("catalogVersion", meta.CatalogVersion),
 		opt("catalogDate", meta.CatalogDate),
+		opt("baseline", meta.Baseline),
 		req("generated", fmtTime(meta.Generated)),
 	}
 }
@@ -168,6 +169,7 @@ func (x *xmlWriter) host(h scan.HostResult) {
 	for _, res := range r.Results {
 		x.result(res)
 	}
+	x.configChecks(h.Config) // config.go
 	x.close(1, "Host")
 }
 

@@ -61,14 +61,11 @@ func (c Config) image(runCtx context.Context, opener transport.Opener, dir strin
 		r.Address, r.Warnings = id.Address(), id.Warnings()
 	}
 	r.Transport = transport.SessionTransport(sess, r.Transport)
-	rep, err := c.Engine.Scan(hctx, sess)
+	rep, cfg, err := c.evaluate(hctx, sess)
 	if err != nil {
 		return c.fail(r, runCtx, hctx, err)
 	}
-	if rep == nil {
-		return c.fail(r, runCtx, hctx, errors.New("the engine returned no report"))
-	}
-	r.Status, r.Report = transport.Scanned, rep
+	r.Status, r.Report, r.Config = transport.Scanned, rep, cfg
 	r.Finished = time.Now()
 	return r
 }

@@ -6,6 +6,7 @@ package scan
 import (
 	"time"
 
+	"github.com/patchscan/patchscan/configcheck"
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/scan/transport"
 )
@@ -31,6 +32,11 @@ type HostResult struct {
 	Started  time.Time
 	Finished time.Time
 	Report   *detect.Report // nil unless Status == Scanned
+	// Config holds the configuration checks' results (issue 16): nil
+	// unless Status == Scanned and the run evaluated them. Its results
+	// have a stable shape (configcheck.Result: ID, title, severity,
+	// status, reason, details, advice).
+	Config *configcheck.Report
 }
 
 // Reason is the text of Error, "" when there is none.

@@ -42,8 +42,11 @@ const (
 
 // Config describes a run. Opener and Engine are required.
 type Config struct {
-	Opener      transport.Opener
-	Engine      Engine
+	Opener transport.Opener
+	Engine Engine
+	// Checks, when set, also evaluates the configuration checks on every
+	// scanned host (HostResult.Config).
+	Checks      ConfigChecks
 	Credentials transport.Credentials
 	// Port is the transport's default port, dialled for targets without
 	// one of their own (445 for SMB, 5986 for WinRM over HTTPS).
@@ -268,16 +271,13 @@ func (c Config) scan(hctx, runCtx context.Context, t targets.Target, r HostResul
 	}
 	// The auto transport says which transport actually answered.
 	r.Transport = transport.SessionTransport(sess, r.Transport)
-	rep, err := c.Engine.Scan(hctx, sess)
+	rep, cfg, err := c.evaluate(hctx, sess)
 	// Close even after errors: it releases pipes and trees on the host.
 	_ = sess.Close()
 	if err != nil {
 		return c.fail(r, runCtx, hctx, err)
 	}
-	if rep == nil {
-		return c.fail(r, runCtx, hctx, errors.New("the engine returned no report"))
-	}
-	r.Status, r.Report = transport.Scanned, rep
+	r.Status, r.Report, r.Config = transport.Scanned, rep, cfg
 	r.Finished = time.Now()
 	return r
 }

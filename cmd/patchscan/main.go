@@ -15,11 +15,11 @@ import (
 // Exit codes, stable for scripts and schedulers (documented in README.md).
 const (
 	ExitCompliant  = 0  // every scanned host is compliant
-	ExitMissing    = 1  // missing patches found
+	ExitMissing    = 1  // missing patches, or a failed configuration check of severity Critical or Important
 	ExitNotScanned = 2  // some hosts could not be scanned
 	ExitBoth       = 3  // missing patches and unscanned hosts
 	ExitUsage      = 64 // bad command line or target list (EX_USAGE)
-	ExitBadCatalog = 65 // the catalog is invalid (EX_DATAERR)
+	ExitBadCatalog = 65 // the catalog or the configuration baseline is invalid (EX_DATAERR)
 	ExitInternal   = 70 // an unexpected failure (EX_SOFTWARE)
 )
 

@@ -45,7 +45,7 @@ func execute(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	rootCmd.SetErr(&errb)
 	defer rootCmd.SetOut(nil)
 	defer rootCmd.SetErr(nil)
-	rootCmd.SetArgs(args)
+	rootCmd.SetArgs(hfnetchk(args))
 	err := rootCmd.Execute()
 	code = exitCodeOf(err)
 	if err != nil {

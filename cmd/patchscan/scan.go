@@ -61,9 +61,18 @@ Ctrl-C (or SIGTERM) stops starting hosts, ends the ones in flight within
 2 seconds and writes every finished host's report and the rollup; a second
 Ctrl-C exits at once.
 
-Exit status: 0 all scanned hosts compliant, 1 missing patches found, 2 some
-hosts could not be scanned, 3 both, 64 usage error or bad targets under
---strict-targets, 65 bad catalog.`,
+Checks: --checks patches,config (the default, as MBSA) evaluates the patches
+of the catalog and the configuration checks of the baseline (autologon,
+SMB signing and SMB1, LM level, WDigest, LSA protection, LLMNR, RDP NLA,
+firewall, updates, UAC, Guest, Administrators, password expiry, shares,
+auditing, file systems, services; docs/baseline-format.md); --checks patches
+is HFNetChk mode. --baseline-file replaces the embedded baseline. Passwords
+are never tried (MBSA's weak-password test locks accounts out).
+
+Exit status: 0 all scanned hosts compliant, 1 missing patches found or a
+configuration check of severity Critical or Important failed, 2 some hosts
+could not be scanned, 3 both, 64 usage error or bad targets under
+--strict-targets, 65 bad catalog or baseline.`,
 		Example: `  # One host, password from the environment
   PATCHSCAN_PASSWORD=... patchscan scan --user CORP\scanner ws01.corp.example
 
@@ -100,6 +109,7 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 	if err != nil {
 		return err
 	}
+	f.transport.configFacts = f.checks.config
 	tc, err := f.transport.opener(netw.policy.DialContext)
 	if err != nil {
 		return err
@@ -109,7 +119,11 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	cat, engine, err := f.engine(stderr)
+	cat, engine, err := f.patchEngine(stderr)
+	if err != nil {
+		return err
+	}
+	checks, err := f.configChecks()
 	if err != nil {
 		return err
 	}
@@ -126,13 +140,15 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 		return err
 	}
 	stdout := cmd.OutOrStdout()
-	meta := report.Meta{ToolVersion: versionString(), CatalogVersion: cat.DataVersion, CatalogDate: cat.LastDataUpdate, Generated: time.Now()}
+	meta := report.Meta{ToolVersion: versionString(), CatalogVersion: cat.DataVersion, CatalogDate: cat.LastDataUpdate,
+		Baseline: baselineName(checks), Generated: time.Now()}
 	sink, err := f.output.open(stdout, isTerminal(stdout), f.verbose, meta)
 	if err != nil {
 		return err
 	}
 	cfg := scan.Config{
 		Opener: tc.opener, Engine: engine, Credentials: creds, Port: tc.port,
+		Checks:  configChecks(checks),
 		Threads: f.threads, Timeout: f.timeout, ProbeTimeout: f.probeTimeout,
 		Allow: netw.policy.Check, Resolver: netw.resolver, Dial: netw.policy.DialContext,
 	}
@@ -205,7 +221,7 @@ func (f *scanFlags) scanHosts(ctx context.Context, cfg scan.Config, list *target
 	emit := func(r scan.HostResult) {
 		if r.Status != transport.Scanned {
 			notScanned = true
-		} else if hasMissing(r.Report) {
+		} else if hasMissing(r.Report) || r.Config.Blocking() {
 			missing = true
 		}
 		r.Error = explain(r.Error)

@@ -142,7 +142,7 @@ func (e *e2e) run(t *testing.T, args ...string) (code int, stdout, stderr string
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, e.bin, args...)
+	cmd := exec.CommandContext(ctx, e.bin, hfnetchk(args)...)
 	cmd.Env = e.env
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -171,7 +171,7 @@ func (e *e2e) onTerminal(t *testing.T, args ...string) (code int, output string)
 // ^C reaches it alone, and script -e returns its exit status.
 func (e *e2e) terminalCmd(ctx context.Context, args ...string) *exec.Cmd {
 	quoted := []string{"exec", shellQuote(e.bin)}
-	for _, a := range args {
+	for _, a := range hfnetchk(args) {
 		quoted = append(quoted, shellQuote(a))
 	}
 	cmd := exec.CommandContext(ctx, e.script, "-qfec", strings.Join(quoted, " "), "/dev/null")
@@ -502,7 +502,7 @@ func (e *e2e) pipeToXmllint(t *testing.T, args ...string) (code int, stderr stri
 	lint.Stdin = r
 	var lintOut bytes.Buffer
 	lint.Stdout, lint.Stderr = &lintOut, &lintOut
-	ps := exec.CommandContext(ctx, e.bin, args...)
+	ps := exec.CommandContext(ctx, e.bin, hfnetchk(args)...)
 	ps.Env = e.env
 	ps.Stdout = w
 	var errb bytes.Buffer
@@ -856,7 +856,7 @@ func (e *e2e) startInterruptible(t *testing.T, args []string, terminal bool) *in
 			t.Fatal(err)
 		}
 	} else {
-		r.cmd = exec.Command(e.bin, args...)
+		r.cmd = exec.Command(e.bin, hfnetchk(args)...)
 		r.cmd.Env = e.env
 		r.cmd.Stdout, r.cmd.Stderr = &r.stdout, &r.stderr
 	}
@@ -971,7 +971,7 @@ func (e *e2e) checkClosedPipe(t *testing.T, all []string) {
 		defer w.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, e.bin, args...)
+		cmd := exec.CommandContext(ctx, e.bin, hfnetchk(args)...)
 		cmd.Env = e.env
 		cmd.Stdout = w
 		var stderr bytes.Buffer

@@ -23,6 +23,7 @@ func runScanCLI(t *testing.T, stdin string, args ...string) (code int, stdout, s
 	if !slices.Contains(args, "--no-files") && !slices.Contains(args, "--out") {
 		args = append(args, "--out", filepath.Join(t.TempDir(), "reports"))
 	}
+	args = hfnetchk(append([]string{"scan"}, args...))[1:]
 	c := newScanCmd()
 	var out, errb bytes.Buffer
 	c.SetOut(&out)

@@ -35,6 +35,8 @@ type scanFlags struct {
 	suppressFile  string
 	approvedFile  string
 	checksums     detect.ChecksumMode
+	checks        checksFlag // --checks (checks.go)
+	baselineFile  string     // --baseline-file
 	verbose       bool
 	quiet         bool
 	maxHosts      int
@@ -80,6 +82,7 @@ func (f *scanFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.ldapTLS, "ldap-tls", string(ad.TLSAuto), "LDAP protection: auto (LDAPS, else StartTLS), ldaps, starttls, none")
 	fs.StringVar(&f.ldapBind, "ldap-bind", string(ad.BindAuto), "LDAP bind: auto (simple over TLS, NTLM otherwise), simple, ntlm")
 	fs.StringVar(&f.dnsServer, "dns-server", "", "DNS server (e.g. a DC) for finding DCs and resolving host names, instead of the system's")
+	f.registerChecks(fs) // checks.go
 	f.creds.register(fs)
 	f.transport.register(fs)
 	f.output.register(fs)

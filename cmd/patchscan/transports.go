@@ -33,6 +33,9 @@ type transportFlags struct {
 	winrmPort int
 	winrm     winrm.Config
 	fs        *pflag.FlagSet // to tell a --winrm-port given from its default
+	// configFacts: the run checks configuration (SMB opens those pipes
+	// at set-up).
+	configFacts bool
 }
 
 func (f *transportFlags) register(fs *pflag.FlagSet) {
@@ -80,7 +83,9 @@ func (f *transportFlags) opener(dial func(ctx context.Context, network, addr str
 			return transportChoice{}, winrmConfigError(err)
 		}
 	}
-	smbOpener := func() transport.Opener { return smb.NewOpener(smb.Config{Port: f.smbPort, Dial: dial}) }
+	smbOpener := func() transport.Opener {
+		return smb.NewOpener(smb.Config{Port: f.smbPort, Dial: dial, ConfigFacts: f.configFacts})
+	}
 	winrmConfig := f.winrm
 	winrmConfig.Dial = dial
 	switch name {

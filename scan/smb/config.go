@@ -124,6 +124,10 @@ func (r *configRun) finish(answers []facts.Answer, starts []facts.Answer) {
 		case facts.FactUsers:
 			answers[i] = answer(r.users, func(a *facts.Answer, v usersAndAdmins) { a.Users = v.users })
 		case facts.FactAdministrators:
+			if r.users.err == nil && r.users.val.adminsErr != nil {
+				answers[i] = facts.Answer{Err: r.users.val.adminsErr}
+				continue
+			}
 			answers[i] = answer(r.users, func(a *facts.Answer, v usersAndAdmins) { a.Members = v.admins })
 		case facts.FactShares:
 			answers[i] = answer(r.shares, func(a *facts.Answer, v sharesAndVolumes) { a.Shares = v.shares })

@@ -17,8 +17,9 @@ import (
 )
 
 type usersAndAdmins struct {
-	users  []facts.Account
-	admins []facts.Principal
+	users     []facts.Account
+	admins    []facts.Principal
+	adminsErr error // the users may be read when the alias is not
 }
 
 // readAccounts reads the local users and BUILTIN\Administrators over
@@ -39,10 +40,15 @@ func (r *configRun) readAccounts(ctx context.Context) (usersAndAdmins, error) {
 	for _, u := range users {
 		out.users = append(out.users, facts.Account{RID: u.RID, SID: u.SID.String(), Name: u.Name, FullName: u.FullName, Flags: facts.AccountFlags(u.Control)})
 	}
+	out.admins, out.adminsErr = r.readAdmins(ctx, sc)
+	return out, nil
+}
+
+func (r *configRun) readAdmins(ctx context.Context, sc *samr.Client) ([]facts.Principal, error) {
 	members, err := sc.AliasMembers(ctx, samr.AliasAdmins)
 	r.w.kick()
 	if err != nil {
-		return out, rpcErr(err, `MS-SAMR BUILTIN\Administrators members`)
+		return nil, rpcErr(err, `MS-SAMR BUILTIN\Administrators members`)
 	}
 	var unnamed []dtyp.SID
 	for _, m := range members {
@@ -51,14 +57,15 @@ func (r *configRun) readAccounts(ctx context.Context) (usersAndAdmins, error) {
 		}
 	}
 	names := r.lsa.names(ctx, unnamed)
+	var admins []facts.Principal
 	for _, m := range members {
 		p := facts.Principal{SID: m.SID.String(), Domain: m.Domain, Name: m.Name, Kind: principalKind(m.Use)}
 		if n, ok := names[p.SID]; ok && p.Name == "" {
 			p.Domain, p.Name, p.Kind = n.Domain, n.Name, principalKind(n.Use)
 		}
-		out.admins = append(out.admins, p)
+		admins = append(admins, p)
 	}
-	return out, nil
+	return admins, nil
 }
 
 type sharesAndVolumes struct {

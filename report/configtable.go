@@ -1,0 +1,63 @@
+package report
+
+import (
+	"cmp"
+	"io"
+	"slices"
+
+	"github.com/patchscan/patchscan/configcheck"
+	"github.com/patchscan/patchscan/internal/textsafe"
+	"github.com/patchscan/patchscan/scan"
+)
+
+// configRow is one configuration check the table shows: a failure, a
+// warning, an error or information (passes and not-applicable stay in the
+// XML and JSON).
+type configRow struct {
+	key, host, id, severity, status, reason string
+	rank, sev                               int
+}
+
+// reasonWidth bounds a reason in the table, in characters.
+const reasonWidth = 2 * titleWidth
+
+// addConfig keeps a host's shown configuration checks.
+func (s *tableSink) addConfig(h scan.HostResult, key, host string) {
+	if h.Config == nil {
+		return
+	}
+	for _, r := range h.Config.Results {
+		if !shownConfig(r.Status, false) {
+			continue
+		}
+		s.configRows = append(s.configRows, configRow{
+			key: key, host: host, id: term(r.ID), severity: term(r.Severity), status: string(r.Status),
+			reason: textsafe.Line(r.Reason, reasonWidth), rank: configRank(r.Status), sev: severityRank(r.Severity),
+		})
+	}
+}
+
+func configRank(s configcheck.Status) int {
+	return slices.Index(configcheck.Statuses, s)
+}
+
+// renderConfig draws the table of configuration checks, if any.
+func (s *tableSink) renderConfig(w io.Writer) error {
+	if len(s.configRows) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(s.configRows, func(a, b configRow) int {
+		return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.rank, b.rank), cmp.Compare(a.sev, b.sev), cmp.Compare(a.id, b.id))
+	})
+	if _, err := io.WriteString(w, "\n"); err != nil {
+		return err
+	}
+	t := newTable(w)
+	t.Header([]string{"HOST", "CHECK", "SEVERITY", "STATUS", "REASON"})
+	for _, r := range s.configRows {
+		if err := t.Append([]string{r.host, r.id, r.severity, r.status, r.reason}); err != nil {
+			return err
+		}
+	}
+	return t.Render()
+}
