@@ -72,39 +72,45 @@ func LoadFileOptions(path string, o Options) (*Catalog, error) {
 	if path == "-" {
 		return LoadOptions(os.Stdin, "<stdin>", o)
 	}
-	f, err := os.Open(path)
+	r, f, err := openFile(path, o)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open catalog: %w", err)
+		return nil, err
 	}
 	defer f.Close()
+	return LoadOptions(r, path, o)
+}
+
+// openFile opens a document for reading, with the checks that can be made
+// before reading it: a .gz name holds gzip data, and an uncompressed file
+// is not over the size limit.
+func openFile(path string, o Options) (*bufio.Reader, *os.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot open catalog: %w", err)
+	}
 	br := bufio.NewReader(f)
 	magic, _ := br.Peek(2)
 	if strings.HasSuffix(strings.ToLower(path), ".gz") && !isGzip(magic) {
-		return nil, invalid(path, "the name ends in .gz but the file is not gzip data; rename it or compress it with gzip")
+		f.Close()
+		return nil, nil, invalid(path, "the name ends in .gz but the file is not gzip data; rename it or compress it with gzip")
 	}
 	o = o.withDefaults()
 	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && !isGzip(magic) && fi.Size() > o.MaxBytes {
 		// Refused before reading, as reading would refuse it at the limit.
-		return nil, tooLarge(path, o, false)
+		f.Close()
+		return nil, nil, tooLarge(path, o, false)
 	}
-	return LoadOptions(br, path, o)
+	return br, f, nil
 }
 
 // LoadOptions is Load with explicit limits.
 func LoadOptions(r io.Reader, name string, o Options) (*Catalog, error) {
 	o = o.withDefaults()
-	br := bufio.NewReader(r)
-	var src io.Reader = br
-	magic, _ := br.Peek(2)
-	compressed := isGzip(magic)
-	if compressed {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, invalid(name, fmt.Sprintf("bad gzip data: %v", err))
-		}
-		defer zr.Close()
-		src = zr
+	src, compressed, err := decompress(r, name)
+	if err != nil {
+		return nil, err
 	}
+	defer src.Close()
 	in := newInput(src, o.MaxBytes)
 	doc := newDocReader(in, o.MaxDepth)
 	defer doc.close() // also if the loader panics: the tokenizer must not leak
@@ -114,23 +120,59 @@ func LoadOptions(r io.Reader, name string, o Options) (*Catalog, error) {
 	if doc.failed() {
 		in.drain()
 	}
-	if err := in.streamError(); err != nil {
-		return nil, streamProblem(err, name, in, o, compressed)
+	if err := readError(doc, in, name, o, compressed); err != nil {
+		return nil, err
 	}
-	switch {
-	case doc.syntax != nil:
-		p := *doc.syntax
-		p.File = name
-		return nil, &ValidationError{File: name, Problems: []Problem{p}}
-	case l.overBudgetAt != pos{}:
+	if l.overBudgetAt != (pos{}) {
 		return nil, l.overBudgetProblem(o.MaxBytes)
-	case doc.roots == 0:
-		return nil, invalid(name, "no XML element found; a catalog starts with <BulletinDatastore>")
-	case doc.roots > 1:
-		// encoding/xml reads several top-level elements; XML does not.
-		return nil, invalid(name, "malformed XML: more than one root element")
+	}
+	if err := rootError(doc, name); err != nil {
+		return nil, err
 	}
 	return l.result()
+}
+
+// decompress returns the document r holds: r itself, or what it
+// decompresses to when it starts with gzip's magic bytes.
+func decompress(r io.Reader, name string) (src io.ReadCloser, compressed bool, err error) {
+	br := bufio.NewReader(r)
+	magic, _ := br.Peek(2)
+	if !isGzip(magic) {
+		return io.NopCloser(br), false, nil
+	}
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		return nil, true, invalid(name, fmt.Sprintf("bad gzip data: %v", err))
+	}
+	return zr, true, nil
+}
+
+// readError is what stopped reading a document, if anything: a limit or
+// read error of the stream, or malformed XML. The stream's problems come
+// first: they say more about the file than the first syntax error in it.
+func readError(doc *docReader, in *input, name string, o Options, compressed bool) error {
+	if err := in.streamError(); err != nil {
+		return streamProblem(err, name, in, o, compressed)
+	}
+	if doc.syntax != nil {
+		p := *doc.syntax
+		p.File = name
+		return &ValidationError{File: name, Problems: []Problem{p}}
+	}
+	return nil
+}
+
+// rootError says a document read to its end does not have exactly one root
+// element.
+func rootError(doc *docReader, name string) error {
+	switch {
+	case doc.roots == 0:
+		return invalid(name, "no XML element found; a catalog starts with <BulletinDatastore>")
+	case doc.roots > 1:
+		// encoding/xml reads several top-level elements; XML does not.
+		return invalid(name, "malformed XML: more than one root element")
+	}
+	return nil
 }
 
 func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }

@@ -1,0 +1,13 @@
+// Package mssecure reads Microsoft's own security catalog, mssecure.xml (the
+// reference HFNetChk and MBSA 1.x downloaded as mssecure.cab).
+//
+// mssecure.xml is normalised into tables joined by IDs: Locations (registry
+// key and folder paths, download URLs), RegKeys with their RegChanges,
+// Files with their FileChanges, Commands, Products, ProductFamilies,
+// ServicePacks, Comments, Severities (MSSeverities and WellKnownURLs from
+// MBSA 1.2 on), SupercededBys, and the Bulletins whose Patches refer to
+// all of them. Parse reads the document in one streaming pass with the
+// native loader's defences (catalog.Stream: size, tag and nesting limits,
+// gzip, UTF-8) plus a budget on what it keeps, into a Document of those
+// tables with the line and column of every row.
+package mssecure
