@@ -180,7 +180,7 @@ func (l *loader) affected(e *element) AffectedProduct {
 }
 
 func (l *loader) fileCheck(e *element) (FileCheck, bool) {
-	l.checkAttrs(e, "Path", "Version", "SHA256", "Language", "Cumulative")
+	l.checkAttrs(e, "Path", "Version", "SHA256", "Language", "Cumulative", "IfExists")
 	l.leaf(e)
 	fc := FileCheck{Line: int(e.at.line)}
 	ok := true
@@ -215,5 +215,6 @@ func (l *loader) fileCheck(e *element) (FileCheck, bool) {
 		fc.Language = s
 	}
 	l.cumulative(e, &fc)
+	l.ifExists(e, &fc)
 	return fc, ok
 }

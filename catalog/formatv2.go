@@ -174,6 +174,16 @@ func normKB(s string) string {
 	return s
 }
 
+// ifExists reads a FileCheck's IfExists: the check applies only to a file
+// that is present (mssecure.xml's command "e").
+func (l *loader) ifExists(e *element, fc *FileCheck) {
+	if _, ok := attr(e, "IfExists"); !ok {
+		return
+	}
+	l.usesV2(e.at, "<FileCheck> IfExists")
+	fc.IfExists = l.optionalBool(e, "IfExists")
+}
+
 // cumulative reads a FileCheck's Cumulative: the check then holds for any
 // later version of the same servicing branch, named by the first three
 // parts of a four-part Version.

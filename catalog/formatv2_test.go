@@ -24,7 +24,8 @@ func TestLoadV2(t *testing.T) {
 	}
 	ps := c.Bulletins[0].Patches
 	if p := ps[0]; p.FixedBuild.Compare(version.MustParse("10.0.17763.8389")) != 0 || p.FixedBuild.Len() != 4 ||
-		p.ReleaseDate != "2026-02-10" || p.SubType != "Security Update" || p.Note != "" || !p.FileChecks[0].Cumulative {
+		p.ReleaseDate != "2026-02-10" || p.SubType != "Security Update" || p.Note != "" || !p.FileChecks[0].Cumulative ||
+		p.FileChecks[0].IfExists || !p.FileChecks[1].IfExists || p.FileChecks[1].Cumulative {
 		t.Errorf("KB5075904: %+v", p)
 	}
 	if a, b := ps[1].Alternatives, ps[2].Alternatives; !reflect.DeepEqual(a, []string{"KB5075942"}) || !reflect.DeepEqual(b, []string{"5075899"}) {
@@ -54,6 +55,8 @@ func TestFormatVersionWarning(t *testing.T) {
 			"<Patch> FixedBuild is a format 2 item"},
 		{"declared", strings.Replace(minimal(okProduct, patch(`FixedBuild="10.0.17763.1"`)), "<BulletinDatastore", `<BulletinDatastore FormatVersion="2"`, 1), ""},
 		{"format 1 only", minimal(okProduct, patch("")), ""},
+		{"IfExists, no FormatVersion", minimal(okProduct, strings.Replace(patch(""), `<RegChecks>`, `<FileChecks><FileCheck Path="%SystemRoot%\a.dll" Version="1.0" IfExists="true"/></FileChecks><RegChecks>`, 1)),
+			`<FileCheck> IfExists is a format 2 item, but <BulletinDatastore> does not say FormatVersion="2"`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := Load(strings.NewReader(tt.doc), "w.xml")

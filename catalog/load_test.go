@@ -207,6 +207,7 @@ func TestBadCatalogs(t *testing.T) {
 			{28, "28:9: <Patch> KB4: Alternatives names KB404, which no patch of bulletin 2026-Feb has"},
 			{34, `34:13: <FileCheck>: Cumulative="true" needs a Version of four parts`},
 			{35, `35:13: <FileCheck>: Cumulative="yes" is not a boolean`},
+			{36, `36:13: <FileCheck>: IfExists="if present" is not a boolean`},
 		}},
 	}
 	for _, tt := range tests {

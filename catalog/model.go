@@ -209,6 +209,10 @@ type FileCheck struct {
 	// which is then installed rather than MBSA's warning; a lower version is
 	// missing; a higher version of another branch stays a warning.
 	Cumulative bool
+	// IfExists (format 2, mssecure.xml's command "e", "change if exists,
+	// ignore if not"): the check applies only when the file is present; an
+	// absent file passes. A present file is judged as any other.
+	IfExists bool
 }
 
 // Supersedence names a later patch that replaces this one.

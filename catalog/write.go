@@ -165,5 +165,6 @@ func (cw *catalogWriter) affected(a AffectedProduct) {
 
 func (cw *catalogWriter) fileCheck(f *FileCheck) {
 	cw.empty(6, "FileCheck", attrs([]attribute{{"Path", f.Path}, {"Version", f.Version.String()}},
-		optional("SHA256", f.SHA256), optional("Language", f.Language), boolAttr("Cumulative", f.Cumulative)))
+		optional("SHA256", f.SHA256), optional("Language", f.Language), boolAttr("Cumulative", f.Cumulative),
+		boolAttr("IfExists", f.IfExists)))
 }

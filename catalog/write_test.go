@@ -179,9 +179,10 @@ func writeSample() *Catalog {
 				Name: "windows10.0-kb5075942-x64.msu", SQNumber: "KB5075942", SeverityID: 1, CVEs: []string{"CVE-2026-21510", "CVE-2026-21511"}, NoReboot: true,
 				FixedBuild: version.MustParse("10.0.17763.8389"), Alternatives: []string{"KB5075945"},
 				ReleaseDate: "2026-02-10", SubType: "Security Update", Note: "",
-				Affected:     []AffectedProduct{{ProductID: 10}, {ProductID: 10, FixedInSP: 2, ServicePackIDs: []int{1, 2}}},
-				RegChecks:    []Rule{{Kind: RuleRegValue, Key: `HKLM\SOFTWARE\Z`, Name: "Installed", Op: OpNumberGE, Value: "1"}, {Kind: RuleRegKey, Key: `HKLM\SOFTWARE\Z`, Op: OpExists}},
-				FileChecks:   []FileCheck{{Path: `%SystemRoot%\System32\ntoskrnl.exe`, Version: version.MustParse("10.0.17763.8389"), SHA256: strings.Repeat("ab", 32), Language: "1033", Cumulative: true}},
+				Affected:  []AffectedProduct{{ProductID: 10}, {ProductID: 10, FixedInSP: 2, ServicePackIDs: []int{1, 2}}},
+				RegChecks: []Rule{{Kind: RuleRegValue, Key: `HKLM\SOFTWARE\Z`, Name: "Installed", Op: OpNumberGE, Value: "1"}, {Kind: RuleRegKey, Key: `HKLM\SOFTWARE\Z`, Op: OpExists}},
+				FileChecks: []FileCheck{{Path: `%SystemRoot%\System32\ntoskrnl.exe`, Version: version.MustParse("10.0.17763.8389"), SHA256: strings.Repeat("ab", 32), Language: "1033", Cumulative: true},
+					{Path: `%ProgramFiles%\App\app.dll`, Version: version.MustParse("1.2"), IfExists: true}},
 				SupersededBy: []Supersedence{{BulletinID: "2026-Jan", SQNumber: "KB5073723"}, {BulletinID: "2025-Dec"}},
 			}, {
 				SQNumber: "KB5075945", SeverityID: 1, Note: "MSRC gives FixedBuild 1.000 for this product",

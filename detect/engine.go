@@ -43,7 +43,9 @@
 //     ("cannot be confirmed") on a host of another build. A Cumulative file
 //     check holds for any later version of the same servicing branch (the
 //     same first three parts); a later version of another branch stays
-//     MBSA's warning. A patch with a catalog Note is a note with that text,
+//     MBSA's warning. An IfExists file check (mssecure.xml's command e)
+//     passes when the file is absent and judges a present one as usual.
+//     A patch with a catalog Note is a note with that text,
 //     its checks not asked. Precedence: missing, error, note (other
 //     build), warning, installed.
 //   - Alternatives: an applicable patch that is not installed counts as

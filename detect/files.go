@@ -57,12 +57,22 @@ func (s *scanner) evalFileCheck(fc *preparedFileCheck) (Check, string) {
 	if verify {
 		c.Expected = want + " SHA-256 " + fc.sha256
 	}
+	if fc.check.IfExists {
+		c.Expected += " (if present)"
+	}
 	if a.Err != nil {
 		c.Result, c.Found = CheckUnreadable, "(unreadable)"
 		return c, fmt.Sprintf("File %s could not be read: %s.", r.path, clean(a.Err.Error()))
 	}
 	if !a.Found {
-		c.Result, c.Found = CheckFail, "(not found)"
+		c.Found = "(not found)"
+		if fc.check.IfExists {
+			// mssecure's "change if exists, ignore if not": a host
+			// without the file has nothing to patch.
+			c.Result = CheckPass
+			return c, ""
+		}
+		c.Result = CheckFail
 		return c, fmt.Sprintf("File %s does not exist; version %s or later is required.", r.path, want)
 	}
 	got := clean(strings.TrimSpace(a.File.Version))
