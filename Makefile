@@ -2,17 +2,35 @@
 SHELL := /bin/bash
 GO ?= go
 BIN := bin/patchscan
+# The README promises one static binary: no cgo, so no libc and no dynamic
+# loader (the pure-Go resolver and user lookups). -trimpath keeps the
+# build machine's paths out of it; VERSION goes into `patchscan version`.
+# Only the build: `go test -race` needs cgo.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.toolVersion=$(VERSION)
+# make install: $(DESTDIR)$(PREFIX)/bin/patchscan (DESTDIR for packagers).
+PREFIX ?= /usr/local
+DESTDIR ?=
 export PATH := $(PATH):$(shell $(GO) env GOPATH)/bin
 # Seconds each fuzz target runs in `make test` (short, bounded).
 FUZZTIME ?= 5s
 # Fuzz targets: "package:FuzzName", appended by mk/*.mk.
 FUZZ_TARGETS := ./internal/version:FuzzParse
 
-.PHONY: all build test deps vet fmt-check staticcheck unit fuzz clean
+.PHONY: all build install check-static test deps vet fmt-check staticcheck unit fuzz clean
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/patchscan
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/patchscan
+
+install: build
+	install -d '$(DESTDIR)$(PREFIX)/bin'
+	install -m 0755 $(BIN) '$(DESTDIR)$(PREFIX)/bin/patchscan'
+
+# check-static proves the promise on the built binary with file(1) and
+# ldd(1), and that `make install` honours PREFIX and DESTDIR.
+check-static: build
+	@./scripts/check-static $(BIN)
 
 # deps installs what tests need when it is missing (as root, from Debian and the Go proxy).
 deps:
@@ -38,7 +56,7 @@ fuzz:
 		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg; \
 	done
 
-test: deps build vet fmt-check staticcheck unit fuzz
+test: deps build check-static vet fmt-check staticcheck unit fuzz
 
 clean:
 	rm -rf bin
