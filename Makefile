@@ -17,7 +17,7 @@ FUZZTIME ?= 5s
 # Fuzz targets: "package:FuzzName", appended by mk/*.mk.
 FUZZ_TARGETS := ./internal/version:FuzzParse
 
-.PHONY: all build install check-static test deps vet fmt-check staticcheck unit fuzz clean
+.PHONY: all build install check-static test deps vet fmt-check staticcheck unit fuzz fuzz-long clean
 all: build
 
 build:
@@ -49,12 +49,19 @@ staticcheck:
 unit:
 	$(GO) test -race -count=1 ./...
 
+# fuzz runs every target for FUZZTIME, minimising new inputs for at most
+# FUZZMINIMIZE executions (Go's default, 60 s, ate whole budgets), prints
+# the executions per target and fails below FUZZ_MIN_EXECS (scripts/fuzz).
+FUZZMINIMIZE ?= 10x
+FUZZ_MIN_EXECS ?= 100
 fuzz:
-	@set -e; for t in $(FUZZ_TARGETS); do \
-		pkg=$${t%%:*}; name=$${t##*:}; \
-		echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
-		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg; \
-	done
+	@GO=$(GO) FUZZTIME=$(FUZZTIME) FUZZMINIMIZE=$(FUZZMINIMIZE) FUZZ_MIN_EXECS=$(FUZZ_MIN_EXECS) ./scripts/fuzz $(FUZZ_TARGETS)
+
+# fuzz-long: every target for minutes (not part of make test; run it
+# before a release or after touching a parser). FUZZLONG per target.
+FUZZLONG ?= 3m
+fuzz-long:
+	@GO=$(GO) FUZZTIME=$(FUZZLONG) FUZZMINIMIZE=5s FUZZ_MIN_EXECS=$(FUZZ_MIN_EXECS) ./scripts/fuzz $(FUZZ_TARGETS)
 
 test: deps build check-static vet fmt-check staticcheck unit fuzz
 
