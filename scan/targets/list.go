@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/patchscan/patchscan/internal/textsafe"
 )
@@ -25,6 +26,23 @@ var ErrTooManyEntries = fmt.Errorf("more than %d target entries", MaxEntries)
 
 // ErrUTF16 is returned for hosts files saved as UTF-16.
 var ErrUTF16 = errors.New("the file is UTF-16 (Notepad's \"Unicode\"): save it as UTF-8 or ANSI")
+
+// ErrBinary is returned for a hosts file that is not text (a program, an
+// archive, an image given by mistake): read line by line it would give
+// thousands of "bad targets" and then name lookups of junk.
+var ErrBinary = errors.New("not a text file (give a list of targets, one per line)")
+
+// Binary detection: a NUL byte anywhere, or invalid UTF-8 in more than
+// one byte in binaryInvalidShare of the first sniffLen bytes (at least
+// binaryMinInvalid of them), or in the target part (before '#') of more
+// than maxInvalidLines lines. A legacy-codepage file with accented
+// comments stays text; a target is never valid outside UTF-8 anyway.
+const (
+	sniffLen           = 8192
+	binaryInvalidShare = 8
+	binaryMinInvalid   = 16
+	maxInvalidLines    = 16
+)
 
 // List is an ordered collection of entries with the bad ones set aside.
 //
@@ -79,16 +97,33 @@ func (l *List) Entries() []Entry { return l.entries }
 // Bad lines go to Bad as "name:line"; the returned error is only for I/O
 // failures and ErrTooManyEntries.
 func (l *List) ReadHosts(r io.Reader, name string) error {
-	br := bufio.NewReaderSize(r, 4096)
+	br := bufio.NewReaderSize(r, sniffLen)
 	// Notepad's "Unicode" is UTF-16; read as bytes every line would be a
 	// bad target, so say what the file is instead.
 	if b, _ := br.Peek(2); len(b) == 2 && (b[0] == 0xff && b[1] == 0xfe || b[0] == 0xfe && b[1] == 0xff) {
 		return fmt.Errorf("%s: %w", name, ErrUTF16)
 	}
+	if head, _ := br.Peek(sniffLen); len(head) > 0 {
+		if err := sniffBinary(head); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	invalidLines := 0
 	for lineNo := 1; ; lineNo++ {
 		line, tooLong, err := readLine(br)
 		if err != nil && err != io.EOF {
 			return fmt.Errorf("reading %s at line %d: %w", name, lineNo, err)
+		}
+		// Past the sniffed head: a NUL, or a run of lines that are not
+		// UTF-8, still means the file is not a list of targets.
+		if bytes.IndexByte(line, 0) >= 0 {
+			return fmt.Errorf("%s: %w: a NUL byte on line %d", name, ErrBinary, lineNo)
+		}
+		if target, _, _ := bytes.Cut(line, []byte("#")); !utf8.Valid(target) {
+			invalidLines++
+			if invalidLines > maxInvalidLines {
+				return fmt.Errorf("%s: %w: %d lines up to line %d are not UTF-8", name, ErrBinary, invalidLines, lineNo)
+			}
 		}
 		if lineNo == 1 {
 			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
@@ -117,6 +152,25 @@ func (l *List) ReadHosts(r io.Reader, name string) error {
 			return nil
 		}
 	}
+}
+
+// sniffBinary says why head, the start of a hosts file, is not text.
+func sniffBinary(head []byte) error {
+	if i := bytes.IndexByte(head, 0); i >= 0 {
+		return fmt.Errorf("%w: a NUL byte at offset %d", ErrBinary, i)
+	}
+	invalid := 0
+	for i := 0; i < len(head); {
+		r, n := utf8.DecodeRune(head[i:])
+		if r == utf8.RuneError && n == 1 && len(head)-i >= utf8.UTFMax {
+			invalid++ // a rune cut by the end of head is not counted
+		}
+		i += n
+	}
+	if invalid >= binaryMinInvalid && invalid*binaryInvalidShare > len(head) {
+		return fmt.Errorf("%w: %d of its first %d bytes are not UTF-8", ErrBinary, invalid, len(head))
+	}
+	return nil
 }
 
 // readLine returns one line without its end; a line longer than the
