@@ -571,11 +571,11 @@ func TestFactsAskedOnce(t *testing.T) {
 	if rep.Facts != st.Requests {
 		t.Errorf("report says %d facts, host got %d requests", rep.Facts, st.Requests)
 	}
-	// 18 identity values + the TestApp key (the other detection rules read
+	// 19 identity values (ComputerName the last) + the TestApp key (the other detection rules read
 	// CurrentVersion and ProductType, identity values already) + app.exe +
 	// srv.sys + the update key.
-	if rep.Facts != 18+1+1+1+1 {
-		t.Errorf("facts = %d, want 22", rep.Facts)
+	if rep.Facts != 19+1+1+1+1 {
+		t.Errorf("facts = %d, want 23", rep.Facts)
 		for i, b := range h.Batches() {
 			t.Logf("batch %d: %+v", i, b)
 		}
@@ -721,7 +721,7 @@ func TestHostFailures(t *testing.T) {
 	}{
 		{"host error is returned", context.Background(), failing, "connection reset"},
 		{"cancelled context", cancelled, serverHost(), "context canceled"},
-		{"wrong answer count", context.Background(), brokenHost{}, "answered 1 of 19 fact requests"},
+		{"wrong answer count", context.Background(), brokenHost{}, "answered 1 of 20 fact requests"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

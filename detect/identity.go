@@ -14,6 +14,10 @@ const (
 	keyProductOptions   = `HKLM\SYSTEM\CurrentControlSet\Control\ProductOptions`
 	keyNlsLanguage      = `HKLM\SYSTEM\CurrentControlSet\Control\Nls\Language`
 	keyEnvironment      = `HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment`
+	// keyComputerName holds the name the host gives itself (the NetBIOS
+	// name as set, in effect after the next boot; it is what the image
+	// reader names an image by too).
+	keyComputerName = `HKLM\SYSTEM\CurrentControlSet\Control\ComputerName\ComputerName`
 )
 
 const (
@@ -35,6 +39,7 @@ const (
 	idReleaseID
 	idInstallationType
 	idArchitecture
+	idComputerName
 	numIdentity
 )
 
@@ -57,6 +62,7 @@ var identityFacts = [numIdentity]struct{ key, name string }{
 	idReleaseID:          {keyNTCurrentVersion, "ReleaseId"},
 	idInstallationType:   {keyNTCurrentVersion, "InstallationType"},
 	idArchitecture:       {keyEnvironment, "PROCESSOR_ARCHITECTURE"},
+	idComputerName:       {keyComputerName, "ComputerName"},
 }
 
 // identityString returns an identity value as text: found only when the
@@ -110,6 +116,7 @@ func (s *scanner) osVersion(os *OS) {
 	}
 	os.InstallationType = str(idInstallationType)
 	os.Architecture = str(idArchitecture)
+	os.ComputerName = str(idComputerName)
 	if a := s.regAnswer(idUBR); a.Err == nil && a.Found {
 		if n, ok := a.Value.Uint(); ok {
 			os.UBR = strconv.FormatUint(n, 10)

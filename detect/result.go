@@ -47,6 +47,10 @@ type OS struct {
 	// AMD64, x86, ARM64 (IA64 on old servers).
 	Architecture string
 	Language     string // install language as a decimal LCID, e.g. "1033"
+	// ComputerName is the name the host gives itself (its registry's
+	// Control\ComputerName), whatever name or address it was scanned by:
+	// the rollup knows one host by it across runs.
+	ComputerName string
 	SystemRoot   string // C:\Windows
 	ProgramFiles string
 }

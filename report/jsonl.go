@@ -63,6 +63,7 @@ type jsonOS struct {
 	Architecture     string `json:"architecture,omitempty"`
 	Language         string `json:"language,omitempty"`
 	SystemRoot       string `json:"systemRoot,omitempty"`
+	ComputerName     string `json:"computerName,omitempty"`
 }
 
 type jsonProduct struct {
@@ -115,7 +116,7 @@ func toJSON(meta Meta, h scan.HostResult) jsonHost {
 		Product: clean(o.Product), Name: clean(o.Name), Version: clean(o.Version), Build: clean(o.Build), UBR: clean(o.UBR),
 		DisplayVersion: clean(o.DisplayVersion), ServicePack: o.ServicePack, CSDVersion: clean(o.CSDVersion), Edition: clean(o.EditionID),
 		InstallationType: clean(o.InstallationType), ProductType: clean(o.ProductType), Architecture: clean(o.Architecture),
-		Language: clean(o.Language), SystemRoot: clean(o.SystemRoot),
+		Language: clean(o.Language), SystemRoot: clean(o.SystemRoot), ComputerName: clean(o.ComputerName),
 	}
 	for _, p := range r.Products {
 		j.Products = append(j.Products, jsonProduct{ID: p.ID, Name: clean(p.Name)})

@@ -241,6 +241,9 @@ func (rd *reader) host(se xml.StartElement) (HostSummary, error) {
 				}
 				continue
 			}
+			if t.Name.Space == rd.ns && t.Name.Local == "OS" && h.Status == transport.Scanned {
+				h.ComputerName = clean(attrs(t)["computerName"])
+			}
 			if t.Name.Space == rd.ns && t.Name.Local == "Vulnerability" && h.CVEsKnown {
 				if err := rd.vulnerability(&h, attrs(t)); err != nil {
 					return h, err

@@ -202,9 +202,12 @@ type MissingRef struct {
 // missing patches, never the whole report.
 type HostSummary struct {
 	Name, Address, Target, Domain, Transport string
-	Status                                   transport.Outcome
-	Error                                    string
-	Started, Finished                        time.Time
+	// ComputerName is the name the host gives itself (report version 2,
+	// scanned hosts): the identity Key prefers.
+	ComputerName      string
+	Status            transport.Outcome
+	Error             string
+	Started, Finished time.Time
 	// Generated, CatalogVersion and CatalogDate come from the report
 	// document.
 	Generated      time.Time
@@ -239,14 +242,18 @@ func (s HostSummary) When() time.Time {
 	return s.Generated
 }
 
-// Key identifies a host across runs: its name (case-insensitive), else its
-// address, else the target as given.
+// Key identifies a host across runs, case-insensitively: the name the
+// host gives itself when its report says it (so a host scanned once by
+// address and once by name is one host), else the address it was
+// reached at, else its name, else the target as given.
 func (s HostSummary) Key() string {
 	switch {
-	case s.Name != "":
-		return "n:" + strings.ToLower(s.Name)
+	case s.ComputerName != "":
+		return "c:" + strings.ToLower(s.ComputerName)
 	case s.Address != "":
 		return "a:" + strings.ToLower(s.Address)
+	case s.Name != "":
+		return "n:" + strings.ToLower(s.Name)
 	}
 	return "t:" + strings.ToLower(s.Target)
 }
@@ -274,6 +281,7 @@ func Summarize(meta Meta, h scan.HostResult) HostSummary {
 	}
 	if s.CVEsKnown {
 		s.Vulnerabilities, s.Exploited = countCVEs(h.Report.Vulnerabilities)
+		s.ComputerName = clean(h.Report.OS.ComputerName)
 	}
 	products := map[int]string{}
 	for _, p := range h.Report.Products {

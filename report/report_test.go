@@ -526,14 +526,19 @@ func TestRollupMergeNewestWins(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Run 1 (yesterday): WS01 missing MS17-010, PC02 unreachable.
+	// WS01 moved from .21 to .121 between the runs: its reports say its
+	// own name, which identifies it (not the address it had).
 	ws01 := hosts[0]
 	ws01.Started, ws01.Finished = ws01.Started.Add(-24*time.Hour), ws01.Finished.Add(-24*time.Hour)
+	rep := *ws01.Report
+	rep.OS.ComputerName = "WS01"
+	ws01.Report = &rep
 	pc02old := scan.HostResult{Name: "PC02", Address: "127.0.0.22", Status: transport.Unreachable, Error: errors.New("timeout"), Finished: t0.Add(-23 * time.Hour)}
 	feed(t, s1, []scan.HostResult{ws01, pc02old})
 	// Run 2 (today, another site): PC02 scanned now, WS01 compliant
 	// (reported with no finished time: generated decides), SRV03 new.
 	ws01new := scan.HostResult{Name: "ws01", Address: "127.0.0.121", Status: transport.Scanned,
-		Report: &detect.Report{Results: []detect.Result{{BulletinID: "MS17-010", KB: "KB4012212", Status: detect.StatusInstalled}}}}
+		Report: &detect.Report{OS: detect.OS{ComputerName: "ws01"}, Results: []detect.Result{{BulletinID: "MS17-010", KB: "KB4012212", Status: detect.StatusInstalled}}}}
 	s2, err := NewDir(newer, run2)
 	if err != nil {
 		t.Fatal(err)
@@ -685,5 +690,67 @@ func TestReadVersion1(t *testing.T) {
 	}
 	if strings.Contains(roll.String(), `<Rollup xmlns="urn:patchscan:rollup:1" generated="2026-11-22T10:00:00Z" catalogDate`) {
 		t.Error("a catalog date is claimed for hosts scanned with different catalogs")
+	}
+}
+
+// TestRollupIdentity: a host scanned once by address and once by name
+// counts once (issue 13.16): by the name it gives itself when its reports
+// say it, else by the address it was reached at.
+func TestRollupIdentity(t *testing.T) {
+	scanned := func(target, name, addr, computer string, finished time.Time) scan.HostResult {
+		return scan.HostResult{Target: target, Name: name, Address: addr, Status: transport.Scanned, Finished: finished,
+			Report: &detect.Report{OS: detect.OS{ComputerName: computer}}}
+	}
+	tests := []struct {
+		name  string
+		hosts []scan.HostResult
+		want  int
+	}{
+		{"by address, then by name, same computer name", []scan.HostResult{
+			scanned("127.0.0.21", "", "127.0.0.21", "WS01", t0),
+			scanned("ws01.lab.test", "ws01.lab.test", "127.0.0.21", "ws01", t0.Add(time.Hour)),
+		}, 1},
+		{"same computer, moved address", []scan.HostResult{
+			scanned("127.0.0.21", "", "127.0.0.21", "WS01", t0),
+			scanned("127.0.0.99", "", "127.0.0.99", "WS01", t0.Add(time.Hour)),
+		}, 1},
+		{"no computer name: the address decides", []scan.HostResult{
+			scanned("127.0.0.21", "", "127.0.0.21", "", t0),
+			scanned("ws01", "ws01", "127.0.0.21", "", t0.Add(time.Hour)),
+		}, 1},
+		{"a new computer at an old address", []scan.HostResult{
+			scanned("127.0.0.21", "", "127.0.0.21", "WS01", t0),
+			scanned("127.0.0.21", "", "127.0.0.21", "WS09", t0.Add(time.Hour)),
+		}, 2},
+		{"two computers behind one name over time", []scan.HostResult{
+			scanned("ws01", "ws01", "127.0.0.21", "WS01", t0),
+			scanned("ws01", "ws01", "127.0.0.22", "WS02", t0.Add(time.Hour)),
+		}, 2},
+		{"unreachable by name, scanned by address", []scan.HostResult{
+			{Target: "ws01", Name: "ws01", Address: "127.0.0.21", Status: transport.Unreachable, Error: errors.New("down"), Finished: t0},
+			scanned("127.0.0.21", "", "127.0.0.21", "WS01", t0.Add(time.Hour)),
+		}, 1}, // the unreachable report names no computer: it is the host at its address
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var sums []HostSummary
+			for _, h := range tc.hosts {
+				var b strings.Builder
+				if err := WriteHostXML(&b, Meta{Generated: t0}, h); err != nil {
+					t.Fatal(err)
+				}
+				got, err := ReadHostXML(strings.NewReader(b.String()), "h.xml")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got[0], Summarize(Meta{Generated: t0}, h)) {
+					t.Errorf("summary read back %+v, made %+v", got[0], Summarize(Meta{Generated: t0}, h))
+				}
+				sums = append(sums, got...)
+			}
+			if got := len(Merge(sums)); got != tc.want {
+				t.Errorf("%d hosts after merging, want %d", got, tc.want)
+			}
+		})
 	}
 }

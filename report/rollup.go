@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/patchscan/patchscan/detect"
@@ -26,6 +27,7 @@ type Rollup struct {
 
 type rollupHost struct {
 	name, address, domain, status, err, catalogVersion string
+	computerName                                       string
 	catalogDate                                        string
 	finished                                           time.Time
 	counts                                             Counts
@@ -54,7 +56,7 @@ func NewRollup(catalogVersion string, generated time.Time) *Rollup {
 func (r *Rollup) Add(s HostSummary) {
 	idx := int32(len(r.hosts))
 	r.hosts = append(r.hosts, rollupHost{
-		name: s.Name, address: s.Address, domain: s.Domain, status: string(s.Status), err: s.Error,
+		name: s.Name, address: s.Address, domain: s.Domain, computerName: s.ComputerName, status: string(s.Status), err: s.Error,
 		catalogVersion: s.CatalogVersion, catalogDate: s.CatalogDate, finished: s.Finished, counts: s.Counts, compliant: s.Compliant(),
 		cvesKnown: s.CVEsKnown, vulnerabilities: s.Vulnerabilities, exploited: s.Exploited,
 		configKnown: s.ConfigKnown, config: s.Config,
@@ -79,11 +81,19 @@ func (r *Rollup) Add(s HostSummary) {
 	}
 }
 
-// Latest keeps the newest summary per host (HostSummary.Key, compared by
-// When; on a tie the one added later wins), so merging many runs costs
-// memory per distinct host, not per file.
+// Latest keeps the newest summary per host (compared by When; on a tie
+// the one added later wins), so merging many runs costs memory per
+// distinct host, not per file.
+//
+// One host is recognised across runs by the name it gives itself
+// (HostSummary.ComputerName, from its registry) when its reports say it,
+// else by the address it was reached at: a host scanned once by address
+// and once by name counts once. A report that names no computer (the
+// host was not scanned) joins the host last seen at its address; two
+// reports naming different computers are two hosts, whatever their
+// addresses.
 type Latest struct {
-	pos   map[string]int
+	pos   map[string]int // "c:computer", "a:address", "n:name", "t:target" -> index
 	hosts []HostSummary
 }
 
@@ -92,16 +102,58 @@ func (l *Latest) Add(s HostSummary) {
 	if l.pos == nil {
 		l.pos = map[string]int{}
 	}
-	k := s.Key()
-	i, ok := l.pos[k]
+	i, ok := l.find(s)
 	if !ok {
-		l.pos[k] = len(l.hosts)
+		i = len(l.hosts)
 		l.hosts = append(l.hosts, s)
-		return
-	}
-	if !s.When().Before(l.hosts[i].When()) {
+	} else if !s.When().Before(l.hosts[i].When()) {
+		if s.ComputerName == "" {
+			s.ComputerName = l.hosts[i].ComputerName // the identity stays known
+		}
 		l.hosts[i] = s
 	}
+	for _, k := range identityKeys(s) {
+		l.pos[k] = i
+	}
+}
+
+// find returns the index of the host s is a report of.
+func (l *Latest) find(s HostSummary) (int, bool) {
+	keys := identityKeys(s)
+	if s.ComputerName != "" {
+		if i, ok := l.pos[keys[0]]; ok {
+			return i, true
+		}
+		keys = keys[1:]
+	}
+	for _, k := range keys {
+		i, ok := l.pos[k]
+		if !ok {
+			continue
+		}
+		// Same address or name, but a different computer: another host.
+		if c := l.hosts[i].ComputerName; c != "" && s.ComputerName != "" && !strings.EqualFold(c, s.ComputerName) {
+			return 0, false
+		}
+		return i, true
+	}
+	return 0, false
+}
+
+// identityKeys lists what identifies s, most telling first: its computer
+// name, then its address; its name and target only when neither is known.
+func identityKeys(s HostSummary) []string {
+	var keys []string
+	if s.ComputerName != "" {
+		keys = append(keys, "c:"+strings.ToLower(s.ComputerName))
+	}
+	if s.Address != "" {
+		keys = append(keys, "a:"+strings.ToLower(s.Address))
+	}
+	if len(keys) == 0 {
+		keys = append(keys, s.Key())
+	}
+	return keys
 }
 
 // Hosts returns the kept summaries in order of each host's first
@@ -202,7 +254,7 @@ func (r *Rollup) writeHosts(x *xmlWriter, order []int) {
 		}
 		attrs := []attr{
 			req("name", h.name), opt("address", h.address), opt("domain", h.domain),
-			req("status", h.status),
+			opt("computerName", h.computerName), req("status", h.status),
 			req("missing", strconv.Itoa(h.counts.Missing)), req("warning", strconv.Itoa(h.counts.Warning)),
 			req("note", strconv.Itoa(h.counts.Note)), req("error", strconv.Itoa(h.counts.Error)),
 			opt("vulnerabilities", vulns), opt("exploited", exploited),

@@ -153,7 +153,8 @@ func (x *xmlWriter) host(h scan.HostResult) {
 		opt("product", o.Product), opt("name", o.Name), opt("version", o.Version), opt("build", o.Build),
 		opt("ubr", o.UBR), opt("displayVersion", o.DisplayVersion), opt("servicePack", sp), opt("csdVersion", o.CSDVersion),
 		opt("edition", o.EditionID), opt("installationType", o.InstallationType), opt("productType", o.ProductType),
-		opt("architecture", o.Architecture), opt("language", o.Language), opt("systemRoot", o.SystemRoot))
+		opt("architecture", o.Architecture), opt("language", o.Language), opt("systemRoot", o.SystemRoot),
+		opt("computerName", o.ComputerName))
 	if len(r.Products) > 0 {
 		x.open(2, "Products", false)
 		for _, p := range r.Products {

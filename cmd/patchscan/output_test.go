@@ -29,7 +29,7 @@ func testHosts(name string, finished time.Time, missing bool) []scan.HostResult 
 		{Name: name, Address: "127.0.0.21", Target: strings.ToLower(name), Transport: "smb", Status: transport.Scanned,
 			Started: finished.Add(-time.Second), Finished: finished,
 			Report: &detect.Report{
-				OS:       detect.OS{Product: "Windows Server 2008 R2 Standard", Version: "6.1", Build: "7601", ServicePack: 1},
+				OS:       detect.OS{Product: "Windows Server 2008 R2 Standard", Version: "6.1", Build: "7601", ServicePack: 1, ComputerName: name},
 				Products: []detect.ProductRef{{ID: 10, Name: "Windows Server 2008 R2"}},
 				Results: []detect.Result{{Kind: detect.KindPatch, BulletinID: "MS17-010", KB: "KB4012212", Severity: "Critical", ProductID: 10, Status: st,
 					Reasons: []string{`File C:\Windows\System32\drivers\srv.sys has version 6.1.7601.17514; 6.1.7601.23689 or later is required.`}}},

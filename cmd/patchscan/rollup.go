@@ -23,8 +23,10 @@ func init() {
 		Long: `rollup reads the per-host ScanReport files that 'patchscan scan' writes (every
 *.xml in each DIR, or the FILEs given, including saved '--format xml' output),
 keeps the newest report of each host (by its finished time, else the report's
-generated time; hosts are matched by name, else address), and writes a Rollup
-document (urn:patchscan:rollup:1, see docs/report-format.md).
+generated time), and writes a Rollup document (urn:patchscan:rollup:1, see
+docs/report-format.md). A host is known by the name it gives itself (the
+ComputerName its report carries), else by its address: scanned once by
+address and once by name, it counts once.
 
 Files that are not valid reports are listed on stderr and left out; the rollup
 is still written and the exit status is 65. rollup.xml files are skipped.`,

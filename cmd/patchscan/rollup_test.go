@@ -91,7 +91,7 @@ func TestRollupTwoRunsNewestWins(t *testing.T) {
 		for _, want := range []string{
 			`catalogVersion="2026.11.1"`,
 			`<Summary hosts="3" scanned="2" failed="1" compliant="1" missing="1" warning="0" vulnerable="0" exploited="0"/>`,
-			`<Host name="WS01" address="127.0.0.21" status="scanned" missing="0"`,
+			`<Host name="WS01" address="127.0.0.21" computerName="WS01" status="scanned" missing="0"`,
 			`<Host name="DOWN" address="127.0.0.22" status="unreachable"`,
 			`<Bulletin id="MS17-010" kb="KB4012212" severity="Critical" missing="1">`,
 			`<Host name="SRV02"`,
