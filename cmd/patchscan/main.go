@@ -21,6 +21,9 @@ const (
 	ExitUsage      = 64 // bad command line or target list (EX_USAGE)
 	ExitBadCatalog = 65 // the catalog or the configuration baseline is invalid (EX_DATAERR)
 	ExitInternal   = 70 // an unexpected failure (EX_SOFTWARE)
+	// ExitWrite: the reports (--out, rollup --out) could not be written.
+	// README documents 70 for it; it shares EX_SOFTWARE's number.
+	ExitWrite = 70
 )
 
 // exitError carries an exit code out of a command.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -43,23 +44,35 @@ is still written and the exit status is 65. rollup.xml files are skipped.`,
 	rootCmd.AddCommand(cmd)
 }
 
+// rollupReadDir reads a directory; tests replace it to make one
+// unreadable (root reads every directory).
+var rollupReadDir = os.ReadDir
+
 // rollupInputs lists the files to read: every *.xml directly in each
 // directory (sorted, skipping rollup.xml and hidden temp files), and files
-// named directly.
-func rollupInputs(args []string) ([]string, error) {
-	var files []string
+// named directly. A path that does not exist is a usage error (a typo);
+// one that exists but cannot be read is listed on stderr and counted in
+// unreadable, and the others are still rolled up.
+func rollupInputs(args []string, stderr io.Writer) (files []string, unreadable int, err error) {
 	for _, arg := range args {
 		st, err := os.Stat(arg)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, 0, usageErrorf("rollup: %v", err)
+		}
 		if err != nil {
-			return nil, usageErrorf("rollup: %v", err)
+			fmt.Fprintf(stderr, "patchscan: rollup: cannot read %s: %s\n", textsafe.Line(arg, maxStderrLine), textsafe.Line(err.Error(), maxStderrLine))
+			unreadable++
+			continue
 		}
 		if !st.IsDir() {
 			files = append(files, arg)
 			continue
 		}
-		entries, err := os.ReadDir(arg)
+		entries, err := rollupReadDir(arg)
 		if err != nil {
-			return nil, usageErrorf("rollup: %v", err)
+			fmt.Fprintf(stderr, "patchscan: rollup: cannot read directory %s: %s\n", textsafe.Line(arg, maxStderrLine), textsafe.Line(err.Error(), maxStderrLine))
+			unreadable++
+			continue
 		}
 		var names []string
 		for _, e := range entries {
@@ -74,16 +87,17 @@ func rollupInputs(args []string) ([]string, error) {
 			files = append(files, filepath.Join(arg, n))
 		}
 	}
-	return files, nil
+	return files, unreadable, nil
 }
 
 func runRollup(stdout, stderr io.Writer, args []string, out string, now time.Time) error {
-	files, err := rollupInputs(args)
+	files, unreadable, err := rollupInputs(args, stderr)
 	if err != nil {
 		return err
 	}
+	bad := unreadable
 	var latest report.Latest
-	bad, reports := 0, 0
+	reports := 0
 	for _, f := range files {
 		hosts, err := report.ReadHostFile(f)
 		switch {
@@ -105,6 +119,7 @@ func runRollup(stdout, stderr io.Writer, args []string, out string, now time.Tim
 	}
 
 	hosts := latest.Hosts()
+	warnMixedCatalogs(stderr, hosts)
 	r := report.NewRollup(commonCatalogVersion(hosts), now)
 	for _, h := range hosts {
 		r.Add(h)
@@ -114,12 +129,44 @@ func runRollup(stdout, stderr io.Writer, args []string, out string, now time.Tim
 			return fmt.Errorf("rollup: writing to stdout: %w", err)
 		}
 	} else if err := report.WriteFileAtomic(out, r.WriteXML); err != nil {
-		return &exitError{code: ExitUsage, err: fmt.Errorf("rollup: %w (choose another --out)", err)}
+		return &exitError{code: ExitWrite, err: fmt.Errorf("rollup: %w (choose another --out)", err)}
 	}
 	if bad > 0 {
-		return &exitError{code: ExitBadCatalog, err: fmt.Errorf("rollup: %d of %d files could not be read (listed above) and were left out", bad, len(files))}
+		return &exitError{code: ExitBadCatalog, err: fmt.Errorf("rollup: %d of %d inputs could not be read (listed above) and were left out", bad, len(files)+unreadable)}
 	}
 	return nil
+}
+
+// warnMixedCatalogs says on stderr when the hosts were scanned with
+// different catalogs: their verdicts judge them against different data,
+// so a host "compliant" under an old catalog may not be under the new.
+func warnMixedCatalogs(stderr io.Writer, hosts []report.HostSummary) {
+	count := map[string]int{}
+	for _, h := range hosts {
+		count[h.CatalogVersion]++
+	}
+	if len(count) < 2 {
+		return
+	}
+	versions := make([]string, 0, len(count))
+	for v := range count {
+		versions = append(versions, v)
+	}
+	sort.Strings(versions)
+	var parts []string
+	for i, v := range versions {
+		if i == 5 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(versions)-5))
+			break
+		}
+		name := v
+		if name == "" {
+			name = "(none given)"
+		}
+		parts = append(parts, fmt.Sprintf("%s: %d host(s)", name, count[v]))
+	}
+	fmt.Fprintf(stderr, "patchscan: rollup: warning: the reports were made with %d catalog versions (%s): hosts were judged against different data; rescan with one catalog to compare them\n",
+		len(versions), textsafe.Line(strings.Join(parts, ", "), maxStderrLine))
 }
 
 // commonCatalogVersion is the catalog version every host was scanned with,

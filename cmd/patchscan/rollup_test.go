@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -123,7 +124,7 @@ func TestRollupErrors(t *testing.T) {
 		if code != ExitBadCatalog {
 			t.Errorf("exit %d, want %d", code, ExitBadCatalog)
 		}
-		if !strings.Contains(stderr, filepath.Join(bad, "broken.xml")) || !strings.Contains(stderr, "1 of 4 files") {
+		if !strings.Contains(stderr, filepath.Join(bad, "broken.xml")) || !strings.Contains(stderr, "1 of 4 inputs") {
 			t.Errorf("stderr does not name the bad file: %s", stderr)
 		}
 		if !strings.Contains(stderr, "skipping "+filepath.Join(bad, "other.xml")) {
@@ -156,10 +157,62 @@ func TestRollupErrors(t *testing.T) {
 			t.Errorf("exit %d, stdout %s, stderr %s", code, stdout, stderr)
 		}
 	})
-	t.Run("unwritable out", func(t *testing.T) {
+	t.Run("unwritable out is 70", func(t *testing.T) {
 		code, _, stderr := execute(t, "rollup", good, "--out", filepath.Join(empty, "no", "such", "dir", "r.xml"))
-		if code != ExitUsage || !strings.Contains(stderr, "--out") {
-			t.Errorf("exit %d, stderr %s", code, stderr)
+		if code != ExitWrite || !strings.Contains(stderr, "--out") {
+			t.Errorf("exit %d (want %d), stderr %s", code, ExitWrite, stderr)
 		}
 	})
+}
+
+// TestRollupUnreadableInputs: inputs that exist but cannot be read (a
+// directory without read permission, a symlink loop) are named on stderr
+// and the rest is still rolled up, with exit 65 (issue 13.15: it was 64,
+// as for a typo).
+func TestRollupUnreadableInputs(t *testing.T) {
+	good := t.TempDir()
+	writeRun(t, good, report.Meta{CatalogVersion: "1", Generated: testT0}, testHosts("WS01", testT0, true))
+	locked := t.TempDir()
+	loop := filepath.Join(t.TempDir(), "loop.xml")
+	if err := os.Symlink(loop, loop); err != nil {
+		t.Fatal(err)
+	}
+	// Root reads every directory whatever its mode, so the directory is
+	// made unreadable the way a non-root operator meets it.
+	orig := rollupReadDir
+	t.Cleanup(func() { rollupReadDir = orig })
+	rollupReadDir = func(name string) ([]os.DirEntry, error) {
+		if name == locked {
+			return nil, &os.PathError{Op: "open", Path: name, Err: syscall.EACCES}
+		}
+		return orig(name)
+	}
+	code, stdout, stderr := execute(t, "rollup", good, locked, loop)
+	if code != ExitBadCatalog {
+		t.Errorf("exit %d, want %d; stderr %s", code, ExitBadCatalog, stderr)
+	}
+	for _, want := range []string{"cannot read directory " + locked, "permission denied", "cannot read " + loop, "2 of 4 inputs"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if !strings.Contains(stdout, `<Summary hosts="2"`) {
+		t.Errorf("the readable reports were not rolled up: %s", stdout)
+	}
+}
+
+// TestRollupWarnsMixedCatalogs: hosts judged by different catalogs are
+// said to be, once, with the versions (issue 13.15).
+func TestRollupWarnsMixedCatalogs(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	writeRun(t, a, report.Meta{CatalogVersion: "2026.10.1", Generated: testT0}, testHosts("WS01", testT0, true)[:1])
+	writeRun(t, b, report.Meta{CatalogVersion: "2026.11.1", Generated: testT0}, testHosts("SRV02", testT0, false)[:1])
+	code, _, stderr := execute(t, "rollup", a, b)
+	if code != 0 || !strings.Contains(stderr, "warning: the reports were made with 2 catalog versions (2026.10.1: 1 host(s), 2026.11.1: 1 host(s))") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	code, _, stderr = execute(t, "rollup", a)
+	if code != 0 || strings.Contains(stderr, "warning") {
+		t.Errorf("one catalog: exit %d, stderr %q", code, stderr)
+	}
 }
