@@ -74,19 +74,19 @@ configuration check of severity Critical or Important failed, 2 some hosts
 could not be scanned, 3 both, 64 usage error or bad targets under
 --strict-targets, 65 bad catalog or baseline.`,
 		Example: `  # One host, password from the environment
-  PATCHSCAN_PASSWORD=... patchscan scan --user CORP\scanner ws01.corp.example
+  PATCHSCAN_PASSWORD=... patchscan scan --user 'CORP\scanner' ws01.corp.example
 
   # A subnet and a range, 128 hosts at a time, results as a table
   patchscan scan -u scanner@corp.example --threads 128 --format table 10.1.0.0/22 10.2.0.1-50
 
   # Every enabled computer of a domain, DC found through DNS, baseline only
-  patchscan scan -u CORP\scanner --domain corp.example --baseline --ldap-ca corp-ca.pem
+  patchscan scan -u 'CORP\scanner' --domain corp.example --baseline --ldap-ca corp-ca.pem
 
   # An offline Windows volume (a VM disk mounted read-only) and a live host
-  patchscan scan --image /mnt/win2019 -u CORP\scanner ws01.corp.example
+  patchscan scan --image /mnt/win2019 -u 'CORP\scanner' ws01.corp.example
 
   # A list of hosts from a file, only the approved KBs, XML on stdout
-  patchscan scan -u CORP\scanner --hosts-file hosts.txt --approved approved.txt --no-files > scan.xml`,
+  patchscan scan -u 'CORP\scanner' --hosts-file hosts.txt --approved approved.txt --no-files > scan.xml`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runScan(cmd, f, args)
 		},
