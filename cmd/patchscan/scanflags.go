@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -136,6 +137,23 @@ func (f *scanFlags) check(cmd *cobra.Command) error {
 	}
 	if stdinUsers > 1 {
 		return usageErrorf("stdin (-) can feed only one of --hosts-file and --catalog")
+	}
+	f.ldapTLS = strings.ToLower(strings.TrimSpace(f.ldapTLS))
+	f.ldapBind = strings.ToLower(strings.TrimSpace(f.ldapBind))
+	switch ad.TLSMode(f.ldapTLS) {
+	case ad.TLSAuto, ad.TLSLDAPS, ad.TLSStartTLS, ad.TLSNone:
+	default:
+		return usageErrorf("unknown --ldap-tls %q: use auto, ldaps, starttls or none", f.ldapTLS)
+	}
+	switch ad.BindMode(f.ldapBind) {
+	case ad.BindAuto, ad.BindNTLM, ad.BindSimple:
+	default:
+		return usageErrorf("unknown --ldap-bind %q: use auto, ntlm or simple", f.ldapBind)
+	}
+	// Refused before any prompt or packet: the password would cross the
+	// network in clear text whatever the DC answers (issue 13.5).
+	if ad.TLSMode(f.ldapTLS) == ad.TLSNone && ad.BindMode(f.ldapBind) == ad.BindSimple {
+		return usageErrorf("--ldap-tls none with --ldap-bind simple would send the password in clear text: use --ldap-tls auto, ldaps or starttls, or --ldap-bind ntlm")
 	}
 	if len(f.domains) == 0 {
 		for _, name := range []string{"dc", "ou", "ldap-filter", "ldap-ca", "insecure-ldap", "ldap-tls", "ldap-bind"} {

@@ -37,6 +37,12 @@ const (
 	TLSNone     TLSMode = "none"     // plain LDAP: only NTLM binds make sense (AD refuses simple ones)
 )
 
+// ErrClearTextBind refuses a simple bind on a connection without TLS
+// before anything is dialled: it would send the password in clear text
+// (whether the DC then refuses it or not, the password has crossed the
+// network).
+var ErrClearTextBind = errors.New("a simple LDAP bind without TLS would send the password in clear text")
+
 // BindMode says how to authenticate.
 type BindMode string
 
@@ -178,6 +184,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.Bind != BindAuto && cfg.Bind != BindNTLM && cfg.Bind != BindSimple {
 		return cfg, fmt.Errorf("unknown LDAP bind %q (want auto, ntlm or simple)", cfg.Bind)
+	}
+	if cfg.TLS == TLSNone && cfg.Bind == BindSimple {
+		return cfg, hint.With(ErrClearTextBind, hint.UseLDAPTLS, hint.UseNTLMBind)
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
@@ -377,6 +386,8 @@ func (cfg Config) bind(conn *ldap.Conn) error {
 	}
 	var err error
 	switch {
+	case mode == BindSimple && !tlsOn:
+		return hint.With(ErrClearTextBind, hint.UseLDAPTLS, hint.UseNTLMBind)
 	case mode == BindSimple:
 		if c.Password == "" {
 			return hint.With(errors.New("a simple bind needs a password (an NT hash only works with an NTLM bind)"), hint.UseNTLMBind)
