@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -368,12 +367,8 @@ func (c Config) hostErr(cause error, line string) error {
 // maxReason bounds an error line in reports, in runes.
 const maxReason = 400
 
-// clean makes a reason one printable line and removes the password should
-// a transport ever echo it (short passwords are left, as replacing a one-
-// or two-letter string would garble the message more than it protects).
+// clean makes a reason one printable line and removes the secrets
+// (password of any length, NT hash) should a transport ever echo them.
 func (c Config) clean(s string) string {
-	if p := c.Credentials.Password; len(p) >= 4 {
-		s = strings.ReplaceAll(s, p, "<redacted>")
-	}
-	return textsafe.Line(s, maxReason)
+	return textsafe.Line(c.Credentials.Redact(s), maxReason)
 }

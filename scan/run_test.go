@@ -504,3 +504,29 @@ func onLoopback(cfg Config) Config {
 	}
 	return cfg
 }
+
+// TestRunRedactsEverySecret: a transport that echoes the secret in its
+// error never gets it into the host's result, whatever the secret's form
+// (issue 13.8: NT hashes and passwords shorter than 4 characters were
+// left in).
+func TestRunRedactsEverySecret(t *testing.T) {
+	hash := []byte{0x88, 0x46, 0xf7, 0xea, 0xee, 0x8f, 0xb1, 0x17, 0xad, 0x06, 0xbd, 0xd8, 0x30, 0xb7, 0x58, 0x6c}
+	for _, tc := range []struct {
+		creds  transport.Credentials
+		echo   string
+		secret string
+	}{
+		{transport.Credentials{User: "u", Password: "pw"}, "logon with password 'pw' refused", "'pw'"},
+		{transport.Credentials{User: "u", Password: "x"}, "password x is wrong", " x "},
+		{transport.Credentials{User: "u", NTHash: hash}, "pass-the-hash 8846F7EAEE8FB117AD06BDD830B7586C refused", "8846F7EAEE8FB117AD06BDD830B7586C"},
+		{transport.Credentials{User: "u", NTHash: hash}, "hash aad3b435b51404eeaad3b435b51404ee:8846f7eaee8fb117ad06bdd830b7586c", "8846f7eaee8fb117ad06bdd830b7586c"},
+	} {
+		hosts := map[string]behaviour{ip(1): {openErr: errors.New(tc.echo)}}
+		cfg := onLoopback(Config{Opener: newFake(hosts), Engine: fakeEngine{}, Port: 445, Threads: 1,
+			Timeout: 3 * time.Second, ProbeTimeout: -1, Dial: fakeDial(hosts), Credentials: tc.creds})
+		r := runEach(t, cfg, hosts)[ip(1)]
+		if strings.Contains(r.Reason(), tc.secret) || !strings.Contains(r.Reason(), transport.Redacted) {
+			t.Errorf("%q: reason %q still holds the secret %q", tc.echo, r.Reason(), tc.secret)
+		}
+	}
+}

@@ -170,9 +170,9 @@ func (f *scanFlags) addDomains(ctx context.Context, stderr io.Writer, list *targ
 		case ctx.Err() != nil:
 			return failed, &exitError{code: ExitNotScanned, err: errors.New("interrupted during domain enumeration; nothing was scanned")}
 		case errors.Is(err, ad.ErrTooMany):
-			return failed, usageErrorf("domain %s: %v", d, explain(err))
+			return failed, usageErrorf("domain %s: %s", d, creds.Redact(explain(err).Error()))
 		default:
-			fmt.Fprintf(stderr, "patchscan: domain %s: %s\n", textsafe.Line(d, maxStderrLine), textsafe.Line(explain(err).Error(), maxStderrLine))
+			fmt.Fprintf(stderr, "patchscan: domain %s: %s\n", textsafe.Line(d, maxStderrLine), textsafe.Line(creds.Redact(explain(err).Error()), maxStderrLine))
 			failed = true
 		}
 	}
@@ -204,7 +204,7 @@ func (f *scanFlags) addDomain(ctx context.Context, stderr io.Writer, list *targe
 	}
 	for _, sk := range skipped {
 		// A dNSHostName no resolver could use; say which object.
-		fmt.Fprintf(stderr, "patchscan: domain %s: skipping %s: %s\n", textsafe.Line(domain, maxStderrLine), textsafe.Line(sk.DN, maxStderrLine), textsafe.Line(sk.Err.Error(), maxStderrLine))
+		fmt.Fprintf(stderr, "patchscan: domain %s: skipping %s: %s\n", textsafe.Line(domain, maxStderrLine), textsafe.Line(sk.DN, maxStderrLine), textsafe.Line(creds.Redact(sk.Err.Error()), maxStderrLine))
 	}
 	return err
 }
