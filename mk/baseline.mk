@@ -3,3 +3,4 @@
 # configuration facts come from (SAM, SECURITY, LanmanServer\Shares).
 FUZZ_TARGETS += ./baseline:FuzzLoad
 FUZZ_TARGETS += ./scan/image:FuzzConfigHiveValues
+FUZZ_TARGETS += ./scan/winrm:FuzzParseConfigOutput

@@ -135,6 +135,15 @@ func (h *Host) DeleteValue(k, name string) {
 	}
 }
 
+// DeleteValues removes every value of a key and keeps its subkeys.
+func (h *Host) DeleteValues(k string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if kk, ok := h.keys[normKey(k)]; ok {
+		kk.values = map[string]namedValue{}
+	}
+}
+
 // DeleteKey removes a key with its subkeys and values.
 func (h *Host) DeleteKey(k string) {
 	h.mu.Lock()

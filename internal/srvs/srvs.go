@@ -129,6 +129,11 @@ func (s Share) Access() (aces []ShareACE, ok bool) {
 	return aces, true
 }
 
+// Rights words a share ACE's access mask as Windows' share permissions do:
+// "full", "change", "read", or the mask in hex (for sources of share ACLs
+// other than MS-SRVS: WMI, an image's registry).
+func Rights(mask uint32) string { return rights(mask) }
+
 func rights(mask uint32) string {
 	switch {
 	case mask&rightsFull == rightsFull || mask&0x10000000 != 0: // or GENERIC_ALL

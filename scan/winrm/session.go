@@ -88,31 +88,78 @@ func (s *session) Facts(ctx context.Context, reqs []facts.Request) ([]facts.Answ
 	if s.err != nil {
 		return nil, s.err
 	}
-	data, sent, answers := EncodeRequests(reqs)
-	if len(sent) == 0 {
-		return answers, nil
-	}
-	sentReqs := make([]facts.Request, len(sent))
-	for i, j := range sent {
-		sentReqs[i] = reqs[j]
-	}
-	got, err := s.collect(ctx, data, sentReqs)
-	if err != nil {
-		s.err = err
-		_ = s.deleteShell(ctx) // the host-level error is what matters
-		s.ht.CloseIdleConnections()
-		return nil, err
-	}
-	for i, j := range sent {
-		answers[j] = got[i]
+	answers := make([]facts.Answer, len(reqs))
+	// Registry and file facts go to the registry collector, configuration
+	// facts (configcollector.go) to the configuration collector: one
+	// command each, only for the kinds the batch has.
+	for _, c := range []collector{registryCollector, configCollector} {
+		if err := s.run(ctx, c, reqs, answers); err != nil {
+			s.err = err
+			_ = s.deleteShell(ctx) // the host-level error is what matters
+			s.ht.CloseIdleConnections()
+			return nil, err
+		}
 	}
 	return answers, nil
 }
 
+// collector is one of the two PowerShell commands: which requests it
+// answers, how they are encoded, the command and its output's parser.
+type collector struct {
+	wants   func(facts.Request) bool
+	encode  func([]facts.Request) ([]byte, []int, []facts.Answer)
+	command func() string
+	parse   func([]byte, []facts.Request, int) ([]facts.Answer, error)
+}
+
+var (
+	registryCollector = collector{
+		wants:  func(r facts.Request) bool { return !isConfigKind(r.Kind) },
+		encode: EncodeRequests, command: CommandLine, parse: ParseOutput,
+	}
+	configCollector = collector{
+		wants:  func(r facts.Request) bool { return isConfigKind(r.Kind) },
+		encode: EncodeConfigRequests, command: ConfigCommandLine, parse: ParseConfigOutput,
+	}
+)
+
+// run answers the requests of reqs that c takes, into answers.
+func (s *session) run(ctx context.Context, c collector, reqs []facts.Request, answers []facts.Answer) error {
+	var idx []int
+	var mine []facts.Request
+	for i, r := range reqs {
+		if c.wants(r) {
+			idx, mine = append(idx, i), append(mine, r)
+		}
+	}
+	if len(mine) == 0 {
+		return nil
+	}
+	data, sent, local := c.encode(mine)
+	for i, a := range local {
+		answers[idx[i]] = a
+	}
+	if len(sent) == 0 {
+		return nil
+	}
+	sentReqs := make([]facts.Request, len(sent))
+	for i, j := range sent {
+		sentReqs[i] = mine[j]
+	}
+	got, err := s.collect(ctx, c, data, sentReqs)
+	if err != nil {
+		return err
+	}
+	for i, j := range sent {
+		answers[idx[j]] = got[i]
+	}
+	return nil
+}
+
 // collect runs the collector once: start it, feed it the requests, read
 // its output, and parse the answers.
-func (s *session) collect(ctx context.Context, stdin []byte, reqs []facts.Request) ([]facts.Answer, error) {
-	cmdID, err := s.startCollector(ctx)
+func (s *session) collect(ctx context.Context, c collector, stdin []byte, reqs []facts.Request) ([]facts.Answer, error) {
+	cmdID, err := s.startCollector(ctx, c.command())
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +183,7 @@ func (s *session) collect(ctx context.Context, stdin []byte, reqs []facts.Reques
 	if err != nil {
 		return nil, err
 	}
-	answers, err := ParseOutput(stdout.Bytes(), reqs, maxOut)
+	answers, err := c.parse(stdout.Bytes(), reqs, maxOut)
 	if err != nil {
 		if exit != 0 || stderr.Len() > 0 {
 			err = fmt.Errorf("%w (powershell exit code %d, stderr: %q)", err, exit, textsafe.Line(stderr.String(), maxQuoted))
@@ -148,8 +195,8 @@ func (s *session) collect(ctx context.Context, stdin []byte, reqs []facts.Reques
 }
 
 // startCollector starts the collector's command and returns its ID.
-func (s *session) startCollector(ctx context.Context) (string, error) {
-	resp, err := s.post(ctx, newCommandRequest(s.url, s.shellID, CommandLine(), s.params), "run collector")
+func (s *session) startCollector(ctx context.Context, command string) (string, error) {
+	resp, err := s.post(ctx, newCommandRequest(s.url, s.shellID, command, s.params), "run collector")
 	if err != nil {
 		return "", err
 	}

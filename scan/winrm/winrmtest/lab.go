@@ -35,7 +35,9 @@ func LabHost(spec lab.HostSpec) (*memhost.Host, error) {
 		}
 	}
 	const cv = `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`
-	h.DeleteKey(cv)
+	// Samba serves its own values of CurrentVersion, not the imported
+	// ones; the keys under it (Winlogon) it serves as imported.
+	h.DeleteValues(cv)
 	h.SetValue(cv, "CurrentVersion", regSZ("6.1"))
 	h.SetValue(cv, "SystemRoot", regSZ(`c:\Windows`))
 	h.SetValue(`HKLM\SYSTEM\CurrentControlSet\Control\ProductOptions`, "ProductType", regSZ("ServerNT"))

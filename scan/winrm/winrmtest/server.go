@@ -140,6 +140,7 @@ type command struct {
 	exit    int
 	endless bool // FaultHuge
 	slowed  bool // FaultSlow answered its TimedOut fault
+	config  bool // the configuration collector, not the registry one
 }
 
 type connKey struct{}

@@ -57,7 +57,8 @@ func (s *Server) command(w http.ResponseWriter, msgID string, sh *shell, cl *com
 		line += " " + a
 	}
 	script, err := winrm.DecodeCommandLine(line)
-	if err != nil || script != winrm.CollectorScript() {
+	config := err == nil && script == winrm.ConfigScript()
+	if err != nil || (script != winrm.CollectorScript() && !config) {
 		// A real host would run anything; this server only knows the
 		// collector, so anything else is a test failure made visible.
 		s.fault(w, msgID, "s:Receiver", "w:InternalError", "1", "winrmtest: the command is not patchscan's collector")
@@ -65,7 +66,7 @@ func (s *Server) command(w http.ResponseWriter, msgID string, sh *shell, cl *com
 	}
 	s.mu.Lock()
 	id := s.newID()
-	sh.commands[id] = &command{}
+	sh.commands[id] = &command{config: config}
 	s.stats.Commands++
 	s.mu.Unlock()
 	s.reply(w, msgID, nsShell+"/CommandResponse", `<rsp:CommandResponse><rsp:CommandId>`+id+`</rsp:CommandId></rsp:CommandResponse>`)
@@ -101,7 +102,11 @@ func (s *Server) send(w http.ResponseWriter, ctx context.Context, msgID string, 
 // run "executes" the collector: decode its stdin, ask the fixture host,
 // print the answers as the script would, then apply the fault.
 func (s *Server) run(ctx context.Context, c *command) {
-	reqs, err := winrm.DecodeRequests(c.stdin.Bytes())
+	decode, encode := winrm.DecodeRequests, winrm.EncodeOutput
+	if c.config { // the configuration collector (issue 16)
+		decode, encode = winrm.DecodeConfigRequests, winrm.EncodeConfigOutput
+	}
+	reqs, err := decode(c.stdin.Bytes())
 	if err != nil {
 		c.stdout, c.stderr, c.exit = []byte("PSCAN-BADINPUT\r\n"), []byte(err.Error()), 3
 		return
@@ -117,7 +122,7 @@ func (s *Server) run(ctx context.Context, c *command) {
 		c.stderr, c.exit = []byte("winrmtest fixture host: "+err.Error()), 1
 		return
 	}
-	c.stdout = winrm.EncodeOutput(reqs, answers)
+	c.stdout = encode(reqs, answers)
 	switch s.opts.Fault {
 	case FaultTruncated:
 		c.stdout = c.stdout[:len(c.stdout)*2/3]
