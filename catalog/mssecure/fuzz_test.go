@@ -37,8 +37,10 @@ const seedDoc = `<?xml version="1.0"?>
 <WellKnownURLs><WellKnownURL URLID="1" URL="http://windowsupdate.microsoft.com"/></WellKnownURLs>
 </BulletinDatastore>`
 
-// FuzzParse feeds hostile documents to the parser: it never panics, and a
-// document it refuses comes back as a ValidationError with problems.
+// FuzzParse feeds hostile documents to the parser and the converter:
+// neither panics, a document the parser refuses comes back as a
+// ValidationError with problems, and what the converter makes is a native
+// catalog the loader accepts (the import writes nothing it would refuse).
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(seedDoc))
 	f.Add([]byte(`<BulletinDatastore ToolVersion="3.1"><Bulletins><Bulletin BulletinID="a"/></Bulletins></BulletinDatastore>`))
@@ -54,6 +56,20 @@ func FuzzParse(f *testing.F) {
 		}
 		if len(d.Bulletins) == 0 {
 			t.Fatal("a document without bulletins was accepted")
+		}
+		c, rep, err := Convert(d)
+		if err != nil {
+			if !errors.Is(err, ErrNoBulletins) || rep == nil {
+				t.Fatalf("Convert: %v", err)
+			}
+			return
+		}
+		var w bytes.Buffer
+		if err := catalog.Write(&w, c); err != nil {
+			t.Fatalf("Write of the converted catalog: %v", err)
+		}
+		if _, err := catalog.LoadOptions(&w, "converted.xml", catalog.Options{MaxBytes: 8 << 20}); err != nil {
+			t.Fatalf("the converted catalog does not load: %v\n%s", err, w.String())
 		}
 	})
 }
