@@ -105,23 +105,74 @@ type syntaxError struct {
 	msg       string
 }
 
+// treeBuilder builds the tree token by token.
+type treeBuilder struct {
+	li    *lineIndex
+	root  *node
+	stack []*node
+	nodes int
+}
+
+func (b *treeBuilder) fail(off int, format string, a ...any) *syntaxError {
+	line, col := b.li.pos(off)
+	return &syntaxError{line: line, col: col, msg: fmt.Sprintf(format, a...)}
+}
+
+// start opens an element found at byte offset off.
+func (b *treeBuilder) start(t xml.StartElement, off int) *syntaxError {
+	b.nodes++
+	if b.nodes > maxNodes {
+		return b.fail(off, "more than %d elements", maxNodes)
+	}
+	if len(b.stack) >= maxDepth {
+		return b.fail(off, "elements nested deeper than %d", maxDepth)
+	}
+	line, col := b.li.pos(off)
+	n := &node{name: t.Name, attrs: t.Copy().Attr, line: line, col: col}
+	for _, a := range n.attrs {
+		if len(a.Value) > maxText {
+			return b.fail(off, "attribute %s is longer than %d bytes", a.Name.Local, maxText)
+		}
+	}
+	if len(b.stack) == 0 {
+		if b.root != nil {
+			return b.fail(off, "more than one root element")
+		}
+		b.root = n
+	} else {
+		p := b.stack[len(b.stack)-1]
+		p.children = append(p.children, n)
+	}
+	b.stack = append(b.stack, n)
+	return nil
+}
+
+// text adds character data to the open element.
+func (b *treeBuilder) text(t xml.CharData, off int) *syntaxError {
+	if len(b.stack) == 0 {
+		if len(bytes.TrimSpace(t)) > 0 {
+			return b.fail(off, "text outside the root element")
+		}
+		return nil
+	}
+	n := b.stack[len(b.stack)-1]
+	if n.text.Len()+len(t) > maxText {
+		return b.fail(off, "<%s> holds more than %d bytes of text", n.tag(), maxText)
+	}
+	n.text.Write(t)
+	return nil
+}
+
 // parseTree reads data into a tree. It accepts UTF-8 only (a declared
 // encoding other than UTF-8 is an error) and no DTD.
 func parseTree(data []byte) (*node, *syntaxError) {
-	li := newLineIndex(data)
+	b := &treeBuilder{li: newLineIndex(data)}
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	dec.CharsetReader = func(label string, r io.Reader) (io.Reader, error) {
 		if strings.EqualFold(label, "utf-8") || strings.EqualFold(label, "utf8") {
 			return r, nil
 		}
 		return nil, fmt.Errorf("encoding %q is not supported: write the baseline in UTF-8", label)
-	}
-	var root *node
-	var stack []*node
-	nodes := 0
-	fail := func(off int, format string, a ...any) *syntaxError {
-		line, col := li.pos(off)
-		return &syntaxError{line: line, col: col, msg: fmt.Sprintf(format, a...)}
 	}
 	for {
 		off := int(dec.InputOffset())
@@ -130,54 +181,27 @@ func parseTree(data []byte) (*node, *syntaxError) {
 			break
 		}
 		if err != nil {
-			return nil, xmlError(err, li, int(dec.InputOffset()))
+			return nil, xmlError(err, b.li, int(dec.InputOffset()))
 		}
+		var serr *syntaxError
 		switch t := tok.(type) {
 		case xml.StartElement:
-			nodes++
-			if nodes > maxNodes {
-				return nil, fail(off, "more than %d elements", maxNodes)
-			}
-			if len(stack) >= maxDepth {
-				return nil, fail(off, "elements nested deeper than %d", maxDepth)
-			}
-			line, col := li.pos(off)
-			n := &node{name: t.Name, attrs: t.Copy().Attr, line: line, col: col}
-			for _, a := range n.attrs {
-				if len(a.Value) > maxText {
-					return nil, fail(off, "attribute %s is longer than %d bytes", a.Name.Local, maxText)
-				}
-			}
-			if len(stack) == 0 {
-				if root != nil {
-					return nil, fail(off, "more than one root element")
-				}
-				root = n
-			} else {
-				p := stack[len(stack)-1]
-				p.children = append(p.children, n)
-			}
-			stack = append(stack, n)
+			serr = b.start(t, off)
 		case xml.EndElement:
-			stack = stack[:len(stack)-1]
+			b.stack = b.stack[:len(b.stack)-1]
 		case xml.CharData:
-			if len(stack) > 0 {
-				n := stack[len(stack)-1]
-				if n.text.Len()+len(t) > maxText {
-					return nil, fail(off, "<%s> holds more than %d bytes of text", n.tag(), maxText)
-				}
-				n.text.Write(t)
-			} else if len(bytes.TrimSpace(t)) > 0 {
-				return nil, fail(off, "text outside the root element")
-			}
+			serr = b.text(t, off)
 		case xml.Directive:
-			return nil, fail(off, "DOCTYPE and other directives are not allowed in a baseline")
+			serr = b.fail(off, "DOCTYPE and other directives are not allowed in a baseline")
+		}
+		if serr != nil {
+			return nil, serr
 		}
 	}
-	if root == nil {
+	if b.root == nil {
 		return nil, &syntaxError{line: 1, col: 1, msg: "no root element: the file is empty or not XML"}
 	}
-	return root, nil
+	return b.root, nil
 }
 
 // xmlError locates encoding/xml's error: its *xml.SyntaxError carries a
