@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/patchscan/patchscan/configcheck"
+	"github.com/patchscan/patchscan/scan"
+	"github.com/patchscan/patchscan/scan/transport"
 )
 
 // The configuration checks of a host (issue 16) in every format: one
@@ -83,6 +85,21 @@ func configLabel(s configcheck.Status) string {
 // information; verbose text shows every check.
 func shownConfig(s configcheck.Status, verbose bool) bool {
 	return verbose || s == configcheck.StatusFail || s == configcheck.StatusWarning || s == configcheck.StatusError || s == configcheck.StatusInfo
+}
+
+// writeConfigHost is a host's text block in a configuration-only run.
+func writeConfigHost(b *strings.Builder, h scan.HostResult, verbose bool) {
+	fmt.Fprintf(b, "%s\n%s\n%s\n", rule, hostLabel(h.Name, h.Address, h.Domain, h.Target), rule)
+	if h.Status != transport.Scanned {
+		fmt.Fprintf(b, "%-21s%s: %s\n\n", "Host NOT Scanned", term(string(h.Status)), term(errorText(h)))
+		return
+	}
+	if h.Report != nil {
+		if o := osLine(h.Report); o != "" {
+			fmt.Fprintf(b, "* %s\n\n", o)
+		}
+	}
+	writeTextConfig(b, h.Config, verbose)
 }
 
 // writeTextConfig writes a host's configuration checks for the text

@@ -21,11 +21,28 @@ type configRow struct {
 // reasonWidth bounds a reason in the table, in characters.
 const reasonWidth = 2 * titleWidth
 
-// addConfig keeps a host's shown configuration checks.
-func (s *tableSink) addConfig(h scan.HostResult, key, host string) {
+// ConfigOnly makes a table or text sink one for a run that checked
+// configuration alone (--checks config): the patch columns and lines,
+// which would count nothing and look clean, are left out, and the table's
+// host rows count configuration results instead. Other sinks are returned
+// as they are.
+func ConfigOnly(s Sink) Sink {
+	switch t := s.(type) {
+	case *tableSink:
+		t.configOnly = true
+	case *textSink:
+		t.configOnly = true
+	}
+	return s
+}
+
+// addConfig keeps a host's shown configuration checks and counts.
+func (s *tableSink) addConfig(h scan.HostResult, th *tableHost) {
 	if h.Config == nil {
 		return
 	}
+	key, host := th.key, th.host
+	th.config = [3]int{h.Config.Count(configcheck.StatusFail), h.Config.Count(configcheck.StatusWarning), h.Config.Count(configcheck.StatusError)}
 	for _, r := range h.Config.Results {
 		if !shownConfig(r.Status, false) {
 			continue
@@ -39,6 +56,26 @@ func (s *tableSink) addConfig(h scan.HostResult, key, host string) {
 
 func configRank(s configcheck.Status) int {
 	return slices.Index(configcheck.Statuses, s)
+}
+
+// renderConfigHosts is the summary table of a configuration-only run.
+func (s *tableSink) renderConfigHosts(w io.Writer) ([]tableHost, error) {
+	t := newTable(w)
+	t.Header([]string{"HOST", "ADDRESS", "OS", "FAILED", "WARNINGS", "ERRORS", "STATUS"})
+	var failed []tableHost
+	for _, h := range s.hosts {
+		row := []string{h.host, h.address, textsafe.Line(h.os, titleWidth)}
+		for _, n := range h.config {
+			row = append(row, count(h, n))
+		}
+		if err := t.Append(append(row, h.status)); err != nil {
+			return nil, err
+		}
+		if h.err != "" {
+			failed = append(failed, h)
+		}
+	}
+	return failed, t.Render()
 }
 
 // renderConfig draws the table of configuration checks, if any.

@@ -38,10 +38,13 @@ const (
 // Meta describes the run that produced a report.
 type Meta struct {
 	ToolVersion    string
-	CatalogVersion string    // the catalog's DataVersion
-	CatalogDate    string    // the catalog's LastDataUpdate (YYYY-MM-DD): how current its data is
-	Baseline       string    // the configuration baseline's name and version; "" when no checks ran
-	Generated      time.Time // when the run started; zero means "now"
+	CatalogVersion string // the catalog's DataVersion
+	CatalogDate    string // the catalog's LastDataUpdate (YYYY-MM-DD): how current its data is
+	Baseline       string // the configuration baseline's name and version; "" when no checks ran
+	// ConfigOnly: the run checked configuration alone (--checks config);
+	// table and text leave the patch columns out (ConfigOnly).
+	ConfigOnly bool
+	Generated  time.Time // when the run started; zero means "now"
 }
 
 func (m Meta) withDefaults() Meta {

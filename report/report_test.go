@@ -754,3 +754,33 @@ func TestRollupIdentity(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigOnlyTableAndText: a configuration-only run's table counts
+// configuration results per host, and neither format shows patch columns
+// or lines that would count nothing.
+func TestConfigOnlyTableAndText(t *testing.T) {
+	h := fixtureHosts()[0]
+	var tb, tx bytes.Buffer
+	for _, s := range []Sink{ConfigOnly(NewTable(&tb, mustShow(t, DefaultShow))), ConfigOnly(NewText(&tx, mustShow(t, DefaultShow), false))} {
+		if err := s.Write(h); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	table, text := tb.String(), tx.String()
+	for _, want := range []string{"| FAILED | WARNINGS | ERRORS |", "| 1      | 1        | 1      | scanned |", "| smb-signing  | Important | fail"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table lacks %q:\n%s", want, table)
+		}
+	}
+	for _, unwanted := range []string{"CRITICAL", "MS17-010"} {
+		if strings.Contains(table, unwanted) || strings.Contains(text, unwanted) {
+			t.Errorf("patch output %q in a configuration-only run:\n%s\n%s", unwanted, table, text)
+		}
+	}
+	if !strings.Contains(text, "Check failed         smb-signing") {
+		t.Errorf("text:\n%s", text)
+	}
+}

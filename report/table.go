@@ -30,7 +30,8 @@ type tableHost struct {
 	err               string
 	missing           [5]int // by severityRank: Critical, Important, Moderate, Low, other
 	warnings          int
-	cves, exploited   int // open CVEs, and those exploited in the wild
+	cves, exploited   int    // open CVEs, and those exploited in the wild
+	config            [3]int // configuration checks failed, warning, error
 	key               string
 }
 
@@ -48,6 +49,7 @@ type tableSink struct {
 	rows  []tableRow
 	// configRows are the configuration checks shown (configtable.go).
 	configRows []configRow
+	configOnly bool // ConfigOnly
 }
 
 // NewTable returns a Sink that draws, at Close, a summary table (one row
@@ -81,7 +83,7 @@ func (s *tableSink) Write(h scan.HostResult) error {
 		rep = *h.Report
 	}
 	th.os = osLine(&rep)
-	s.addConfig(h, th.key, th.host)
+	s.addConfig(h, &th)
 	th.cves, th.exploited = countCVEs(rep.Vulnerabilities)
 	for _, r := range rep.Results {
 		switch r.Status {
@@ -148,12 +150,18 @@ func (s *tableSink) render(w io.Writer) error {
 		_, err := io.WriteString(w, "No hosts scanned.\n")
 		return err
 	}
-	failed, err := s.renderHosts(w)
+	render := s.renderHosts
+	if s.configOnly {
+		render = s.renderConfigHosts
+	}
+	failed, err := render(w)
 	if err != nil {
 		return err
 	}
-	if err := s.renderResults(w); err != nil {
-		return err
+	if !s.configOnly {
+		if err := s.renderResults(w); err != nil {
+			return err
+		}
 	}
 	if err := s.renderConfig(w); err != nil {
 		return err

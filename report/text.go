@@ -143,8 +143,9 @@ func writeVulnerabilities(b *strings.Builder, vs []detect.Vulnerability) {
 
 type textSink struct {
 	stream
-	show    Show
-	verbose bool
+	show       Show
+	verbose    bool
+	configOnly bool // ConfigOnly: no patch lines
 }
 
 // NewText returns a Sink writing HFNetChk-style lines, one block per host,
@@ -157,7 +158,11 @@ func NewText(w io.Writer, show Show, verbose bool) Sink {
 func (s *textSink) Write(h scan.HostResult) error {
 	return s.write(func() ([]byte, error) {
 		var b strings.Builder
-		writeTextHost(&b, h, s.show, s.verbose)
+		if s.configOnly {
+			writeConfigHost(&b, h, s.verbose)
+		} else {
+			writeTextHost(&b, h, s.show, s.verbose)
+		}
 		return []byte(b.String()), nil
 	})
 }

@@ -79,6 +79,9 @@ func (o *outputFlags) open(stdout io.Writer, stdoutIsTTY bool, verbose bool, met
 	default:
 		return nil, usageErrorf("unknown --format %q: use table, text, xml or json", o.format)
 	}
+	if meta.ConfigOnly {
+		out = report.ConfigOnly(out) // table and text without patch columns
+	}
 	if o.noFiles {
 		return out, nil
 	}

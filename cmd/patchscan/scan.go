@@ -141,11 +141,12 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 	}
 	stdout := cmd.OutOrStdout()
 	meta := report.Meta{ToolVersion: versionString(), CatalogVersion: cat.DataVersion, CatalogDate: cat.LastDataUpdate,
-		Baseline: baselineName(checks), Generated: time.Now()}
+		Baseline: baselineName(checks), ConfigOnly: !f.checks.patches, Generated: time.Now()}
 	sink, err := f.output.open(stdout, isTerminal(stdout), f.verbose, meta)
 	if err != nil {
 		return err
 	}
+
 	cfg := scan.Config{
 		Opener: tc.opener, Engine: engine, Credentials: creds, Port: tc.port,
 		Checks:  configChecks(checks),
