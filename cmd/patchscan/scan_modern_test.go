@@ -116,94 +116,109 @@ func TestScanModernWindows(t *testing.T) {
 	}
 	kernel := []string{`System32\ntoskrnl.exe`, `System32\localspl.dll`}
 
-	t.Run("Server 2019 at UBR 8388: KB5075904 missing, its 24 CVEs open", func(t *testing.T) {
-		code, rep := scanModern(t, append([]string{"--catalog", feb}, winrmImageHost(t, imagelab.Server2019(8388), kernel...)...)...)
-		h := rep.Hosts[0]
-		if code != ExitMissing || rep.Date != "2026-03-01" || h.OS.Build != "17763" || h.OS.UBR != "8388" {
-			t.Errorf("exit %d, catalog date %q, OS %+v", code, rep.Date, h.OS)
-		}
-		var cves []string
-		for _, r := range h.Results {
-			if r.KB == "KB5075904" && r.Product == h.Products[0].ID {
-				cves = strings.Fields(r.CVEs)
-				if r.Status != "missing" || len(r.Checks) != 1 || r.Checks[0].Kind != "build" || r.Checks[0].Result != "fail" {
-					t.Errorf("KB5075904: %+v", r)
-				}
+	for _, c := range []struct {
+		name string
+		run  func(t *testing.T, feb string, kernel []string)
+	}{
+		{"Server 2019 at UBR 8388: KB5075904 missing, its 24 CVEs open", modernServer2019Behind},
+		{"Server 2025 Core on the hotpatch branch: compliant through KB5075942", modernServer2025Hotpatch},
+		{"Windows 11 24H2 x64 at 26100.7840: KB5077181 installed, named Windows 11", modernWindows11},
+		{"embedded catalog, Server 2019 at UBR 6660: no warning (issue 11's first bug)", modernEmbeddedServer2019},
+	} {
+		t.Run(c.name, func(t *testing.T) { c.run(t, feb, kernel) })
+	}
+}
+
+func modernServer2019Behind(t *testing.T, feb string, kernel []string) {
+	code, rep := scanModern(t, append([]string{"--catalog", feb}, winrmImageHost(t, imagelab.Server2019(8388), kernel...)...)...)
+	h := rep.Hosts[0]
+	if code != ExitMissing || rep.Date != "2026-03-01" || h.OS.Build != "17763" || h.OS.UBR != "8388" {
+		t.Errorf("exit %d, catalog date %q, OS %+v", code, rep.Date, h.OS)
+	}
+	var cves []string
+	for _, r := range h.Results {
+		if r.KB == "KB5075904" && r.Product == h.Products[0].ID {
+			cves = strings.Fields(r.CVEs)
+			if r.Status != "missing" || len(r.Checks) != 1 || r.Checks[0].Kind != "build" || r.Checks[0].Result != "fail" {
+				t.Errorf("KB5075904: %+v", r)
 			}
 		}
-		var open []string
-		for _, v := range h.Vulnerabilities {
-			open = append(open, v.CVE)
-			if v.FixedBy != "KB5075904" {
-				t.Errorf("%s fixed by %q", v.CVE, v.FixedBy)
+	}
+	var open []string
+	for _, v := range h.Vulnerabilities {
+		open = append(open, v.CVE)
+		if v.FixedBy != "KB5075904" {
+			t.Errorf("%s fixed by %q", v.CVE, v.FixedBy)
+		}
+	}
+	slices.Sort(cves)
+	if len(cves) != 24 || !slices.Equal(open, cves) {
+		t.Errorf("open CVEs %v, want KB5075904's 24 %v", open, cves)
+	}
+}
+
+func modernServer2025Hotpatch(t *testing.T, feb string, kernel []string) {
+	o := imagelab.Server2025(32313)
+	o.InstallationType, o.EditionID = "Server Core", "ServerDatacenterCore"
+	code, rep := scanModern(t, append([]string{"--catalog", feb}, winrmImageHost(t, o, kernel...)...)...)
+	h := rep.Hosts[0]
+	if code != ExitCompliant || len(h.Vulnerabilities) != 0 || h.Products[0].Name != "Windows Server 2025 (Server Core installation)" || h.OS.InstallationType != "Server Core" {
+		t.Errorf("exit %d, %d open CVEs, products %+v, OS %+v", code, len(h.Vulnerabilities), h.Products, h.OS)
+	}
+	found := false
+	for _, r := range h.Results {
+		if r.KB == "KB5075899" && r.Product == h.Products[0].ID {
+			found = r.Status == "installed" && r.Via == "KB5075942"
+		}
+	}
+	if !found {
+		t.Errorf("KB5075899 not installed via KB5075942: %+v", h.Results)
+	}
+}
+
+func modernWindows11(t *testing.T, feb string, kernel []string) {
+	code, rep := scanModern(t, append([]string{"--catalog", feb}, winrmImageHost(t, imagelab.Windows11(7840), kernel...)...)...)
+	h := rep.Hosts[0]
+	if code != ExitCompliant || h.OS.Name != "Windows 11 Pro" || h.OS.Product != "Windows 10 Pro" || h.OS.Architecture != "AMD64" ||
+		h.Products[0].Name != "Windows 11 Version 24H2 for x64-based Systems" {
+		t.Errorf("exit %d, OS %+v, products %+v", code, h.OS, h.Products)
+	}
+	for _, r := range h.Results {
+		if r.KB == "KB5077181" && r.Product == h.Products[0].ID && r.Status != "installed" {
+			t.Errorf("KB5077181 %s", r.Status)
+		}
+		if r.Status != "not-applicable" && r.Product != h.Products[0].ID {
+			t.Errorf("%s judged %s on product %d", r.KB, r.Status, r.Product)
+		}
+	}
+}
+
+func modernEmbeddedServer2019(t *testing.T, feb string, kernel []string) {
+	o := imagelab.Server2019(6660)
+	code, rep := scanModern(t, winrmImageHost(t, o, kernel...)...)
+	h := rep.Hosts[0]
+	// Zerologon and PrintNightmare are fixed at 6660; the embedded
+	// catalog's MSRC data (to February 2026) finds the host behind
+	// December 2025's update and later ones: missing, by build.
+	if code != ExitMissing {
+		t.Errorf("exit %d, want %d (the 2025-Dec to 2026-Feb updates are missing at UBR 6660)", code, ExitMissing)
+	}
+	want := map[string]string{"CVE-2020-1472": "installed", "CVE-2021-34527": "installed"}
+	for _, r := range h.Results {
+		if r.Status == "warning" {
+			t.Errorf("%s %s: warning", r.Bulletin, r.KB)
+		}
+		if r.Status == "missing" && r.Bulletin != "2025-Dec" && r.Bulletin != "2026-Jan" && r.Bulletin != "2026-Feb" {
+			t.Errorf("%s %s missing on a host at 17763.6660", r.Bulletin, r.KB)
+		}
+		if w, ok := want[r.Bulletin]; ok && r.Product != 0 {
+			if r.Status != w {
+				t.Errorf("%s %s: %s, want %s", r.Bulletin, r.KB, r.Status, w)
 			}
+			delete(want, r.Bulletin)
 		}
-		slices.Sort(cves)
-		if len(cves) != 24 || !slices.Equal(open, cves) {
-			t.Errorf("open CVEs %v, want KB5075904's 24 %v", open, cves)
-		}
-	})
-	t.Run("Server 2025 Core on the hotpatch branch: compliant through KB5075942", func(t *testing.T) {
-		o := imagelab.Server2025(32313)
-		o.InstallationType, o.EditionID = "Server Core", "ServerDatacenterCore"
-		code, rep := scanModern(t, append([]string{"--catalog", feb}, winrmImageHost(t, o, kernel...)...)...)
-		h := rep.Hosts[0]
-		if code != ExitCompliant || len(h.Vulnerabilities) != 0 || h.Products[0].Name != "Windows Server 2025 (Server Core installation)" || h.OS.InstallationType != "Server Core" {
-			t.Errorf("exit %d, %d open CVEs, products %+v, OS %+v", code, len(h.Vulnerabilities), h.Products, h.OS)
-		}
-		found := false
-		for _, r := range h.Results {
-			if r.KB == "KB5075899" && r.Product == h.Products[0].ID {
-				found = r.Status == "installed" && r.Via == "KB5075942"
-			}
-		}
-		if !found {
-			t.Errorf("KB5075899 not installed via KB5075942: %+v", h.Results)
-		}
-	})
-	t.Run("Windows 11 24H2 x64 at 26100.7840: KB5077181 installed, named Windows 11", func(t *testing.T) {
-		code, rep := scanModern(t, append([]string{"--catalog", feb}, winrmImageHost(t, imagelab.Windows11(7840), kernel...)...)...)
-		h := rep.Hosts[0]
-		if code != ExitCompliant || h.OS.Name != "Windows 11 Pro" || h.OS.Product != "Windows 10 Pro" || h.OS.Architecture != "AMD64" ||
-			h.Products[0].Name != "Windows 11 Version 24H2 for x64-based Systems" {
-			t.Errorf("exit %d, OS %+v, products %+v", code, h.OS, h.Products)
-		}
-		for _, r := range h.Results {
-			if r.KB == "KB5077181" && r.Product == h.Products[0].ID && r.Status != "installed" {
-				t.Errorf("KB5077181 %s", r.Status)
-			}
-			if r.Status != "not-applicable" && r.Product != h.Products[0].ID {
-				t.Errorf("%s judged %s on product %d", r.KB, r.Status, r.Product)
-			}
-		}
-	})
-	t.Run("embedded catalog, Server 2019 at UBR 6660: no warning (issue 11's first bug)", func(t *testing.T) {
-		o := imagelab.Server2019(6660)
-		code, rep := scanModern(t, winrmImageHost(t, o, kernel...)...)
-		h := rep.Hosts[0]
-		// Zerologon and PrintNightmare are fixed at 6660; the embedded
-		// catalog's MSRC data (to February 2026) finds the host behind
-		// December 2025's update and later ones: missing, by build.
-		if code != ExitMissing {
-			t.Errorf("exit %d, want %d (the 2025-Dec to 2026-Feb updates are missing at UBR 6660)", code, ExitMissing)
-		}
-		want := map[string]string{"CVE-2020-1472": "installed", "CVE-2021-34527": "installed"}
-		for _, r := range h.Results {
-			if r.Status == "warning" {
-				t.Errorf("%s %s: warning", r.Bulletin, r.KB)
-			}
-			if r.Status == "missing" && r.Bulletin != "2025-Dec" && r.Bulletin != "2026-Jan" && r.Bulletin != "2026-Feb" {
-				t.Errorf("%s %s missing on a host at 17763.6660", r.Bulletin, r.KB)
-			}
-			if w, ok := want[r.Bulletin]; ok && r.Product != 0 {
-				if r.Status != w {
-					t.Errorf("%s %s: %s, want %s", r.Bulletin, r.KB, r.Status, w)
-				}
-				delete(want, r.Bulletin)
-			}
-		}
-		if len(want) != 0 {
-			t.Errorf("no verdict for %v", want)
-		}
-	})
+	}
+	if len(want) != 0 {
+		t.Errorf("no verdict for %v", want)
+	}
 }
