@@ -2,75 +2,32 @@ package mssecure
 
 import (
 	"bytes"
-	"compress/gzip"
-	"io"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/patchscan/patchscan/catalog"
+	"github.com/patchscan/patchscan/catalog/mssecure/mssecuretest"
 )
 
 // sampleXML is the sample, decompressed.
 func sampleXML(t testing.TB) []byte {
 	t.Helper()
-	f, err := os.Open(sample)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(z)
+	b, err := mssecuretest.Sample()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
 }
 
-// ms01005 is a Bulletin row for MS01-005, which the sample's 40 bulletins
-// do not include although its rows do: RegChange 1092 (value Type =
-// Update, command r) under Location 304,
-// HKLM\SOFTWARE\Microsoft\Updates\Windows 2000\SP1\Q281767, for Windows
-// 2000 (products 5, 6, 7) at Service Pack 1 (ServicePackID 1), fixed in
-// Service Pack 2 (ServicePackID 2). Written for the tests in the file's
-// own schema, with its date in the M/D/YYYY form.
-const ms01005 = `		<Bulletin BulletinID="MS01-005" BulletinLocationID="73" FAQLocationID="73" FAQPageName="FQ01-005.asp" Title="MS01-005 (a Bulletin row written for patchscan's tests; its RegChange and Locations are the file's own)" DatePosted="2/7/2001" DateRevised="2/7/2001" Supported="Yes" Summary="" Issue="" ImpactSeverityID="0" PreReqSeverityID="0" MitigationSeverityID="0" PopularitySeverityID="0">
-			<BulletinComments/>
-			<QNumbers>
-				<QNumber QNumber="Q281767 "/>
-			</QNumbers>
-			<Patches>
-				<Patch PatchName="Q281767_W2K_SP2_x86_en.EXE" PatchLocationID="283" SBID="" SQNumber="" NoReboot="0">
-					<PatchComments/>
-					<AffectedProduct ProductID="5" FixedInSP="2">
-						<AffectedServicePack ServicePackID="1"/>
-					</AffectedProduct>
-					<AffectedProduct ProductID="6" FixedInSP="2">
-						<AffectedServicePack ServicePackID="1"/>
-					</AffectedProduct>
-					<AffectedProduct ProductID="7" FixedInSP="2">
-						<AffectedServicePack ServicePackID="1"/>
-					</AffectedProduct>
-					<RegChgs>
-						<RegChg RegChangeID="1092"/>
-					</RegChgs>
-				</Patch>
-			</Patches>
-		</Bulletin>
-`
-
-// withMS01005 is the sample with the MS01-005 row added after its 40
-// bulletins.
+// withMS01005 is the sample with a Bulletin row for MS01-005 (see
+// mssecuretest.MS01005).
 func withMS01005(t testing.TB) []byte {
-	s := string(sampleXML(t))
-	i := strings.Index(s, "\t</Bulletins>")
-	if i < 0 {
-		t.Fatal("the sample has no </Bulletins>")
+	t.Helper()
+	b, err := mssecuretest.WithMS01005()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return []byte(s[:i] + ms01005 + s[i:])
+	return b
 }
 
 // convertBack parses and converts a document, writes the catalog and loads

@@ -44,6 +44,9 @@ catalog invalid.
 
 FILE may be "-" for standard input; gzip-compressed catalogs (.xml.gz) are
 read directly. Without FILE the catalog built into patchscan is checked.
+Microsoft's own mssecure.xml (HFNetChk, MBSA 1.x) is recognised by its root
+element and converted on the fly, as patchscan catalog import mssecure
+does: the conversion's warnings are listed, and the result is validated.
 
 Exit status: 0 when every catalog is valid, 65 when any is invalid or
 cannot be read.`,
@@ -61,7 +64,7 @@ cannot be read.`,
 			out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			bad := 0
 			for _, path := range args {
-				c, err := openCatalog(cmd, path)
+				c, err := openCatalog(cmd, path, true)
 				if err != nil {
 					bad++
 					printLoadError(errw, displayName(path), err)
@@ -90,7 +93,8 @@ service packs each applies to, and the registry and file checks that decide
 whether it is installed.
 
 Without FILE the catalog built into patchscan is shown; FILE may be "-" for
-standard input or a .xml.gz. An invalid catalog is not shown: its problems
+standard input or a .xml.gz. Microsoft's mssecure.xml is converted on the
+fly (said on standard error). An invalid catalog is not shown: its problems
 are listed and the exit status is 65.`,
 		Example: `  patchscan catalog show
   patchscan catalog show --bulletin MS17-010
@@ -101,7 +105,7 @@ are listed and the exit status is 65.`,
 			if len(args) == 1 {
 				path = args[0]
 			}
-			c, err := openCatalog(cmd, path)
+			c, err := openCatalog(cmd, path, false)
 			if err != nil {
 				printLoadError(cmd.ErrOrStderr(), displayName(path), err)
 				return &exitError{code: ExitBadCatalog}
@@ -137,15 +141,13 @@ func oneStdin(args []string) error {
 }
 
 // openCatalog loads path: "" is the built-in catalog, "-" the command's
-// standard input.
-func openCatalog(cmd *cobra.Command, path string) (*catalog.Catalog, error) {
-	switch path {
-	case "":
+// standard input; Microsoft's mssecure.xml is converted on the fly (with
+// every warning of the conversion on stderr when verbose).
+func openCatalog(cmd *cobra.Command, path string, verbose bool) (*catalog.Catalog, error) {
+	if path == "" {
 		return catalog.Default()
-	case "-":
-		return catalog.Load(cmd.InOrStdin(), "<stdin>")
 	}
-	return catalog.LoadFile(path)
+	return loadCatalogFile(path, cmd.InOrStdin(), cmd.ErrOrStderr(), verbose)
 }
 
 func displayName(path string) string {
@@ -392,7 +394,10 @@ func showBulletin(w io.Writer, c *catalog.Catalog, b *catalog.Bulletin) error {
 		for _, f := range p.FileChecks {
 			rows = append(rows, []string{p.SQNumber, "file", describeFile(f)})
 		}
-		if len(p.RegChecks)+len(p.FileChecks) == 0 {
+		switch {
+		case p.Note != "":
+			rows = append(rows, []string{p.SQNumber, "note", "scans report a Note: " + p.Note})
+		case len(p.RegChecks)+len(p.FileChecks) == 0 && p.FixedBuild.Len() == 0:
 			rows = append(rows, []string{p.SQNumber, "-", "no detection criteria: scans report a Note (cannot be confirmed)"})
 		}
 		for _, row := range rows {
@@ -450,6 +455,12 @@ func describeRule(r catalog.Rule) string {
 
 func describeFile(f catalog.FileCheck) string {
 	s := fmt.Sprintf("%s version %s", f.Path, f.Version)
+	if f.Cumulative {
+		s += " or later of its servicing branch"
+	}
+	if f.IfExists {
+		s += ", only if the file is present"
+	}
 	if f.SHA256 != "" {
 		s += " sha256 " + f.SHA256
 		if f.Language != "" {

@@ -18,7 +18,7 @@ func newCatalogImportCmd() *cobra.Command {
 		Use:   "import",
 		Short: "Convert vendor security data into a native catalog",
 	}
-	c.AddCommand(newCatalogImportMSRCCmd())
+	c.AddCommand(newCatalogImportMSRCCmd(), newCatalogImportMssecureCmd())
 	return c
 }
 

@@ -44,7 +44,7 @@ func loadCatalog(path string, stderr io.Writer) (*catalog.Catalog, error) {
 	if path == "" {
 		cat, err = defaultCatalog(stderr, time.Now())
 	} else {
-		cat, err = catalog.LoadFile(path)
+		cat, err = loadCatalogFile(path, os.Stdin, stderr, false)
 	}
 	if err != nil {
 		return nil, &exitError{code: ExitBadCatalog, err: fmt.Errorf("catalog: %w", err)}

@@ -63,7 +63,7 @@ func (f *scanFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.hostsFiles, "hosts-file", nil, "read targets from FILE, one per line (# comments; - for stdin); repeatable")
 	fs.StringArrayVar(&f.images, "image", nil, "scan the offline Windows volume whose root is DIR (mounted or extracted: it holds Windows\\); repeatable, mixes with network targets")
 	fs.StringArrayVar(&f.domains, "domain", nil, "scan the enabled computers of this AD domain (DNS name); repeatable")
-	fs.StringVar(&f.catalogPath, "catalog", "", "catalog file (.xml, .xml.gz or - for stdin); default: the embedded catalog")
+	fs.StringVar(&f.catalogPath, "catalog", "", "catalog file (.xml, .xml.gz or - for stdin; Microsoft's mssecure.xml is converted on the fly); default: the embedded catalog")
 	fs.IntVar(&f.threads, "threads", scan.DefaultThreads, fmt.Sprintf("hosts scanned at once (1-%d)", scan.MaxThreads))
 	fs.DurationVar(&f.timeout, "timeout", scan.DefaultTimeout, "time allowed per host: connect, authenticate and every read")
 	fs.DurationVar(&f.probeTimeout, "probe-timeout", scan.DefaultProbeTimeout, "TCP probe of the transport port before a session; hosts that don't answer are unreachable")
