@@ -135,7 +135,7 @@ func FuzzDecodeReplies(f *testing.F) {
 	f.Add(opened())
 	f.Add(auditReply(1, 3, 3, 0))
 	f.Add(namesReply(dtyp.StatusSomeNotMapped, translatedName{Use: 1, Name: "n"}))
-	for _, b := range sambaReplies(f) {
+	for _, b := range conversation.ServerStubs(f) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

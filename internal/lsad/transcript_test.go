@@ -4,29 +4,32 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/patchscan/patchscan/internal/lab"
 	"github.com/patchscan/patchscan/internal/lab/labpipe"
 	"github.com/patchscan/patchscan/internal/msrpc"
 	"github.com/patchscan/patchscan/internal/msrpc/dtyp"
-	"github.com/patchscan/patchscan/internal/msrpc/rpctest"
+	"github.com/patchscan/patchscan/internal/msrpc/ifacetest"
 )
 
 var capture = flag.Bool("capture", false, "re-record testdata/samba/lsarpc from a Samba lab host (root, Samba installed)")
 
-var transcript = filepath.Join("..", "..", "testdata", "samba", "lsarpc", "policy.txt")
+var conversation = ifacetest.Conversation{
+	Path:   filepath.Join("..", "..", "testdata", "samba", "lsarpc", "policy.txt"),
+	About:  "policy: MS-LSAD/LSAT on lab.ConfigHost: LsarOpenPolicy2, LsarQueryInformationPolicy (audit events), LsarLookupSids, LsarClose.",
+	Server: "rpcd_lsad",
+	Play:   play,
+	Want:   wantTranscript,
+}
 
 // replaySIDs are looked up in the transcript: well-known ones (the host's
 // own SIDs change with every lab host) and one of an unknown domain.
 var replaySIDs = []string{"S-1-5-32-544", "S-1-1-0", "S-1-5-18", "S-1-5-32-545", lab.ForeignAdminSID}
 
-func play(ctx context.Context, pipe interface {
-	Read([]byte) (int, error)
-	Write([]byte) (int, error)
-}) []string {
+func play(ctx context.Context, pipe io.ReadWriter) []string {
 	c, err := Bind(ctx, pipe, msrpc.Options{})
 	if err != nil {
 		return []string{"bind: " + err.Error()}
@@ -76,20 +79,7 @@ var wantTranscript = []string{
 
 // TestSambaTranscript replays a conversation recorded from Samba's
 // rpcd_lsad (testdata/samba/README.md).
-func TestSambaTranscript(t *testing.T) {
-	tr, err := rpctest.Load(transcript)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := rpctest.NewReplay(tr)
-	got := play(context.Background(), r)
-	if err := r.Done(); err != nil {
-		t.Fatal(err)
-	}
-	if strings.Join(got, "\n") != strings.Join(wantTranscript, "\n") {
-		t.Fatalf("replayed:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantTranscript, "\n"))
-	}
-}
+func TestSambaTranscript(t *testing.T) { conversation.Replay(t) }
 
 // TestCaptureSambaTranscript re-records it (go test ./internal/lsad -run
 // TestCaptureSambaTranscript -capture).
@@ -98,33 +88,5 @@ func TestCaptureSambaTranscript(t *testing.T) {
 		t.Skip("run with -capture to re-record testdata/samba/lsarpc")
 	}
 	l := lab.Start(t, lab.ConfigHost("capture"))
-	rec := &rpctest.Recorder{RW: labpipe.Open(t, l, l.Hosts[0], "lsarpc")}
-	got := play(context.Background(), rec)
-	if strings.Join(got, "\n") != strings.Join(wantTranscript, "\n") {
-		t.Fatalf("Samba answered:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantTranscript, "\n"))
-	}
-	rec.T.Comments = []string{
-		"policy: MS-LSAD/LSAT on lab.ConfigHost: LsarOpenPolicy2, LsarQueryInformationPolicy (audit events), LsarLookupSids, LsarClose.",
-		"Recorded from Samba's rpcd_lsad (smbd 4.17.12-Debian) by",
-		"go test ./internal/lsad -run TestCaptureSambaTranscript -capture; see testdata/samba/README.md.",
-		"> is a PDU the client wrote, < one read of what the server sent.",
-	}
-	if err := rec.T.Save(transcript); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// sambaReplies returns the stubs Samba sent in the recorded transcript.
-func sambaReplies(t testing.TB) [][]byte {
-	tr, err := rpctest.Load(transcript)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out [][]byte
-	for _, b := range tr.Server() {
-		if r, err := msrpc.DecodePDU(b); err == nil {
-			out = append(out, append([]byte(nil), r.Stub...))
-		}
-	}
-	return out
+	labpipe.Record(t, l, l.Hosts[0], "lsarpc", conversation)
 }

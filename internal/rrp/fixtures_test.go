@@ -5,15 +5,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os/exec"
+	"io"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/patchscan/patchscan/internal/lab"
 	"github.com/patchscan/patchscan/internal/lab/labpipe"
 	"github.com/patchscan/patchscan/internal/msrpc"
-	"github.com/patchscan/patchscan/internal/msrpc/rpctest"
+	"github.com/patchscan/patchscan/internal/msrpc/ifacetest"
 )
 
 var capture = flag.Bool("capture", false, "re-record testdata/samba/winreg/*.txt from a Samba lab host (root, Samba installed)")
@@ -163,10 +162,7 @@ var scenarios = []scenario{
 	},
 }
 
-func (s scenario) play(ctx context.Context, pipe interface {
-	Read([]byte) (int, error)
-	Write([]byte) (int, error)
-}) []string {
+func (s scenario) play(ctx context.Context, pipe io.ReadWriter) []string {
 	conn, err := msrpc.Bind(ctx, pipe, s.iface, s.opts)
 	if err != nil {
 		return []string{"bind " + result(nil, err)}
@@ -175,6 +171,11 @@ func (s scenario) play(ctx context.Context, pipe interface {
 		return []string{"bound"}
 	}
 	return s.run(ctx, conn, New(conn))
+}
+
+// conversation is the scenario's transcript, replayed and recorded.
+func (s scenario) conversation() ifacetest.Conversation {
+	return ifacetest.Conversation{Path: transcriptPath(s.name), About: s.name + ": " + s.about + ".", Server: "rpcd_winreg", Play: s.play, Want: s.want}
 }
 
 // transcriptPath is where the winreg transcripts live: the repository's
@@ -188,20 +189,7 @@ func transcriptPath(name string) string {
 // registry holds, and write the very requests Samba answered.
 func TestSambaTranscripts(t *testing.T) {
 	for _, s := range scenarios {
-		t.Run(s.name, func(t *testing.T) {
-			tr, err := rpctest.Load(transcriptPath(s.name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := rpctest.NewReplay(tr)
-			got := s.play(context.Background(), r)
-			if err := r.Done(); err != nil {
-				t.Fatal(err)
-			}
-			if strings.Join(got, "\n") != strings.Join(s.want, "\n") {
-				t.Fatalf("replayed:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(s.want, "\n"))
-			}
-		})
+		t.Run(s.name, func(t *testing.T) { s.conversation().Replay(t) })
 	}
 }
 
@@ -212,30 +200,7 @@ func TestCaptureSambaTranscripts(t *testing.T) {
 		t.Skip("run with -capture to re-record testdata/samba/winreg")
 	}
 	l := lab.Start(t, lab.HostSpec{Name: "capture", Reg: []string{lab.BaseReg, lab.BigReg}})
-	h := l.Hosts[0]
 	for _, s := range scenarios {
-		rec := &rpctest.Recorder{RW: labpipe.Open(t, l, h, "winreg")}
-		got := s.play(context.Background(), rec)
-		if strings.Join(got, "\n") != strings.Join(s.want, "\n") {
-			t.Errorf("%s: Samba answered\n%s\nwant\n%s", s.name, strings.Join(got, "\n"), strings.Join(s.want, "\n"))
-			continue
-		}
-		rec.T.Comments = []string{
-			s.name + ": " + s.about + ".",
-			"Recorded from Samba's rpcd_winreg (smbd " + sambaVersion() + ") on a lab host, by",
-			"go test ./internal/rrp -run TestCaptureSambaTranscripts -capture; see testdata/samba/README.md.",
-			"> is a PDU the client wrote, < one read of what the server sent.",
-		}
-		if err := rec.T.Save(transcriptPath(s.name)); err != nil {
-			t.Fatal(err)
-		}
+		t.Run(s.name, func(t *testing.T) { labpipe.Record(t, l, l.Hosts[0], "winreg", s.conversation()) })
 	}
-}
-
-func sambaVersion() string {
-	out, err := exec.Command(lab.SMBD, "--version").Output()
-	if err != nil {
-		return "unknown version"
-	}
-	return strings.TrimPrefix(strings.TrimSpace(string(out)), "Version ")
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/patchscan/patchscan/internal/msrpc"
 	"github.com/patchscan/patchscan/internal/msrpc/ndr"
-	"github.com/patchscan/patchscan/internal/msrpc/rpctest"
 )
 
 // Server-side replies for the tests, built with the response types
@@ -233,14 +232,8 @@ func FuzzDecodeResponses(f *testing.F) {
 	// Samba's replies (testdata/samba/winreg): the stubs of its response
 	// PDUs.
 	for _, s := range scenarios {
-		tr, err := rpctest.Load(transcriptPath(s.name))
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, b := range tr.Server() {
-			if r, err := msrpc.DecodePDU(b); err == nil {
-				f.Add(append([]byte(nil), r.Stub...))
-			}
+		for _, b := range s.conversation().ServerStubs(f) {
+			f.Add(b)
 		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

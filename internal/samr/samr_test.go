@@ -187,7 +187,7 @@ func FuzzDecodeReplies(f *testing.F) {
 	}
 	f.Add(displayPage(dtyp.StatusMoreEntries, displayUserEntry{RID: 1000, Name: "x"}))
 	f.Add(marshal(&queryUserResponse{Info: &userInfo{Class: userAllInformation, All: &userAll{UserName: "u"}}}))
-	for _, b := range sambaReplies(f) {
+	for _, b := range conversation.ServerStubs(f) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -3,8 +3,10 @@ package samr
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,21 +14,26 @@ import (
 	"github.com/patchscan/patchscan/internal/lab"
 	"github.com/patchscan/patchscan/internal/lab/labpipe"
 	"github.com/patchscan/patchscan/internal/msrpc"
+	"github.com/patchscan/patchscan/internal/msrpc/ifacetest"
 	"github.com/patchscan/patchscan/internal/msrpc/ndr"
 	"github.com/patchscan/patchscan/internal/msrpc/rpctest"
 )
 
 var capture = flag.Bool("capture", false, "re-record testdata/samba/samr from a Samba lab host (root, Samba installed)")
 
-var transcript = filepath.Join("..", "..", "testdata", "samba", "samr", "accounts.txt")
+var conversation = ifacetest.Conversation{
+	Path:   filepath.Join("..", "..", "testdata", "samba", "samr", "accounts.txt"),
+	About:  "accounts: MS-SAMR on lab.ConfigHost: connect, domains, QueryDisplayInformation, Administrators and their names, UserAllInformation.",
+	Server: "rpcd_lsad",
+	Play:   play,
+	Want:   wantTranscript,
+	Vet:    noHashes,
+}
 
 // play reads what the config checks need through pipe, one line per fact;
 // SIDs of the host's own domain are written D-RID (the machine SID
 // changes with every lab host).
-func play(ctx context.Context, pipe interface {
-	Read([]byte) (int, error)
-	Write([]byte) (int, error)
-}) []string {
+func play(ctx context.Context, pipe io.ReadWriter) []string {
 	c, err := Bind(ctx, pipe, msrpc.Options{})
 	if err != nil {
 		return []string{"bind: " + err.Error()}
@@ -76,27 +83,14 @@ var wantTranscript = []string{
 // TestSambaTranscript replays a conversation recorded from Samba's
 // rpcd_lsad (testdata/samba/README.md): the same facts as the live lab
 // test, from real bytes, without a lab.
-func TestSambaTranscript(t *testing.T) {
-	tr, err := rpctest.Load(transcript)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := rpctest.NewReplay(tr)
-	got := play(context.Background(), r)
-	if err := r.Done(); err != nil {
-		t.Fatal(err)
-	}
-	if strings.Join(got, "\n") != strings.Join(wantTranscript, "\n") {
-		t.Fatalf("replayed:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantTranscript, "\n"))
-	}
-}
+func TestSambaTranscript(t *testing.T) { conversation.Replay(t) }
 
 // The transcript holds no password hash: Samba sends UserAllInformation's
 // LmOwfPassword and NtOwfPassword empty (length 0, null buffer) to a client
 // like this one, and the capture refuses to save them otherwise.
 func TestTranscriptHoldsNoHashes(t *testing.T) {
 	n := 0
-	for _, b := range sambaReplies(t) {
+	for _, b := range conversation.ServerStubs(t) {
 		if owfBlobs(b) != nil {
 			n++
 			if !bytes.Equal(owfBlobs(b), make([]byte, 16)) {
@@ -128,39 +122,15 @@ func TestCaptureSambaTranscript(t *testing.T) {
 		t.Skip("run with -capture to re-record testdata/samba/samr")
 	}
 	l := lab.Start(t, lab.ConfigHost("capture"))
-	h := l.Hosts[0]
-	rec := &rpctest.Recorder{RW: labpipe.Open(t, l, h, "samr")}
-	got := play(context.Background(), rec)
-	if strings.Join(got, "\n") != strings.Join(wantTranscript, "\n") {
-		t.Fatalf("Samba answered:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantTranscript, "\n"))
-	}
-	for _, b := range rec.T.Server() {
-		if r, err := msrpc.DecodePDU(b); err == nil && owfBlobs(r.Stub) != nil && !bytes.Equal(owfBlobs(r.Stub), make([]byte, 16)) {
-			t.Fatal("Samba sent OWF password data: not saving the transcript")
-		}
-	}
-	rec.T.Comments = []string{
-		"accounts: MS-SAMR on lab.ConfigHost: connect, domains, QueryDisplayInformation, Administrators and their names, UserAllInformation.",
-		"Recorded from Samba's rpcd_lsad (smbd 4.17.12-Debian) by",
-		"go test ./internal/samr -run TestCaptureSambaTranscript -capture; see testdata/samba/README.md.",
-		"> is a PDU the client wrote, < one read of what the server sent.",
-	}
-	if err := rec.T.Save(transcript); err != nil {
-		t.Fatal(err)
-	}
+	labpipe.Record(t, l, l.Hosts[0], "samr", conversation)
 }
 
-// sambaReplies returns the stubs Samba sent in the recorded transcript.
-func sambaReplies(t testing.TB) [][]byte {
-	tr, err := rpctest.Load(transcript)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out [][]byte
-	for _, b := range tr.Server() {
-		if r, err := msrpc.DecodePDU(b); err == nil {
-			out = append(out, append([]byte(nil), r.Stub...))
+// noHashes refuses a recording in which Samba sent OWF password data.
+func noHashes(tr *rpctest.Transcript) error {
+	for _, b := range ifacetest.Stubs(tr.Server()) {
+		if owfBlobs(b) != nil && !bytes.Equal(owfBlobs(b), make([]byte, 16)) {
+			return errors.New("Samba sent OWF password data")
 		}
 	}
-	return out
+	return nil
 }

@@ -161,7 +161,7 @@ func FuzzDecodeReplies(f *testing.F) {
 	f.Add(opened())
 	f.Add(enumReply(0, 0, 0, Service{Name: "s", DisplayName: "S"}))
 	f.Add(enumReply(dtyp.ErrorMoreData, 4, 9000))
-	for _, b := range sambaReplies(f) {
+	for _, b := range conversation.ServerStubs(f) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -113,7 +113,7 @@ func TestSharesLevels(t *testing.T) {
 func FuzzDecodeReplies(f *testing.F) {
 	f.Add(reply(502, 0, 0, shareInfo{Name: wp("S"), SD: everyoneRead(), SDLength: 48}))
 	f.Add(reply(1, dtyp.ErrorMoreData, 3, shareInfo{Name: wp("S")}))
-	for _, b := range sambaReplies(f) {
+	for _, b := range conversation.ServerStubs(f) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

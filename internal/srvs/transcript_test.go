@@ -4,24 +4,27 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/patchscan/patchscan/internal/lab"
 	"github.com/patchscan/patchscan/internal/lab/labpipe"
 	"github.com/patchscan/patchscan/internal/msrpc"
-	"github.com/patchscan/patchscan/internal/msrpc/rpctest"
+	"github.com/patchscan/patchscan/internal/msrpc/ifacetest"
 )
 
 var capture = flag.Bool("capture", false, "re-record testdata/samba/srvsvc from a Samba lab host (root, Samba installed)")
 
-var transcript = filepath.Join("..", "..", "testdata", "samba", "srvsvc", "shares.txt")
+var conversation = ifacetest.Conversation{
+	Path:   filepath.Join("..", "..", "testdata", "samba", "srvsvc", "shares.txt"),
+	About:  "shares: MS-SRVS NetrShareEnum level 502 on lab.ConfigHost (two disk shares, one with an ACL, and IPC$).",
+	Server: "rpcd_classic",
+	Play:   play,
+	Want:   wantTranscript,
+}
 
-func play(ctx context.Context, pipe interface {
-	Read([]byte) (int, error)
-	Write([]byte) (int, error)
-}) []string {
+func play(ctx context.Context, pipe io.ReadWriter) []string {
 	c, err := Bind(ctx, pipe, msrpc.Options{})
 	if err != nil {
 		return []string{"bind: " + err.Error()}
@@ -51,20 +54,7 @@ var wantTranscript = []string{
 
 // TestSambaTranscript replays a conversation recorded from Samba's
 // rpcd_classic (testdata/samba/README.md).
-func TestSambaTranscript(t *testing.T) {
-	tr, err := rpctest.Load(transcript)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := rpctest.NewReplay(tr)
-	got := play(context.Background(), r)
-	if err := r.Done(); err != nil {
-		t.Fatal(err)
-	}
-	if strings.Join(got, "\n") != strings.Join(wantTranscript, "\n") {
-		t.Fatalf("replayed:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantTranscript, "\n"))
-	}
-}
+func TestSambaTranscript(t *testing.T) { conversation.Replay(t) }
 
 // TestCaptureSambaTranscript re-records it (go test ./internal/srvs -run
 // TestCaptureSambaTranscript -capture).
@@ -73,33 +63,5 @@ func TestCaptureSambaTranscript(t *testing.T) {
 		t.Skip("run with -capture to re-record testdata/samba/srvsvc")
 	}
 	l := lab.Start(t, lab.ConfigHost("capture"))
-	rec := &rpctest.Recorder{RW: labpipe.Open(t, l, l.Hosts[0], "srvsvc")}
-	got := play(context.Background(), rec)
-	if strings.Join(got, "\n") != strings.Join(wantTranscript, "\n") {
-		t.Fatalf("Samba answered:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantTranscript, "\n"))
-	}
-	rec.T.Comments = []string{
-		"shares: MS-SRVS NetrShareEnum level 502 on lab.ConfigHost (two disk shares, one with an ACL, and IPC$).",
-		"Recorded from Samba's rpcd_classic (smbd 4.17.12-Debian) by",
-		"go test ./internal/srvs -run TestCaptureSambaTranscript -capture; see testdata/samba/README.md.",
-		"> is a PDU the client wrote, < one read of what the server sent.",
-	}
-	if err := rec.T.Save(transcript); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// sambaReplies returns the stubs Samba sent in the recorded transcript.
-func sambaReplies(t testing.TB) [][]byte {
-	tr, err := rpctest.Load(transcript)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out [][]byte
-	for _, b := range tr.Server() {
-		if r, err := msrpc.DecodePDU(b); err == nil {
-			out = append(out, append([]byte(nil), r.Stub...))
-		}
-	}
-	return out
+	labpipe.Record(t, l, l.Hosts[0], "srvsvc", conversation)
 }

@@ -1,7 +1,9 @@
 // Package labpipe opens named pipes on lab hosts (package lab) for the
 // tests of the RPC interface packages: an SMB2 session with signing as the
 // lab's account, the IPC$ tree, and \PIPE\name, as io.ReadWriter for
-// msrpc.Bind. Everything is closed on the test's cleanup.
+// msrpc.Bind. Everything is closed on the test's cleanup. Through such a
+// pipe it re-records the packages' Samba transcripts (Record) and asks
+// impacket for its view of the same host (Impacket).
 package labpipe
 
 import (
