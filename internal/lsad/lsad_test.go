@@ -9,55 +9,23 @@ import (
 
 	"github.com/patchscan/patchscan/internal/msrpc"
 	"github.com/patchscan/patchscan/internal/msrpc/dtyp"
+	"github.com/patchscan/patchscan/internal/msrpc/ifacetest"
 	"github.com/patchscan/patchscan/internal/msrpc/ndr"
 )
 
-// script is a fake server answering each opnum from a list (the last
-// reply repeats).
-type script struct {
-	replies map[uint16][][]byte
-	calls   []uint16
-	stubs   [][]byte
-}
-
-func (s *script) Call(_ context.Context, op uint16, stub []byte, maxReply int) ([]byte, error) {
-	s.calls = append(s.calls, op)
-	s.stubs = append(s.stubs, stub)
-	q := s.replies[op]
-	if len(q) == 0 {
-		return nil, fmt.Errorf("no reply scripted for opnum %d", op)
-	}
-	r := q[0]
-	if len(q) > 1 {
-		s.replies[op] = q[1:]
-	}
-	if len(r) > maxReply {
-		return nil, fmt.Errorf("%w: reply of %d bytes past the bound %d", msrpc.ErrProtocol, len(r), maxReply)
-	}
-	return r, nil
-}
-
-func marshal(t ndr.Type) []byte {
-	b, err := ndr.Marshal(t)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
-func opened() []byte { return marshal(&handleResponse{Handle: Handle{1}}) }
+func opened() []byte { return ifacetest.Marshal(&handleResponse{Handle: Handle{1}}) }
 
 func auditReply(mode uint8, opts ...uint32) []byte {
 	var o auditOptions
 	for _, v := range opts {
 		o = append(o, ndr.DWORD(v))
 	}
-	return marshal(&queryPolicyResponse{Info: &policyInformation{Class: policyAuditEventsInformation,
+	return ifacetest.Marshal(&queryPolicyResponse{Info: &policyInformation{Class: policyAuditEventsInformation,
 		Audit: auditEventsInfo{Mode: mode, Options: &o, Count: uint32(len(o))}}})
 }
 
 func TestAuditPolicy(t *testing.T) {
-	s := &script{replies: map[uint16][][]byte{
+	s := &ifacetest.Script{Replies: map[uint16][][]byte{
 		opOpenPolicy2:            {opened()},
 		opQueryInformationPolicy: {auditReply(1, 0, 3, 1, 0, 0, 2, 3, 0, 0)},
 	}}
@@ -74,11 +42,11 @@ func TestAuditPolicy(t *testing.T) {
 		t.Fatal("a category past the host's")
 	}
 	// LsarOpenPolicy2 asks POLICY_VIEW_AUDIT_INFORMATION only.
-	if b := s.stubs[0]; b[len(b)-4] != 0x02 || b[len(b)-3] != 0 {
+	if b := s.Stubs[0]; b[len(b)-4] != 0x02 || b[len(b)-3] != 0 {
 		t.Fatalf("access %x", b[len(b)-4:])
 	}
-	s = &script{replies: map[uint16][][]byte{opQueryInformationPolicy: {auditReply(1, 1)}}}
-	s.replies[opOpenPolicy2] = [][]byte{marshal(&handleResponse{Status: uint32(dtyp.StatusAccessDenied)})}
+	s = &ifacetest.Script{Replies: map[uint16][][]byte{opQueryInformationPolicy: {auditReply(1, 1)}}}
+	s.Replies[opOpenPolicy2] = [][]byte{ifacetest.Marshal(&handleResponse{Status: uint32(dtyp.StatusAccessDenied)})}
 	if _, err := New(s).AuditPolicy(context.Background()); !errors.Is(err, dtyp.ErrAccessDenied) || !strings.Contains(err.Error(), "LsarOpenPolicy2") {
 		t.Fatalf("denied: %v", err)
 	}
@@ -87,13 +55,13 @@ func TestAuditPolicy(t *testing.T) {
 func namesReply(status dtyp.NTStatus, names ...translatedName) []byte {
 	n := translatedNames(names)
 	doms := trustInformations{{Name: "HOST", SID: &dtyp.BuiltinDomain}}
-	return marshal(&lookupSidsResponse{Domains: &referencedDomains{Entries: 1, Domains: &doms, MaxEntries: 32},
+	return ifacetest.Marshal(&lookupSidsResponse{Domains: &referencedDomains{Entries: 1, Domains: &doms, MaxEntries: 32},
 		Entries: uint32(len(n)), Names: &n, Status: uint32(status)})
 }
 
 func TestLookupSIDs(t *testing.T) {
 	sids := []dtyp.SID{dtyp.Administrators, dtyp.MustParseSID("S-1-5-21-9-9-9-9")}
-	s := &script{replies: map[uint16][][]byte{
+	s := &ifacetest.Script{Replies: map[uint16][][]byte{
 		opOpenPolicy2: {opened()},
 		opLookupSids: {namesReply(dtyp.StatusSomeNotMapped,
 			translatedName{Use: uint16(dtyp.SIDTypeAlias), Name: "Administrators"},
@@ -105,16 +73,16 @@ func TestLookupSIDs(t *testing.T) {
 		t.Fatalf("%+v %v", names, err)
 	}
 	// None mapped is an answer too; the policy handle is reused.
-	s.replies[opLookupSids] = [][]byte{namesReply(dtyp.StatusNoneMapped)}
+	s.Replies[opLookupSids] = [][]byte{namesReply(dtyp.StatusNoneMapped)}
 	names, err = c.LookupSIDs(context.Background(), sids[1:])
 	if err != nil || len(names) != 1 || names[0].Use != dtyp.SIDTypeUnknown {
 		t.Fatalf("none mapped: %+v %v", names, err)
 	}
-	if n := strings.Count(fmt.Sprint(s.calls), fmt.Sprint(opOpenPolicy2)); s.calls[0] != opOpenPolicy2 || n != 1 {
-		t.Fatalf("calls %v", s.calls)
+	if n := strings.Count(fmt.Sprint(s.Calls), fmt.Sprint(opOpenPolicy2)); s.Calls[0] != opOpenPolicy2 || n != 1 {
+		t.Fatalf("calls %v", s.Calls)
 	}
 	// A reply naming fewer SIDs than asked is a protocol error.
-	s.replies[opLookupSids] = [][]byte{namesReply(0, translatedName{Use: 1, Name: "x"})}
+	s.Replies[opLookupSids] = [][]byte{namesReply(0, translatedName{Use: 1, Name: "x"})}
 	if _, err := c.LookupSIDs(context.Background(), sids); !errors.Is(err, msrpc.ErrProtocol) {
 		t.Fatalf("short reply: %v", err)
 	}
@@ -123,10 +91,10 @@ func TestLookupSIDs(t *testing.T) {
 	for i := range many {
 		many[i] = dtyp.Everyone
 	}
-	s.replies[opLookupSids] = [][]byte{namesReply(dtyp.StatusNoneMapped)}
-	before := len(s.calls)
-	if _, err := c.LookupSIDs(context.Background(), many); err != nil || len(s.calls)-before != 3 {
-		t.Fatalf("%d calls, %v", len(s.calls)-before, err)
+	s.Replies[opLookupSids] = [][]byte{namesReply(dtyp.StatusNoneMapped)}
+	before := len(s.Calls)
+	if _, err := c.LookupSIDs(context.Background(), many); err != nil || len(s.Calls)-before != 3 {
+		t.Fatalf("%d calls, %v", len(s.Calls)-before, err)
 	}
 }
 
@@ -142,7 +110,7 @@ func FuzzDecodeReplies(f *testing.F) {
 		for _, resp := range []ndr.Type{&handleResponse{}, &queryPolicyResponse{}, &lookupSidsResponse{}} {
 			_ = ndr.Unmarshal(b, resp)
 		}
-		s := &script{replies: map[uint16][][]byte{opOpenPolicy2: {b}, opQueryInformationPolicy: {b}, opLookupSids: {b}}}
+		s := &ifacetest.Script{Replies: map[uint16][][]byte{opOpenPolicy2: {b}, opQueryInformationPolicy: {b}, opLookupSids: {b}}}
 		c := New(s)
 		_, _ = c.AuditPolicy(context.Background())
 		if names, err := c.LookupSIDs(context.Background(), []dtyp.SID{dtyp.Everyone}); err == nil && len(names) != 1 {

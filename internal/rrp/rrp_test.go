@@ -10,20 +10,13 @@ import (
 	"testing"
 
 	"github.com/patchscan/patchscan/internal/msrpc"
+	"github.com/patchscan/patchscan/internal/msrpc/ifacetest"
 	"github.com/patchscan/patchscan/internal/msrpc/ndr"
 )
 
 // Server-side replies for the tests, built with the response types
 // themselves (the Samba fixtures in fixtures_test.go check the layout
 // against a real server).
-
-func marshal(t ndr.Type) []byte {
-	b, err := ndr.Marshal(t)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
 
 func withStatus(body []byte, st uint32) []byte {
 	return binary.LittleEndian.AppendUint32(append([]byte(nil), body...), st)
@@ -35,15 +28,15 @@ func replyValue(typ uint32, data []byte, size uint32) valueParams {
 }
 
 func valueReply(typ uint32, data []byte, size uint32, st uint32) []byte {
-	return marshal(&queryValueResponse{Value: replyValue(typ, data, size), Status: st})
+	return ifacetest.Marshal(&queryValueResponse{Value: replyValue(typ, data, size), Status: st})
 }
 
 func enumValueReply(name string, typ uint32, data []byte, size uint32, st uint32) []byte {
-	return marshal(&enumValueResponse{Name: regString{S: name}, Value: replyValue(typ, data, size), Status: st})
+	return ifacetest.Marshal(&enumValueResponse{Name: regString{S: name}, Value: replyValue(typ, data, size), Status: st})
 }
 
 func enumKeyReply(name string, st uint32) []byte {
-	return marshal(&enumKeyResponse{Name: regString{S: name}, Class: &regString{}, WriteTime: &fileTime{1, 2}, Status: st})
+	return ifacetest.Marshal(&enumKeyResponse{Name: regString{S: name}, Class: &regString{}, WriteTime: &fileTime{1, 2}, Status: st})
 }
 
 // fakeCaller answers each call from a list.
@@ -205,15 +198,15 @@ func TestEnumValueMoreDataWithoutSize(t *testing.T) {
 
 func TestRequestsAskOnlyKeyRead(t *testing.T) {
 	for name, stub := range map[string][]byte{
-		"OpenLocalMachine": marshal(&openLocalMachineRequest{Access: KeyRead}),
-		"OpenKey":          marshal(&openKeyRequest{SubKey: regString{S: `SOFTWARE\X`}, Access: KeyRead}),
+		"OpenLocalMachine": ifacetest.Marshal(&openLocalMachineRequest{Access: KeyRead}),
+		"OpenKey":          ifacetest.Marshal(&openKeyRequest{SubKey: regString{S: `SOFTWARE\X`}, Access: KeyRead}),
 	} {
 		if got := binary.LittleEndian.Uint32(stub[len(stub)-4:]); got != 0x20019 {
 			t.Errorf("%s asks access 0x%x", name, got)
 		}
 	}
 	// OpenKey: handle, RRP_UNICODE_STRING with the NUL counted, chars.
-	stub := marshal(&openKeyRequest{SubKey: regString{S: "AB"}, Access: KeyRead})
+	stub := ifacetest.Marshal(&openKeyRequest{SubKey: regString{S: "AB"}, Access: KeyRead})
 	if l := binary.LittleEndian.Uint16(stub[20:]); l != 6 {
 		t.Fatalf("Length %d, want 6 (A, B, NUL)", l)
 	}

@@ -4,46 +4,14 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/patchscan/patchscan/internal/msrpc"
 	"github.com/patchscan/patchscan/internal/msrpc/dtyp"
+	"github.com/patchscan/patchscan/internal/msrpc/ifacetest"
 	"github.com/patchscan/patchscan/internal/msrpc/ndr"
 )
-
-// script answers each opnum from a list; the last reply repeats.
-type script struct {
-	replies map[uint16][][]byte
-	calls   []uint16
-	stubs   [][]byte
-}
-
-func (s *script) Call(_ context.Context, op uint16, stub []byte, maxReply int) ([]byte, error) {
-	s.calls = append(s.calls, op)
-	s.stubs = append(s.stubs, stub)
-	q := s.replies[op]
-	if len(q) == 0 {
-		return nil, fmt.Errorf("no reply scripted for opnum %d", op)
-	}
-	r := q[0]
-	if len(q) > 1 {
-		s.replies[op] = q[1:]
-	}
-	if len(r) > maxReply {
-		return nil, fmt.Errorf("%w: reply of %d bytes past the bound %d", msrpc.ErrProtocol, len(r), maxReply)
-	}
-	return r, nil
-}
-
-func marshal(t ndr.Type) []byte {
-	b, err := ndr.Marshal(t)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
 
 // enumBuffer lays services out as a server does: the entries, then their
 // strings, at offsets from the buffer's start.
@@ -69,13 +37,13 @@ func enumBuffer(size int, services ...Service) []byte {
 
 func enumReply(status dtyp.Win32Error, resume uint32, needed uint32, services ...Service) []byte {
 	rh := ndr.DWORD(resume)
-	return marshal(&enumServicesResponse{Buffer: enumBuffer(0, services...), Needed: needed, Returned: uint32(len(services)), Resume: &rh, Status: uint32(status)})
+	return ifacetest.Marshal(&enumServicesResponse{Buffer: enumBuffer(0, services...), Needed: needed, Returned: uint32(len(services)), Resume: &rh, Status: uint32(status)})
 }
 
-func opened() []byte { return marshal(&handleResponse{Handle: Handle{7}}) }
+func opened() []byte { return ifacetest.Marshal(&handleResponse{Handle: Handle{7}}) }
 
 func TestServicesPages(t *testing.T) {
-	s := &script{replies: map[uint16][][]byte{
+	s := &ifacetest.Script{Replies: map[uint16][][]byte{
 		opOpenSCManagerW: {opened()},
 		opEnumServicesStatusW: {
 			enumReply(dtyp.ErrorMoreData, 1, 0, Service{Name: "Telnet", DisplayName: "Telnet", Type: Win32OwnProcess, State: Running}),
@@ -88,33 +56,33 @@ func TestServicesPages(t *testing.T) {
 		// 300000 is past MS-SCMR's 256 KiB range: refused, not asked for.
 		t.Fatalf("%+v %v", services, err)
 	}
-	s.replies[opEnumServicesStatusW] = [][]byte{
+	s.Replies[opEnumServicesStatusW] = [][]byte{
 		enumReply(dtyp.ErrorMoreData, 1, 0, Service{Name: "Telnet", DisplayName: "Telnet", Type: Win32OwnProcess, State: Running}),
 		enumReply(dtyp.ErrorMoreData, 1, 100000),
 		enumReply(0, 0, 0, Service{Name: "mrxsmb10", DisplayName: "SMB 1.x", Type: KernelDriver, State: Stopped}),
 	}
-	s.calls, s.stubs = nil, nil
+	s.Calls, s.Stubs = nil, nil
 	services, err = New(s).Services(context.Background())
 	if err != nil || len(services) != 2 || services[0].State != Running || !services[1].Type.Driver() || services[1].State.String() != "stopped" {
 		t.Fatalf("%+v %v", services, err)
 	}
 	// ROpenSCManagerW asks SC_MANAGER_ENUMERATE_SERVICE only; the third
 	// enumeration offers the 100,000 bytes the second said it needs.
-	if b := s.stubs[0]; binary.LittleEndian.Uint32(b[len(b)-4:]) != scManagerEnumerateService {
+	if b := s.Stubs[0]; binary.LittleEndian.Uint32(b[len(b)-4:]) != scManagerEnumerateService {
 		t.Fatalf("access %x", b[len(b)-4:])
 	}
-	if b := s.stubs[3]; binary.LittleEndian.Uint32(b[28:]) != 100000 {
+	if b := s.Stubs[3]; binary.LittleEndian.Uint32(b[28:]) != 100000 {
 		t.Fatalf("buffer offered %d", binary.LittleEndian.Uint32(b[28:]))
 	}
 }
 
 func TestConfig(t *testing.T) {
 	path, account := ndr.WString(`C:\Windows\system32\tlntsvr.exe`), ndr.WString("LocalSystem")
-	s := &script{replies: map[uint16][][]byte{
+	s := &ifacetest.Script{Replies: map[uint16][][]byte{
 		opOpenSCManagerW:      {opened()},
-		opOpenServiceW:        {marshal(&handleResponse{Handle: Handle{8}})},
-		opQueryServiceConfigW: {marshal(&queryConfigResponse{Config: serviceConfig{Type: 0x10, StartType: uint32(AutoStart), BinaryPath: &path, StartName: &account}})},
-		opCloseServiceHandle:  {marshal(&handleResponse{})},
+		opOpenServiceW:        {ifacetest.Marshal(&handleResponse{Handle: Handle{8}})},
+		opQueryServiceConfigW: {ifacetest.Marshal(&queryConfigResponse{Config: serviceConfig{Type: 0x10, StartType: uint32(AutoStart), BinaryPath: &path, StartName: &account}})},
+		opCloseServiceHandle:  {ifacetest.Marshal(&handleResponse{})},
 	}}
 	c := New(s)
 	cfg, err := c.Config(context.Background(), "TlntSvr")
@@ -122,14 +90,14 @@ func TestConfig(t *testing.T) {
 		t.Fatalf("%+v %v", cfg, err)
 	}
 	// ROpenServiceW asks SERVICE_QUERY_CONFIG only, and the handle is closed.
-	if b := s.stubs[1]; binary.LittleEndian.Uint32(b[len(b)-4:]) != serviceQueryConfig || s.calls[len(s.calls)-1] != opCloseServiceHandle {
-		t.Fatalf("calls %v", s.calls)
+	if b := s.Stubs[1]; binary.LittleEndian.Uint32(b[len(b)-4:]) != serviceQueryConfig || s.Calls[len(s.Calls)-1] != opCloseServiceHandle {
+		t.Fatalf("calls %v", s.Calls)
 	}
-	s.replies[opOpenServiceW] = [][]byte{marshal(&handleResponse{Status: uint32(dtyp.ErrorServiceDoesNotEx)})}
+	s.Replies[opOpenServiceW] = [][]byte{ifacetest.Marshal(&handleResponse{Status: uint32(dtyp.ErrorServiceDoesNotEx)})}
 	if _, err := c.Config(context.Background(), "Nope"); !errors.Is(err, ErrServiceNotFound) {
 		t.Fatalf("absent: %v", err)
 	}
-	s.replies[opOpenServiceW] = [][]byte{marshal(&handleResponse{Status: uint32(dtyp.ErrorAccessDenied)})}
+	s.Replies[opOpenServiceW] = [][]byte{ifacetest.Marshal(&handleResponse{Status: uint32(dtyp.ErrorAccessDenied)})}
 	if _, err := c.Config(context.Background(), "Locked"); !errors.Is(err, dtyp.ErrAccessDenied) {
 		t.Fatalf("denied: %v", err)
 	}
@@ -168,13 +136,13 @@ func FuzzDecodeReplies(f *testing.F) {
 		_ = ndr.Unmarshal(b, &enumServicesResponse{})
 		_ = ndr.Unmarshal(b, &queryConfigResponse{})
 		_, _ = parseEnumBuffer(b, uint32(len(b)/entrySize))
-		s := &script{replies: map[uint16][][]byte{opOpenSCManagerW: {b}, opEnumServicesStatusW: {b}, opOpenServiceW: {b},
+		s := &ifacetest.Script{Replies: map[uint16][][]byte{opOpenSCManagerW: {b}, opEnumServicesStatusW: {b}, opOpenServiceW: {b},
 			opQueryServiceConfigW: {b}, opCloseServiceHandle: {b}}}
 		c := New(s)
 		_, _ = c.Services(context.Background())
 		_, _ = c.Config(context.Background(), "x")
-		if len(s.calls) > 80 {
-			t.Fatalf("%d calls", len(s.calls))
+		if len(s.Calls) > 80 {
+			t.Fatalf("%d calls", len(s.Calls))
 		}
 	})
 }

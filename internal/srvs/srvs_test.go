@@ -9,32 +9,31 @@ import (
 
 	"github.com/patchscan/patchscan/internal/msrpc"
 	"github.com/patchscan/patchscan/internal/msrpc/dtyp"
+	"github.com/patchscan/patchscan/internal/msrpc/ifacetest"
 	"github.com/patchscan/patchscan/internal/msrpc/ndr"
 )
 
-// script answers NetrShareEnum from a list; the last reply repeats.
-type script struct {
-	replies [][]byte
-	levels  []uint32
+// shareServer is a scripted server answering NetrShareEnum from replies in
+// turn, the last repeating; every request the client sends it must decode.
+func shareServer(t testing.TB, replies ...[]byte) *ifacetest.Script {
+	s := &ifacetest.Script{Replies: map[uint16][][]byte{opNetrShareEnum: replies}}
+	t.Cleanup(func() { levels(t, s) })
+	return s
 }
 
-func (s *script) Call(_ context.Context, op uint16, stub []byte, maxReply int) ([]byte, error) {
-	if op != opNetrShareEnum || len(s.replies) == 0 {
-		return nil, fmt.Errorf("unexpected opnum %d", op)
+// levels returns the info level of each NetrShareEnum the client sent,
+// failing t on a request that does not decode.
+func levels(t testing.TB, s *ifacetest.Script) []uint32 {
+	t.Helper()
+	var out []uint32
+	for _, stub := range s.Stubs {
+		var req shareEnumRequest
+		if err := ndr.Unmarshal(stub, &req); err != nil {
+			t.Fatalf("the client's request does not decode: %v", err)
+		}
+		out = append(out, req.Info.Level)
 	}
-	var req shareEnumRequest
-	if err := ndr.Unmarshal(stub, &req); err != nil {
-		return nil, fmt.Errorf("the client's request does not decode: %w", err)
-	}
-	s.levels = append(s.levels, req.Info.Level)
-	r := s.replies[0]
-	if len(s.replies) > 1 {
-		s.replies = s.replies[1:]
-	}
-	if len(r) > maxReply {
-		return nil, fmt.Errorf("%w: reply past the bound", msrpc.ErrProtocol)
-	}
-	return r, nil
+	return out
 }
 
 func wp(s string) *ndr.WString { w := ndr.WString(s); return &w }
@@ -65,9 +64,9 @@ func everyoneRead() *sdBuffer {
 
 func TestSharesLevels(t *testing.T) {
 	sd := everyoneRead()
-	s := &script{replies: [][]byte{reply(502, 0, 0,
+	s := shareServer(t, reply(502, 0, 0,
 		shareInfo{Name: wp("Public"), Type: 0, Remark: wp("for all"), Path: wp(`C:\pub`), MaxUses: 0xffffffff, SDLength: uint32(len(*sd)), SD: sd},
-		shareInfo{Name: wp("ADMIN$"), Type: uint32(TypeSpecial), Remark: wp("Remote Admin"), Path: wp(`C:\Windows`)})}}
+		shareInfo{Name: wp("ADMIN$"), Type: uint32(TypeSpecial), Remark: wp("Remote Admin"), Path: wp(`C:\Windows`)}))
 	shares, level, err := New(s).Shares(context.Background())
 	if err != nil || level != 502 || len(shares) != 2 {
 		t.Fatalf("%d %+v %v", level, shares, err)
@@ -82,29 +81,29 @@ func TestSharesLevels(t *testing.T) {
 		t.Fatalf("no descriptor: %+v %s", aces, shares[1].Type)
 	}
 	// 502 refused: 2, then 1.
-	s = &script{replies: [][]byte{reply(502, dtyp.ErrorAccessDenied, 0), reply(2, dtyp.ErrorAccessDenied, 0),
-		reply(1, 0, 0, shareInfo{Name: wp("Data"), Remark: wp("")})}}
+	s = shareServer(t, reply(502, dtyp.ErrorAccessDenied, 0), reply(2, dtyp.ErrorAccessDenied, 0),
+		reply(1, 0, 0, shareInfo{Name: wp("Data"), Remark: wp("")}))
 	shares, level, err = New(s).Shares(context.Background())
-	if err != nil || level != 1 || len(shares) != 1 || shares[0].HasPathAndUses || fmt.Sprint(s.levels) != "[502 2 1]" {
-		t.Fatalf("fallback: %d %+v %v %v", level, shares, err, s.levels)
+	if err != nil || level != 1 || len(shares) != 1 || shares[0].HasPathAndUses || fmt.Sprint(levels(t, s)) != "[502 2 1]" {
+		t.Fatalf("fallback: %d %+v %v %v", level, shares, err, levels(t, s))
 	}
 	if _, ok := shares[0].Access(); ok {
 		t.Fatal("level 1 claims an ACL")
 	}
 	// Pages: ERROR_MORE_DATA with a resume handle.
-	s = &script{replies: [][]byte{reply(502, dtyp.ErrorMoreData, 7, shareInfo{Name: wp("A")}), reply(502, 0, 0, shareInfo{Name: wp("B")})}}
+	s = shareServer(t, reply(502, dtyp.ErrorMoreData, 7, shareInfo{Name: wp("A")}), reply(502, 0, 0, shareInfo{Name: wp("B")}))
 	if shares, _, err := New(s).Shares(context.Background()); err != nil || len(shares) != 2 || shares[1].Name != "B" {
 		t.Fatalf("pages: %+v %v", shares, err)
 	}
 	// More data, but nothing given: an error, not a loop.
-	s = &script{replies: [][]byte{reply(502, dtyp.ErrorMoreData, 7)}}
+	s = shareServer(t, reply(502, dtyp.ErrorMoreData, 7))
 	if _, _, err := New(s).Shares(context.Background()); !errors.Is(err, msrpc.ErrProtocol) {
 		t.Fatalf("stuck: %v", err)
 	}
 	// Another error ends it.
-	s = &script{replies: [][]byte{reply(502, dtyp.Win32Error(2138), 0)}}
-	if _, _, err := New(s).Shares(context.Background()); err == nil || fmt.Sprint(s.levels) != "[502]" {
-		t.Fatalf("%v %v", err, s.levels)
+	s = shareServer(t, reply(502, dtyp.Win32Error(2138), 0))
+	if _, _, err := New(s).Shares(context.Background()); err == nil || fmt.Sprint(levels(t, s)) != "[502]" {
+		t.Fatalf("%v %v", err, levels(t, s))
 	}
 }
 
@@ -118,13 +117,13 @@ func FuzzDecodeReplies(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_ = ndr.Unmarshal(b, &shareEnumResponse{})
-		s := &script{replies: [][]byte{b}}
+		s := shareServer(t, b)
 		shares, _, err := New(s).Shares(context.Background())
 		if err == nil && len(shares) > maxShares {
 			t.Fatalf("%d shares", len(shares))
 		}
-		if len(s.levels) > 3+maxShares {
-			t.Fatalf("%d calls", len(s.levels))
+		if len(s.Calls) > 3+maxShares {
+			t.Fatalf("%d calls", len(s.Calls))
 		}
 		for _, sh := range shares {
 			sh.Access()

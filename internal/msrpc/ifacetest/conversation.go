@@ -1,7 +1,7 @@
 // Package ifacetest is what the tests of the RPC interface clients (rrp,
 // samr, lsad, srvs, scmr) share: conversations with a real server kept as
 // transcripts, replayed in every run and re-recorded from a lab host
-// (Conversation).
+// (Conversation), and a scripted server for unit tests (Script).
 package ifacetest
 
 import (
