@@ -6,7 +6,6 @@ import (
 
 	"github.com/patchscan/patchscan/internal/lab"
 	"github.com/patchscan/patchscan/internal/lab/labpipe"
-	"github.com/patchscan/patchscan/internal/msrpc"
 	"github.com/patchscan/patchscan/internal/msrpc/dtyp"
 )
 
@@ -38,10 +37,7 @@ func TestSambaLSA(t *testing.T) {
 	l := lab.Start(t, lab.ConfigHost("lsad"))
 	h := l.Hosts[0]
 	ctx := context.Background()
-	c, err := Bind(ctx, labpipe.Open(t, l, h, "lsarpc"), msrpc.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := New(labpipe.Bind(t, l, h, "lsarpc", Interface))
 	sids := lookupSIDs(t, h)
 	var ref impacketLSA
 	labpipe.Impacket(t, l, h, "lsad", &ref, sids...)
@@ -94,10 +90,7 @@ func TestSambaLSA(t *testing.T) {
 func TestSambaPlainAccount(t *testing.T) {
 	l := lab.Start(t, lab.HostSpec{Name: "lsad-plain", Reg: []string{lab.BaseReg}})
 	h := l.Hosts[0]
-	c, err := Bind(context.Background(), labpipe.Open(t, l, h, "lsarpc"), msrpc.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := New(labpipe.Bind(t, l, h, "lsarpc", Interface))
 	if ap, err := c.AuditPolicy(context.Background()); err != nil || len(ap.Options) == 0 {
 		t.Fatalf("%+v %v", ap, err)
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/patchscan/patchscan/internal/lab"
 	"github.com/patchscan/patchscan/internal/lab/labpipe"
-	"github.com/patchscan/patchscan/internal/msrpc"
 	"github.com/patchscan/patchscan/internal/msrpc/dtyp"
 )
 
@@ -34,10 +33,7 @@ func TestSambaAccounts(t *testing.T) {
 	l := lab.Start(t, lab.ConfigHost("samr"))
 	h := l.Hosts[0]
 	ctx := context.Background()
-	c, err := Bind(ctx, labpipe.Open(t, l, h, "samr"), msrpc.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := New(labpipe.Bind(t, l, h, "samr", Interface))
 	var ref impacketSAMR
 	labpipe.Impacket(t, l, h, "samr", &ref)
 
@@ -120,11 +116,8 @@ func TestSambaAccounts(t *testing.T) {
 func TestSambaNoAlias(t *testing.T) {
 	l := lab.Start(t, lab.HostSpec{Name: "samr-plain", Reg: []string{lab.BaseReg}})
 	h := l.Hosts[0]
-	c, err := Bind(context.Background(), labpipe.Open(t, l, h, "samr"), msrpc.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.AliasMembers(context.Background(), AliasAdmins)
+	c := New(labpipe.Bind(t, l, h, "samr", Interface))
+	_, err := c.AliasMembers(context.Background(), AliasAdmins)
 	var st dtyp.NTStatus
 	if !errors.As(err, &st) || st != dtyp.StatusNoSuchAlias {
 		t.Fatalf("err %v, want STATUS_NO_SUCH_ALIAS", err)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/patchscan/patchscan/internal/lab"
 	"github.com/patchscan/patchscan/internal/lab/labpipe"
-	"github.com/patchscan/patchscan/internal/msrpc"
 )
 
 type impacketService struct {
@@ -22,10 +21,7 @@ func TestSambaServices(t *testing.T) {
 	l := lab.Start(t, lab.ConfigHost("scmr"))
 	h := l.Hosts[0]
 	ctx := context.Background()
-	c, err := Bind(ctx, labpipe.Open(t, l, h, "svcctl"), msrpc.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := New(labpipe.Bind(t, l, h, "svcctl", Interface))
 	var ref struct{ Services []impacketService }
 	labpipe.Impacket(t, l, h, "scmr", &ref)
 

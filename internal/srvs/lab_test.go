@@ -10,7 +10,6 @@ import (
 
 	"github.com/patchscan/patchscan/internal/lab"
 	"github.com/patchscan/patchscan/internal/lab/labpipe"
-	"github.com/patchscan/patchscan/internal/msrpc"
 	"github.com/patchscan/patchscan/internal/msrpc/dtyp"
 )
 
@@ -25,10 +24,7 @@ func TestSambaShares(t *testing.T) {
 	l := lab.Start(t, lab.ConfigHost("srvs"))
 	h := l.Hosts[0]
 	ctx := context.Background()
-	c, err := Bind(ctx, labpipe.Open(t, l, h, "srvsvc"), msrpc.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := New(labpipe.Bind(t, l, h, "srvsvc", Interface))
 	var ref struct{ Level502, Level1 []impacketShare }
 	labpipe.Impacket(t, l, h, "srvs", &ref)
 

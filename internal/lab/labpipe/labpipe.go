@@ -1,9 +1,10 @@
 // Package labpipe opens named pipes on lab hosts (package lab) for the
 // tests of the RPC interface packages: an SMB2 session with signing as the
 // lab's account, the IPC$ tree, and \PIPE\name, as io.ReadWriter for
-// msrpc.Bind. Everything is closed on the test's cleanup. Through such a
-// pipe it re-records the packages' Samba transcripts (Record) and asks
-// impacket for its view of the same host (Impacket).
+// msrpc.Bind (Open), or bound to an interface (Bind). Everything is closed
+// on the test's cleanup. Through such a pipe it re-records the packages'
+// Samba transcripts (Record) and asks impacket for its view of the same
+// host (Impacket).
 package labpipe
 
 import (
@@ -16,6 +17,7 @@ import (
 	smb2 "github.com/cloudsoda/go-smb2"
 
 	"github.com/patchscan/patchscan/internal/lab"
+	"github.com/patchscan/patchscan/internal/msrpc"
 )
 
 // Open opens \PIPE\name (e.g. "samr", "winreg") on h, logged on as l's
@@ -52,4 +54,15 @@ func Open(t testing.TB, l *lab.Lab, h *lab.Host, name string) *smb2.File {
 	}
 	t.Cleanup(func() { f.Close() })
 	return f
+}
+
+// Bind opens \PIPE\name on h (see Open) and binds iface over it, failing
+// the test if either fails.
+func Bind(t testing.TB, l *lab.Lab, h *lab.Host, name string, iface msrpc.SyntaxID) *msrpc.Conn {
+	t.Helper()
+	c, err := msrpc.Bind(context.Background(), Open(t, l, h, name), iface, msrpc.Options{})
+	if err != nil {
+		t.Fatalf(`labpipe: binding %s over \PIPE\%s on %s: %v`, iface.UUID, name, h.Name, err)
+	}
+	return c
 }
