@@ -54,11 +54,7 @@ func New(c msrpc.Caller) *Client { return &Client{c: c, handles: map[uint32]Hand
 
 // Bind binds Interface over an open \PIPE\lsarpc and returns a client.
 func Bind(ctx context.Context, pipe io.ReadWriter, opts msrpc.Options) (*Client, error) {
-	c, err := msrpc.Bind(ctx, pipe, Interface, opts)
-	if err != nil {
-		return nil, err
-	}
-	return New(c), nil
+	return msrpc.BindClient(ctx, pipe, Interface, opts, New)
 }
 
 func (c *Client) do(ctx context.Context, name string, req msrpc.Request, resp ndr.Type, status *uint32) error {

@@ -86,6 +86,17 @@ func Bind(ctx context.Context, rw io.ReadWriter, iface SyntaxID, opts Options) (
 	return c, nil
 }
 
+// BindClient binds iface over pipe and wraps the association in an
+// interface client: the Bind of each interface package, given its New.
+func BindClient[C any](ctx context.Context, pipe io.ReadWriter, iface SyntaxID, opts Options, wrap func(Caller) C) (C, error) {
+	c, err := Bind(ctx, pipe, iface, opts)
+	if err != nil {
+		var none C
+		return none, err
+	}
+	return wrap(c), nil
+}
+
 func (c *Conn) bind() error {
 	if err := c.send(BindPDU(c.callID, c.iface, uint16(c.maxXmit), uint16(c.maxRecv)), true); err != nil {
 		return fmt.Errorf("sending RPC bind: %w", err)

@@ -142,6 +142,21 @@ func TestBind(t *testing.T) {
 	}
 }
 
+// BindClient wraps the bound association with the interface's New, and
+// on a failed bind returns the error and no client.
+func TestBindClient(t *testing.T) {
+	type client struct{ c Caller }
+	wrap := func(c Caller) *client { return &client{c} }
+	got, err := BindClient(context.Background(), &fakePipe{replies: [][]byte{bindAck(1, 4280, 4280, 0, NDR)}}, winreg, Options{}, wrap)
+	if err != nil || got == nil || got.c == nil {
+		t.Fatalf("%+v %v", got, err)
+	}
+	got, err = BindClient(context.Background(), &fakePipe{replies: [][]byte{BindNakPDU(1, 4)}}, winreg, Options{}, wrap)
+	if err == nil || got != nil {
+		t.Fatalf("refused bind: %+v %v", got, err)
+	}
+}
+
 func bound(t *testing.T, p *fakePipe, opts Options) *Conn {
 	t.Helper()
 	p.replies = append([][]byte{bindAck(1, 4280, 4280, 0, NDR)}, p.replies...)

@@ -77,11 +77,7 @@ func New(c msrpc.Caller) *Client { return &Client{c: c} }
 
 // Bind binds Interface over an open \PIPE\samr and returns a client.
 func Bind(ctx context.Context, pipe io.ReadWriter, opts msrpc.Options) (*Client, error) {
-	c, err := msrpc.Bind(ctx, pipe, Interface, opts)
-	if err != nil {
-		return nil, err
-	}
-	return New(c), nil
+	return msrpc.BindClient(ctx, pipe, Interface, opts, New)
 }
 
 // do runs one call and turns a failing NTSTATUS into an error (nil for

@@ -68,11 +68,7 @@ func New(c msrpc.Caller) *Client { return &Client{c: c} }
 
 // Bind binds Interface over an open \PIPE\svcctl and returns a client.
 func Bind(ctx context.Context, pipe io.ReadWriter, opts msrpc.Options) (*Client, error) {
-	c, err := msrpc.Bind(ctx, pipe, Interface, opts)
-	if err != nil {
-		return nil, err
-	}
-	return New(c), nil
+	return msrpc.BindClient(ctx, pipe, Interface, opts, New)
 }
 
 // do runs a call whose reply ends with a Win32 status; okStatus lists the

@@ -154,11 +154,7 @@ func New(c msrpc.Caller) *Client { return &Client{c: c} }
 
 // Bind binds Interface over an open \PIPE\srvsvc and returns a client.
 func Bind(ctx context.Context, pipe io.ReadWriter, opts msrpc.Options) (*Client, error) {
-	c, err := msrpc.Bind(ctx, pipe, Interface, opts)
-	if err != nil {
-		return nil, err
-	}
-	return New(c), nil
+	return msrpc.BindClient(ctx, pipe, Interface, opts, New)
 }
 
 // Shares lists the host's shares at the richest level the server grants:
