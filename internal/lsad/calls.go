@@ -22,21 +22,14 @@ const (
 	maxSIDs      = 1000 // SIDs looked up in one call
 	maxDomains   = 1000
 	maxAuditCats = 64 // audit categories a reply may carry (9 exist)
-	handleReply  = 20 + 4
+	handleReply  = ndr.HandleResponseSize
 )
 
 // Handle is an LSAPR_HANDLE.
 type Handle = ndr.ContextHandle
 
-type handleResponse struct {
-	Handle Handle
-	Status uint32
-}
-
-func (r *handleResponse) NDR(c *ndr.Coder) {
-	r.Handle.NDR(c)
-	c.Uint32(&r.Status)
-}
+// handleResponse: [out] LSAPR_HANDLE*, NTSTATUS.
+type handleResponse = ndr.HandleResponse
 
 // objectAttributes is LSAPR_OBJECT_ATTRIBUTES with every pointer null, as
 // [MS-LSAD] 3.1.4.4.9 asks of clients (the server ignores it).

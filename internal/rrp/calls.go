@@ -21,8 +21,7 @@ const (
 // Reply bounds (Request.MaxReply): the most each call's [out] parameters
 // can take, given what the request offers.
 const (
-	// handleReply: a context handle and the status.
-	handleReply = 20 + 4
+	handleReply = ndr.HandleResponseSize
 	// stringReply: an RRP_UNICODE_STRING the server fills: the inline
 	// part, a unique pointer's array header, at most 64 KiB of
 	// characters (Length is 16 bits) and padding.
@@ -95,15 +94,7 @@ func (r *openLocalMachineRequest) NDR(c *ndr.Coder) {
 
 // handleResponse: [out] PRPC_HKEY (OpenLocalMachine, BaseRegOpenKey's
 // phkResult, BaseRegCloseKey's hKey), error_status_t.
-type handleResponse struct {
-	Key    Handle
-	Status uint32
-}
-
-func (r *handleResponse) NDR(c *ndr.Coder) {
-	r.Key.NDR(c)
-	c.Uint32(&r.Status)
-}
+type handleResponse = ndr.HandleResponse
 
 // openKeyRequest: [in] RPC_HKEY hKey, [in] RRP_UNICODE_STRING lpSubKey,
 // [in] DWORD dwOptions, [in] REGSAM samDesired.

@@ -131,7 +131,7 @@ func (c *Client) OpenLocalMachine(ctx context.Context) (Handle, error) {
 	if err := status(resp.Status); err != nil {
 		return Handle{}, fmt.Errorf("OpenLocalMachine: %w", err)
 	}
-	return resp.Key, nil
+	return resp.Handle, nil
 }
 
 // OpenKey opens subkey (a path relative to parent). An absent key returns
@@ -148,7 +148,7 @@ func (c *Client) OpenKey(ctx context.Context, parent Handle, subkey string) (Han
 	if err := status(resp.Status); err != nil {
 		return Handle{}, fmt.Errorf("BaseRegOpenKey %q: %w", subkey, err)
 	}
-	return resp.Key, nil
+	return resp.Handle, nil
 }
 
 // CloseKey closes a handle.

@@ -96,7 +96,7 @@ func decodeInto(b []byte, resp ndr.Type) error {
 func TestDecoders(t *testing.T) {
 	h := Handle{1, 2, 3}
 	var hr handleResponse
-	if err := decodeInto(withStatus(h[:], 0), &hr); err != nil || hr.Key != h {
+	if err := decodeInto(withStatus(h[:], 0), &hr); err != nil || hr.Handle != h {
 		t.Fatalf("handle %v %v", hr, err)
 	}
 	var vr getVersionResponse

@@ -29,27 +29,19 @@ const (
 
 // Bounds on what a server may make the client hold, and on replies.
 const (
-	maxEntries     = 10000            // accounts, domains, members in one reply
-	maxLookupIDs   = 1000             // SamrLookupIdsInDomain's own limit
-	enumBufferSize = 64 << 10         // PreferedMaximumLength asked for
-	handleReply    = 20 + 4           // a context handle and the status
-	listReply      = 2 << 20          // an enumeration: bounded by enumBufferSize on a sane server
-	userAllReply   = 256<<10 + 64<<10 // level 21: strings, a security descriptor up to 256 KiB
+	maxEntries     = 10000                  // accounts, domains, members in one reply
+	maxLookupIDs   = 1000                   // SamrLookupIdsInDomain's own limit
+	enumBufferSize = 64 << 10               // PreferedMaximumLength asked for
+	handleReply    = ndr.HandleResponseSize // a context handle and the status
+	listReply      = 2 << 20                // an enumeration: bounded by enumBufferSize on a sane server
+	userAllReply   = 256<<10 + 64<<10       // level 21: strings, a security descriptor up to 256 KiB
 )
 
 // Handle is a SAMPR_HANDLE.
 type Handle = ndr.ContextHandle
 
 // handleResponse: [out] SAMPR_HANDLE*, NTSTATUS.
-type handleResponse struct {
-	Handle Handle
-	Status uint32
-}
-
-func (r *handleResponse) NDR(c *ndr.Coder) {
-	r.Handle.NDR(c)
-	c.Uint32(&r.Status)
-}
+type handleResponse = ndr.HandleResponse
 
 // connect5Request: [in, unique, string] PSAMPR_SERVER_NAME ServerName,
 // [in] unsigned long DesiredAccess, [in] unsigned long InVersion, [in,

@@ -21,21 +21,14 @@ const (
 	firstEnumBuffer = 64 << 10
 	configBuffer    = 8 << 10 // cbBufSize of RQueryServiceConfigW: range(0, 1024*8)
 	maxNameChars    = 256     // SC_MAX_NAME_LENGTH
-	handleReply     = 20 + 4
+	handleReply     = ndr.HandleResponseSize
 )
 
 // Handle is an SC_RPC_HANDLE.
 type Handle = ndr.ContextHandle
 
-type handleResponse struct {
-	Handle Handle
-	Status uint32
-}
-
-func (r *handleResponse) NDR(c *ndr.Coder) {
-	r.Handle.NDR(c)
-	c.Uint32(&r.Status)
-}
+// handleResponse: [out] LPSC_RPC_HANDLE, DWORD (a Win32 error).
+type handleResponse = ndr.HandleResponse
 
 // openSCManagerRequest: [in, string, unique] SVCCTL_HANDLEW lpMachineName,
 // [in, string, unique] wchar_t* lpDatabaseName, [in] DWORD

@@ -23,6 +23,24 @@ func (h *ContextHandle) NDR(c *Coder) {
 // closed handle).
 func (h ContextHandle) IsZero() bool { return h == ContextHandle{} }
 
+// HandleResponse is the reply of a call whose one [out] parameter is a
+// context handle, as the open and close calls of every interface: the
+// handle, then the call's status (an NTSTATUS or a Win32 error, by
+// interface).
+type HandleResponse struct {
+	Handle ContextHandle
+	Status uint32
+}
+
+// HandleResponseSize is a HandleResponse's size on the wire.
+const HandleResponseSize = 20 + 4
+
+// NDR codes the reply.
+func (r *HandleResponse) NDR(c *Coder) {
+	r.Handle.NDR(c)
+	c.Uint32(&r.Status)
+}
+
 // maxCountedChars is what a 16-bit byte count can describe.
 const maxCountedChars = 0xFFFF / 2
 
