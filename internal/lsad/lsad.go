@@ -25,6 +25,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/patchscan/patchscan/internal/msrpc"
@@ -86,9 +88,11 @@ func (c *Client) Close(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var first error
-	for access, h := range c.handles {
+	// In the order of the access masks, not the map's: the same client
+	// makes the same calls (a recorded conversation replays).
+	for _, access := range slices.Sorted(maps.Keys(c.handles)) {
 		var r handleResponse
-		if err := c.do(ctx, "LsarClose", &closeRequest{Handle: h}, &r, &r.Status); err != nil && first == nil {
+		if err := c.do(ctx, "LsarClose", &closeRequest{Handle: c.handles[access]}, &r, &r.Status); err != nil && first == nil {
 			first = err
 		}
 		delete(c.handles, access)
