@@ -87,7 +87,9 @@ func (o *outputFlags) open(stdout io.Writer, stdoutIsTTY bool, verbose bool, met
 	}
 	files, err := report.NewDir(o.out, meta)
 	if err != nil {
-		return nil, usageErrorf("%v", err)
+		// The command line is fine; the place is not (EX_CANTCREAT's
+		// meaning, README's 70).
+		return nil, &exitError{code: ExitWrite, err: err}
 	}
 	// Files first: if stdout breaks (a closed pipe), the files are still
 	// written.

@@ -72,7 +72,8 @@ are never tried (MBSA's weak-password test locks accounts out).
 Exit status: 0 all scanned hosts compliant, 1 missing patches found or a
 configuration check of severity Critical or Important failed, 2 some hosts
 could not be scanned, 3 both, 64 usage error or bad targets under
---strict-targets, 65 bad catalog or baseline.`,
+--strict-targets, 65 bad catalog or baseline, 70 reports could not be
+written (an unwritable --out).`,
 		Example: `  # One host, password from the environment
   PATCHSCAN_PASSWORD=... patchscan scan --user 'CORP\scanner' ws01.corp.example
 

@@ -22,14 +22,22 @@ func versionString() string {
 	return toolVersion
 }
 
+// versionLine is the version as `patchscan version` prints it.
+func versionLine() string {
+	return fmt.Sprintf("patchscan %s (%s, %s/%s)\n", versionString(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
 func init() {
+	// `patchscan --version` says what `patchscan version` says.
+	rootCmd.Version = versionString()
+	rootCmd.SetVersionTemplate(versionLine())
 	rootCmd.AddCommand(&cobra.Command{
 		Use:     "version",
 		Short:   "Print the patchscan version",
 		Args:    cobra.NoArgs,
 		Example: "  patchscan version",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintf(cmd.OutOrStdout(), "patchscan %s (%s, %s/%s)\n", versionString(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			_, err := fmt.Fprint(cmd.OutOrStdout(), versionLine())
 			return err
 		},
 	})
