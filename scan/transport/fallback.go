@@ -87,12 +87,24 @@ func (a *auto) Open(ctx context.Context, ep Endpoint, opts Options) (Session, er
 			host = ep.Addr
 		}
 		return nil, &Error{
-			Outcome: OutcomeOf(ferr), Host: host, Op: "open (auto: " + a.primary.Name() + ", then " + a.fallback.Name() + ")",
+			Outcome: fallbackOutcome(err, ferr), Host: host, Op: "open (auto: " + a.primary.Name() + ", then " + a.fallback.Name() + ")",
 			// Both wrapped, so the hints of both stay reachable.
 			Err: fmt.Errorf("%s: %w; %s: %w", a.primary.Name(), err, a.fallback.Name(), ferr),
 		}
 	}
 	return named{s, SessionTransport(s, a.fallback.Name())}, nil
+}
+
+// fallbackOutcome is the status of a host both transports failed on:
+// the fallback's, since it was tried last, except that a host that
+// answered the primary is not "unreachable" because the fallback's port
+// was closed or silent (issue 13.15): it is the primary's failure.
+func fallbackOutcome(primary, fallback error) Outcome {
+	o := OutcomeOf(fallback)
+	if o == Unreachable && !errors.Is(primary, ErrNoConnection) {
+		return OutcomeOf(primary)
+	}
+	return o
 }
 
 // named gives a session its transport's name.

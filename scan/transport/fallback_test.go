@@ -57,6 +57,11 @@ func TestAutoFallback(t *testing.T) {
 		{"wrong password: no second logon", &Error{Outcome: AuthFailed, Op: "session setup", Err: errors.New("logon failure")}, nil, "", false, AuthFailed, []string{"logon failure"}},
 		{"access denied: no fallback", &Error{Outcome: AccessDenied, Op: "open winreg", Err: errors.New("denied")}, nil, "", false, AccessDenied, nil},
 		{"session broke midway: no fallback", &Error{Outcome: Unreachable, Op: "session setup", Err: errors.New("reset")}, nil, "", false, Unreachable, nil},
+		// The host answered SMB: whatever WinRM says, it is not
+		// "unreachable" (issue 13.15).
+		{"smb answered, winrm port closed", noWinreg, Tag(&Error{Outcome: Unreachable, Host: "h", Op: "connect", Err: errors.New("connection refused")}, ErrNoConnection), "", true, Failed,
+			[]string{"smb: open \\PIPE\\winreg on h", "winrm: connect on h: connection refused"}},
+		{"smb answered, winrm timed out", noWinreg, &Error{Outcome: Unreachable, Host: "h", Op: "create shell", Err: errors.New("no answer in time")}, "", true, Failed, nil},
 		{"both fail", connectRefused, &Error{Outcome: AuthFailed, Host: "h", Op: "create shell", Err: errors.New("HTTP 401"), Hint: "check the user"}, "", true, AuthFailed,
 			[]string{"smb: connect on h: connection refused", "winrm: create shell on h: HTTP 401", "check the user"}},
 	}
