@@ -59,7 +59,8 @@ PATCHSCAN_PASSWORD, --password-file, or a no-echo prompt on a terminal
 
 Ctrl-C (or SIGTERM) stops starting hosts, ends the ones in flight within
 2 seconds and writes every finished host's report and the rollup; a second
-Ctrl-C exits at once.
+Ctrl-C exits at once (130). Signals less than 100 ms apart count as one
+(timeout -s INT sends one to the process and one to its group).
 
 Checks: --checks patches,config (the default, as MBSA) evaluates the patches
 of the catalog and the configuration checks of the baseline (autologon,
@@ -278,24 +279,37 @@ func signalContext(parent context.Context, stderr io.Writer) (ctx context.Contex
 	ctx, cancel := context.WithCancel(parent)
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go handleSignals(ctx, sigs, cancel, stderr, os.Exit)
+	go handleSignals(ctx, sigs, cancel, stderr, os.Exit, signalCoalesce)
 	return ctx, func() {
 		signal.Stop(sigs)
 		cancel()
 	}
 }
 
-// handleSignals turns the first signal into a graceful stop and the
-// second into an immediate exit. It returns when ctx ends without a signal.
-func handleSignals(ctx context.Context, sigs <-chan os.Signal, stop func(), stderr io.Writer, exit func(int)) {
+// signalCoalesce is how close two signals must come to count as one
+// Ctrl-C. `timeout -s INT`, and kill on a process group, deliver the
+// signal to the process and again to its group, within microseconds
+// (issue 13.14); a person pressing Ctrl-C twice takes longer than this.
+const signalCoalesce = 100 * time.Millisecond
+
+// handleSignals turns the first signal into a graceful stop and a later
+// one, coalesce or more after it, into an immediate exit; signals within
+// coalesce of the first are the same interruption. It returns when ctx
+// ends without a signal.
+func handleSignals(ctx context.Context, sigs <-chan os.Signal, stop func(), stderr io.Writer, exit func(int), coalesce time.Duration) {
 	select {
 	case <-sigs:
 	case <-ctx.Done():
 		return
 	}
+	first := time.Now()
 	fmt.Fprintln(stderr, "\npatchscan: interrupted: finishing the reports of finished hosts (Ctrl-C again to quit at once)")
 	stop()
-	<-sigs
+	for range sigs {
+		if time.Since(first) >= coalesce {
+			break
+		}
+	}
 	fmt.Fprintln(stderr, "patchscan: aborted; reports may be incomplete")
 	exit(exitAborted)
 }

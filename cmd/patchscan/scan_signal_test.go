@@ -108,8 +108,11 @@ func TestScanSignals(t *testing.T) {
 	t.Cleanup(func() { _ = os.RemoveAll(binDir) })
 
 	tests := []signalCase{
-		{"sigint", []syscall.Signal{syscall.SIGINT}, ExitNotScanned},
-		{"sigterm", []syscall.Signal{syscall.SIGTERM}, ExitNotScanned},
+		{"sigint", []syscall.Signal{syscall.SIGINT}, ExitNotScanned, false},
+		{"sigterm", []syscall.Signal{syscall.SIGTERM}, ExitNotScanned, false},
+		// What `timeout -s INT` does: the signal to the process, then to
+		// its process group at once (issue 13.14: exit 130, aborted).
+		{"sigint to the process and its group", []syscall.Signal{syscall.SIGINT}, ExitNotScanned, true},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, bin, i) })
@@ -121,6 +124,10 @@ type signalCase struct {
 	name    string
 	signals []syscall.Signal
 	code    int
+	// group: each signal goes to the process and then to its process
+	// group (the process leads its own), back to back, as timeout(1)
+	// sends it.
+	group bool
 }
 
 // run scans 20 refusing hosts and 4 tarpit hosts in address block
@@ -142,6 +149,7 @@ func (tc signalCase) run(t *testing.T, bin string, block int) {
 	cmd.Env = append(os.Environ(), envPassword+"=sig-test-pw", envLoopbackOnly+"=1")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: tc.group}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -168,6 +176,11 @@ func (tc signalCase) run(t *testing.T, bin string, block int) {
 	for _, s := range tc.signals {
 		if err := cmd.Process.Signal(s); err != nil {
 			t.Fatal(err)
+		}
+		if tc.group {
+			if err := syscall.Kill(-cmd.Process.Pid, s); err != nil {
+				t.Fatal(err)
+			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -222,7 +235,7 @@ func TestHandleSignals(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			handleSignals(ctx, make(chan os.Signal), func() { t.Error("stopped without a signal") }, io.Discard, func(int) { t.Error("exited without a signal") })
+			handleSignals(ctx, make(chan os.Signal), func() { t.Error("stopped without a signal") }, io.Discard, func(int) { t.Error("exited without a signal") }, signalCoalesce)
 		}()
 		cancel()
 		select {
@@ -236,17 +249,18 @@ func TestHandleSignals(t *testing.T) {
 		stopped := make(chan struct{}, 1)
 		exited := make(chan int, 1)
 		var stderr syncBuffer
-		go handleSignals(context.Background(), sigs, func() { stopped <- struct{}{} }, &stderr, func(c int) { exited <- c })
+		go handleSignals(context.Background(), sigs, func() { stopped <- struct{}{} }, &stderr, func(c int) { exited <- c }, signalCoalesce)
 		sigs <- os.Interrupt
 		select {
 		case <-stopped:
 		case <-time.After(2 * time.Second):
 			t.Fatal("first signal did not stop the run")
 		}
+		// A second Ctrl-C a person presses: later than signalCoalesce.
 		select {
 		case c := <-exited:
 			t.Fatalf("exited (%d) after one signal", c)
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(signalCoalesce + 50*time.Millisecond):
 		}
 		sigs <- os.Interrupt
 		select {
@@ -261,6 +275,42 @@ func TestHandleSignals(t *testing.T) {
 			t.Errorf("stderr %q lacks the messages", stderr.String())
 		}
 	})
+}
+
+// TestSignalsCoalesce: two signals at once (`timeout -s INT`, or a
+// kill of the process group: the process gets its own copy and the
+// group's) are one Ctrl-C: the run stops gracefully and does not abort;
+// a later one aborts (issue 13.14: the pair meant "abort", exit 130 with
+// reports incomplete).
+func TestSignalsCoalesce(t *testing.T) {
+	// A wide window, so that a loaded machine's scheduling between the
+	// two reads cannot stretch them apart.
+	const window = 2 * time.Second
+	sigs := make(chan os.Signal, 2)
+	stopped := make(chan struct{}, 1)
+	exited := make(chan int, 1)
+	sigs <- os.Interrupt // the process's copy
+	sigs <- os.Interrupt // the group's copy, at once
+	go handleSignals(context.Background(), sigs, func() { stopped <- struct{}{} }, io.Discard, func(c int) { exited <- c }, window)
+	select {
+	case <-stopped:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the signal did not stop the run")
+	}
+	select {
+	case c := <-exited:
+		t.Fatalf("two signals at once aborted the run (exit %d); they are one Ctrl-C", c)
+	case <-time.After(window + 200*time.Millisecond):
+	}
+	sigs <- os.Interrupt
+	select {
+	case c := <-exited:
+		if c != exitAborted {
+			t.Errorf("exit %d, want %d", c, exitAborted)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a later Ctrl-C did not abort")
+	}
 }
 
 type syncBuffer struct {
