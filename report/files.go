@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/patchscan/patchscan/internal/atomicfile"
 	"github.com/patchscan/patchscan/internal/textsafe"
 	"github.com/patchscan/patchscan/scan"
 )
@@ -114,47 +114,10 @@ func (n *namer) name(base, ext string) string {
 
 // WriteFileAtomic writes path through a temp file in the same directory,
 // fsyncs it and renames it into place, so a reader sees the old file or
-// the whole new one, never a part. Files are created mode 0600: a list of
-// a host's missing patches is a map for an attacker.
-func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
-	bw := bufio.NewWriter(f)
-	if err = write(bw); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = bw.Flush(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("writing %s: flushing to disk: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	// Make the rename itself durable. Not every platform can sync a
-	// directory; the file is in place either way, so this is best effort.
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
-	return nil
+// the whole new one, never a part (internal/atomicfile). Files are mode
+// 0600: a list of a host's missing patches is a map for an attacker.
+func WriteFileAtomic(path string, write func(io.Writer) error) error {
+	return atomicfile.WriteMode(path, 0o600, write)
 }
 
 type dirSink struct {

@@ -7,13 +7,21 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
 
-// Write writes path with write's output, mode 0644. On any error the
-// target is untouched and the temporary file removed.
-func Write(path string, write func(io.Writer) error) (err error) {
+// Write writes path with write's output, mode 0644 (what anyone on the
+// machine may read: catalogs, caches). On any error the target is
+// untouched and the temporary file removed.
+func Write(path string, write func(io.Writer) error) error {
+	return WriteMode(path, 0o644, write)
+}
+
+// WriteMode is Write with the file's permission bits: 0600 for what only
+// its owner may read (a host's missing patches, say).
+func WriteMode(path string, perm fs.FileMode, write func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -33,7 +41,7 @@ func Write(path string, write func(io.Writer) error) (err error) {
 	if err = bw.Flush(); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err = f.Chmod(0o644); err != nil {
+	if err = f.Chmod(perm); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err = f.Sync(); err != nil {

@@ -37,3 +37,19 @@ func TestWrite(t *testing.T) {
 		t.Error("a write into a missing directory succeeded")
 	}
 }
+
+// WriteMode sets the mode it is given, whatever the umask, also when it
+// replaces a file of another mode.
+func TestWriteMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "host.xml")
+	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteMode(path, 0o600, func(w io.Writer) error { _, err := io.WriteString(w, "new"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if b, _ := os.ReadFile(path); err != nil || st.Mode().Perm() != 0o600 || string(b) != "new" {
+		t.Errorf("mode %v, content %q, err %v", st.Mode(), b, err)
+	}
+}
