@@ -156,18 +156,10 @@ func BenchmarkScan(b *testing.B) {
 // msrcMonths is a catalog imported from n monthly MSRC documents in the
 // shape of the real ones: the three most recent shared documents
 // (../catalog/default/msrc), repeated month by month with KBs, CVEs and
-// UBRs of their own (msrctest.SynthMonths), converted by the importer.
+// UBRs of their own (msrctest.RecentMonths), converted by the importer.
 func msrcMonths(tb testing.TB, n int) *catalog.Catalog {
 	tb.Helper()
-	var base []*msrc.Document
-	for _, id := range []string{"2025-Dec", "2026-Jan", "2026-Feb"} {
-		d, err := msrc.ParseFile("../catalog/default/msrc/cvrfDocument-"+id+".xml.gz", msrc.Limits{})
-		if err != nil {
-			tb.Fatal(err)
-		}
-		base = append(base, d)
-	}
-	cat, _, err := msrc.Convert(msrctest.SynthMonths(base, n, time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)))
+	cat, _, err := msrc.Convert(msrctest.RecentMonths(tb, n))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -4,11 +4,10 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/patchscan/patchscan/catalog"
-	"github.com/patchscan/patchscan/catalog/msrc"
+	"github.com/patchscan/patchscan/catalog/msrc/msrctest"
 	"github.com/patchscan/patchscan/detect"
 )
 
@@ -16,27 +15,6 @@ import (
 // February 2026 CVRF document (../catalog/default/msrc, provenance in its
 // README), converted by the MSRC importer, judged by the engine on
 // memhost hosts with the registry values each Windows writes.
-
-var (
-	febOnce sync.Once
-	febCat  *catalog.Catalog
-	febErr  error
-)
-
-func february2026(t *testing.T) *catalog.Catalog {
-	t.Helper()
-	febOnce.Do(func() {
-		var d *msrc.Document
-		d, febErr = msrc.ParseFile("../catalog/default/msrc/cvrfDocument-2026-Feb.xml.gz", msrc.Limits{})
-		if febErr == nil {
-			febCat, _, febErr = msrc.Convert([]*msrc.Document{d})
-		}
-	})
-	if febErr != nil {
-		t.Fatal(febErr)
-	}
-	return febCat
-}
 
 // patchCVEs is the CVE list of a KB's patch for a product of the catalog.
 func patchCVEs(t *testing.T, cat *catalog.Catalog, kb, product string) []string {
@@ -76,7 +54,7 @@ func productNames(rep *detect.Report) []string {
 }
 
 func TestFebruary2026Server2019(t *testing.T) {
-	cat := february2026(t)
+	cat := msrctest.February2026(t)
 	e := detect.New(cat, detect.Options{})
 	for _, tt := range []struct {
 		name    string
@@ -118,7 +96,7 @@ func TestFebruary2026Server2019(t *testing.T) {
 }
 
 func TestFebruary2026Server2025Hotpatch(t *testing.T) {
-	cat := february2026(t)
+	cat := msrctest.February2026(t)
 	e := detect.New(cat, detect.Options{})
 	for _, core := range []bool{false, true} {
 		hs := server2025.with(func(h *hostSpec) {
@@ -160,7 +138,7 @@ func TestFebruary2026Server2025Hotpatch(t *testing.T) {
 }
 
 func TestFebruary2026Windows11(t *testing.T) {
-	cat := february2026(t)
+	cat := msrctest.February2026(t)
 	server := map[int]bool{}
 	for _, p := range cat.Products {
 		if strings.HasPrefix(p.Name, "Windows Server 2025") {
@@ -214,7 +192,7 @@ func scanWith(t *testing.T, e *detect.Engine, hs hostSpec) *detect.Report {
 // Server 2012 R2, whose 6.3 monthly rollup the MSRC data cannot check (the
 // importer makes it a note, never a guess).
 func TestFebruary2026OtherHosts(t *testing.T) {
-	e := detect.New(february2026(t), detect.Options{})
+	e := detect.New(msrctest.February2026(t), detect.Options{})
 	server2012R2 := hostSpec{product: "Windows Server 2012 R2 Standard", edition: "ServerStandard", build: 9600, ubr: 23022,
 		productType: "ServerNT", installType: "Server", arch: "AMD64"}
 	for _, tt := range []struct {

@@ -1,4 +1,4 @@
-package msrc
+package msrc_test
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/patchscan/patchscan/catalog"
+	"github.com/patchscan/patchscan/catalog/msrc"
+	"github.com/patchscan/patchscan/catalog/msrc/msrctest"
 )
 
 // The budget: a catalog imported from 24 monthly documents, and
@@ -15,9 +17,10 @@ import (
 // ns/op, the catalog's size and peak-heap-MB (the highest HeapInuse sampled
 // while loading, as catalog.BenchmarkLoad20MB does).
 
-// BenchmarkLoad24Months loads the catalog converted from synthMonths(24).
+// BenchmarkLoad24Months loads the catalog converted from
+// msrctest.RecentMonths(24).
 func BenchmarkLoad24Months(b *testing.B) {
-	c, _, err := Convert(synthMonths(b, 24))
+	c, _, err := msrc.Convert(msrctest.RecentMonths(b, 24))
 	if err != nil {
 		b.Fatal(err)
 	}

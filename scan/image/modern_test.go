@@ -2,17 +2,14 @@ package image_test
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/patchscan/patchscan/catalog"
-	"github.com/patchscan/patchscan/catalog/msrc"
+	"github.com/patchscan/patchscan/catalog/msrc/msrctest"
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/internal/imagelab"
-	"github.com/patchscan/patchscan/internal/lab"
 )
 
 // Modern Windows end to end (issue 11 item 7). Samba cannot present
@@ -23,27 +20,6 @@ import (
 // this package (CurrentControlSet through Select\Current, case-insensitive
 // lookups) and judged by the engine on Microsoft's own data: the shared
 // February 2026 CVRF document, converted by the MSRC importer.
-
-var (
-	febOnce sync.Once
-	febCat  *catalog.Catalog
-	febErr  error
-)
-
-func february2026(t *testing.T) *catalog.Catalog {
-	t.Helper()
-	febOnce.Do(func() {
-		var d *msrc.Document
-		d, febErr = msrc.ParseFile(filepath.Join(lab.RepoRoot(), "catalog", "default", "msrc", "cvrfDocument-2026-Feb.xml.gz"), msrc.Limits{})
-		if febErr == nil {
-			febCat, _, febErr = msrc.Convert([]*msrc.Document{d})
-		}
-	})
-	if febErr != nil {
-		t.Fatal(febErr)
-	}
-	return febCat
-}
 
 // systemFiles are the files the embedded catalog's Windows 10+ checks read.
 var systemFiles = []string{`System32\ntoskrnl.exe`, `System32\localspl.dll`, `System32\drivers\srv.sys`}
@@ -87,7 +63,7 @@ func core(o imagelab.OS) imagelab.OS {
 }
 
 func TestModernWindowsFebruary2026(t *testing.T) {
-	cat := february2026(t)
+	cat := msrctest.February2026(t)
 	tests := []struct {
 		name    string
 		os      imagelab.OS

@@ -1,8 +1,8 @@
-// Package msrctest makes MSRC documents for benchmarks: many months built
-// from a few real ones, so the importer and the engine are measured on a
-// catalog of the size and shape a 24-month import has. (catalog/msrc's own
-// benchmark keeps its copy, synthMonths: a package's internal tests cannot
-// import a package that imports it.)
+// Package msrctest gives tests Microsoft's own MSRC documents (the shared
+// ones in catalog/default/msrc, parsed once; the February 2026 catalog the
+// acceptance tests judge with) and makes documents for benchmarks: many
+// months built from a few real ones, so the importer and the engine are
+// measured on a catalog of the size and shape a 24-month import has.
 package msrctest
 
 import (
