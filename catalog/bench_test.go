@@ -9,12 +9,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/patchscan/patchscan/catalog/internal/gen"
+	"github.com/patchscan/patchscan/internal/peakheap"
 )
 
 var (
@@ -106,7 +106,7 @@ func benchmarkLoad(b *testing.B, data []byte, check func(*Catalog, error)) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	runtime.GC()
-	peak, stop := samplePeakHeap()
+	heap := peakheap.Start(5 * time.Millisecond)
 	cpu0 := cpuTime()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -114,36 +114,11 @@ func benchmarkLoad(b *testing.B, data []byte, check func(*Catalog, error)) {
 	}
 	b.StopTimer()
 	cpu := cpuTime() - cpu0
-	stop()
-	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")
+	peak := heap.Stop()
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 	b.ReportMetric(float64(len(data))/(1<<20), "input-MB")
 	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(maxRSS())/(1<<20), "maxrss-MB")
-}
-
-// samplePeakHeap samples HeapInuse every 5 ms until stop is called.
-func samplePeakHeap() (peak *atomic.Uint64, stop func()) {
-	peak = new(atomic.Uint64)
-	quit := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var ms runtime.MemStats
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse > peak.Load() {
-				peak.Store(ms.HeapInuse)
-			}
-			select {
-			case <-quit:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return peak, func() { close(quit); <-done }
 }
 
 func cpuTime() time.Duration {

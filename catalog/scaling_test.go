@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/patchscan/patchscan/internal/peakheap"
 )
 
 // TestOneLineScalesLinearly (issue 13.19): a catalog on one line with a
@@ -64,9 +66,9 @@ func TestTinyElementsMemory(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	peak, stop := samplePeakHeap()
+	heap := peakheap.Start(5 * time.Millisecond)
 	c, err := Load(bytes.NewReader(data), "tiny.xml")
-	stop()
+	peak := heap.Stop()
 	runtime.ReadMemStats(&after)
 	if err != nil || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "(500000 times; first shown)") {
 		t.Fatalf("got %v, warnings %q", err, c.Warnings)
@@ -74,7 +76,7 @@ func TestTinyElementsMemory(t *testing.T) {
 	if perElement := (after.TotalAlloc - before.TotalAlloc) / n; perElement > 300 {
 		t.Errorf("%d bytes allocated per element, want at most 300", perElement)
 	}
-	if grew := int64(peak.Load()) - int64(before.HeapInuse); grew > 64<<20 {
+	if grew := int64(peak) - int64(before.HeapInuse); grew > 64<<20 {
 		t.Errorf("the heap grew by %d MB, want under 64", grew>>20)
 	}
 }

@@ -3,13 +3,13 @@ package msrc_test
 import (
 	"bytes"
 	"runtime"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/patchscan/patchscan/catalog"
 	"github.com/patchscan/patchscan/catalog/msrc"
 	"github.com/patchscan/patchscan/catalog/msrc/msrctest"
+	"github.com/patchscan/patchscan/internal/peakheap"
 )
 
 // The budget: a catalog imported from 24 monthly documents, and
@@ -40,25 +40,7 @@ func BenchmarkLoadDefault(b *testing.B) {
 func benchLoad(b *testing.B, size int, load func() (*catalog.Catalog, error)) {
 	b.ReportAllocs()
 	runtime.GC()
-	var peak atomic.Uint64
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		var ms runtime.MemStats
-		t := time.NewTicker(2 * time.Millisecond)
-		defer t.Stop()
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse > peak.Load() {
-				peak.Store(ms.HeapInuse)
-			}
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-			}
-		}
-	}()
+	heap := peakheap.Start(2 * time.Millisecond)
 	b.ResetTimer()
 	var c *catalog.Catalog
 	for i := 0; i < b.N; i++ {
@@ -68,13 +50,12 @@ func benchLoad(b *testing.B, size int, load func() (*catalog.Catalog, error)) {
 		}
 	}
 	b.StopTimer()
-	close(stop)
-	<-done
+	peak := heap.Stop()
 	patches := 0
 	for _, bl := range c.Bulletins {
 		patches += len(bl.Patches)
 	}
-	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 	b.ReportMetric(float64(patches), "patches")
 	if size > 0 {
 		b.ReportMetric(float64(size)/(1<<20), "input-MB")
