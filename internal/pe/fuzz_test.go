@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/patchscan/patchscan/internal/pe/petest"
 )
 
 // fuzzMaxBytes bounds what ReadVersion may read for any input: headers
@@ -17,11 +19,11 @@ const fuzzMaxBytes = 1 << 20
 // Info or one of the package's errors, never panic, and never read more
 // than fuzzMaxBytes or make more than a handful of ReadAt calls.
 func FuzzReadVersion(f *testing.F) {
-	for _, s := range []peSpec{
-		{machine: MachineI386, rsrc: verOnly(v17514, "6.1.7601.17514")},
-		{machine: MachineAMD64, plus: true, rsrc: []resType{{id: 3, data: []byte{1, 2, 3}}, {id: rtVersion, data: versionResource(v23689, v23689, "x")}}},
-		{machine: MachineARM64, plus: true, rsrcName: ".data", rsrcPrefix: 100, rsrc: verOnly(v23689, "")},
-		{machine: MachineAMD64, plus: true},
+	for _, s := range []petest.Image{
+		{Machine: MachineI386, PE32: true, Resources: verOnly(v17514, "6.1.7601.17514")},
+		{Machine: MachineAMD64, Resources: []petest.Resource{{Type: 3, Data: []byte{1, 2, 3}}, {Type: rtVersion, Data: petest.VersionResource(v23689, v23689, "x")}}},
+		{Machine: MachineARM64, ResourceSection: ".data", ResourcePrefix: 100, Resources: verOnly(v23689, "")},
+		{Machine: MachineAMD64},
 	} {
 		f.Add(buildPE(s).data)
 	}
@@ -71,9 +73,9 @@ func fixturePaths() []string {
 // FuzzParseVersionInfo goes straight at the VS_VERSIONINFO decoder, which
 // FuzzReadVersion reaches only through a valid resource tree.
 func FuzzParseVersionInfo(f *testing.F) {
-	f.Add(versionResource(v23689, v17514, "6.1.7601.23689 (win7sp1_ldr.170209-0600)"))
-	f.Add(versionResource(v17514, v17514, ""))
-	f.Add(verNode("VS_VERSION_INFO", nil, false))
+	f.Add(petest.VersionResource(v23689, v17514, "6.1.7601.23689 (win7sp1_ldr.170209-0600)"))
+	f.Add(petest.VersionResource(v17514, v17514, ""))
+	f.Add(petest.VersionNode("VS_VERSION_INFO", nil, false))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var info Info
 		err := parseVersionInfo(data, 0, &info)

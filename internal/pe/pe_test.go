@@ -16,8 +16,8 @@ var (
 	v23689 = [4]uint16{6, 1, 7601, 23689}
 )
 
-func verOnly(fv [4]uint16, s string) []resType {
-	return []resType{{id: rtVersion, data: versionResource(fv, fv, s)}}
+func verOnly(fv [4]uint16, s string) []petest.Resource {
+	return []petest.Resource{{Type: rtVersion, Data: petest.VersionResource(fv, fv, s)}}
 }
 
 func read(t *testing.T, data []byte) (*Info, *countingReader, error) {
@@ -31,49 +31,49 @@ func TestReadVersion(t *testing.T) {
 	manifest := []byte(`<assembly xmlns="urn:schemas-microsoft-com:asm.v1"/>`)
 	tests := []struct {
 		name     string
-		spec     peSpec
+		spec     petest.Image
 		want     Info
 		maxReads int
 	}{
 		{
 			name: "PE32 x86",
-			spec: peSpec{machine: MachineI386, rsrc: verOnly(v17514, "6.1.7601.17514 (win7sp1_rtm.101119-1850)")},
+			spec: petest.Image{Machine: MachineI386, PE32: true, Resources: verOnly(v17514, "6.1.7601.17514 (win7sp1_rtm.101119-1850)")},
 			want: Info{Machine: MachineI386, HasVersion: true, FileVersion: "6.1.7601.17514", ProductVersion: "6.1.7601.17514",
 				StringFileVersion: "6.1.7601.17514 (win7sp1_rtm.101119-1850)"},
 			maxReads: 1,
 		},
 		{
 			name: "PE32+ x64",
-			spec: peSpec{machine: MachineAMD64, plus: true, rsrc: []resType{{id: rtVersion, data: versionResource(v23689, [4]uint16{6, 1, 7601, 0}, "6.1.7601.23689")}}},
+			spec: petest.Image{Machine: MachineAMD64, Resources: []petest.Resource{{Type: rtVersion, Data: petest.VersionResource(v23689, [4]uint16{6, 1, 7601, 0}, "6.1.7601.23689")}}},
 			want: Info{Machine: MachineAMD64, PE32Plus: true, HasVersion: true, FileVersion: "6.1.7601.23689", ProductVersion: "6.1.7601.0",
 				StringFileVersion: "6.1.7601.23689"},
 			maxReads: 1,
 		},
 		{
 			name:     "PE32+ arm64 without string table",
-			spec:     peSpec{machine: MachineARM64, plus: true, rsrc: verOnly([4]uint16{10, 0, 19041, 65535}, "")},
+			spec:     petest.Image{Machine: MachineARM64, Resources: verOnly([4]uint16{10, 0, 19041, 65535}, "")},
 			want:     Info{Machine: MachineARM64, PE32Plus: true, HasVersion: true, FileVersion: "10.0.19041.65535", ProductVersion: "10.0.19041.65535"},
 			maxReads: 1,
 		},
 		{
 			name: "version among other types",
-			spec: peSpec{machine: MachineAMD64, plus: true, rsrc: []resType{
-				{id: 3, data: bytes.Repeat([]byte{1}, 100)},
-				{id: rtVersion, data: versionResource(v23689, v23689, "x")},
-				{id: 24, data: manifest},
+			spec: petest.Image{Machine: MachineAMD64, Resources: []petest.Resource{
+				{Type: 3, Data: bytes.Repeat([]byte{1}, 100)},
+				{Type: rtVersion, Data: petest.VersionResource(v23689, v23689, "x")},
+				{Type: 24, Data: manifest},
 			}},
 			want:     Info{Machine: MachineAMD64, PE32Plus: true, HasVersion: true, FileVersion: "6.1.7601.23689", ProductVersion: "6.1.7601.23689", StringFileVersion: "x"},
 			maxReads: 1,
 		},
 		{
 			name:     "resources in the middle of a .data section",
-			spec:     peSpec{machine: MachineI386, rsrcName: ".data", rsrcPrefix: 20000, rsrc: verOnly(v23689, "")},
+			spec:     petest.Image{Machine: MachineI386, PE32: true, ResourceSection: ".data", ResourcePrefix: 20000, Resources: verOnly(v23689, "")},
 			want:     Info{Machine: MachineI386, HasVersion: true, FileVersion: "6.1.7601.23689", ProductVersion: "6.1.7601.23689"},
 			maxReads: 2,
 		},
 		{
 			name:     "PE header beyond the first 4 KB",
-			spec:     peSpec{machine: MachineAMD64, plus: true, lfanew: 0x2000, rsrc: verOnly(v17514, "")},
+			spec:     petest.Image{Machine: MachineAMD64, Lfanew: 0x2000, Resources: verOnly(v17514, "")},
 			want:     Info{Machine: MachineAMD64, PE32Plus: true, HasVersion: true, FileVersion: "6.1.7601.17514", ProductVersion: "6.1.7601.17514"},
 			maxReads: 3,
 		},
@@ -98,12 +98,12 @@ func TestReadVersion(t *testing.T) {
 func TestNoVersion(t *testing.T) {
 	tests := []struct {
 		name string
-		spec peSpec
+		spec petest.Image
 	}{
-		{"no resource directory", peSpec{machine: MachineAMD64, plus: true}},
-		{"no RT_VERSION", peSpec{machine: MachineI386, rsrc: []resType{{id: 24, data: []byte("<assembly/>")}}}},
-		{"empty version resource", peSpec{machine: MachineI386, rsrc: []resType{{id: rtVersion, data: nil}}}},
-		{"no fixed file info", peSpec{machine: MachineI386, rsrc: []resType{{id: rtVersion, data: verNode("VS_VERSION_INFO", nil, false)}}}},
+		{"no resource directory", petest.Image{Machine: MachineAMD64}},
+		{"no RT_VERSION", petest.Image{Machine: MachineI386, PE32: true, Resources: []petest.Resource{{Type: 24, Data: []byte("<assembly/>")}}}},
+		{"empty version resource", petest.Image{Machine: MachineI386, PE32: true, Resources: []petest.Resource{{Type: rtVersion, Data: nil}}}},
+		{"no fixed file info", petest.Image{Machine: MachineI386, PE32: true, Resources: []petest.Resource{{Type: rtVersion, Data: petest.VersionNode("VS_VERSION_INFO", nil, false)}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,8 +111,8 @@ func TestNoVersion(t *testing.T) {
 			if !errors.Is(err, ErrNoVersion) {
 				t.Fatalf("err = %v, want ErrNoVersion", err)
 			}
-			if info == nil || info.Machine != tt.spec.machine || info.HasVersion {
-				t.Errorf("info = %+v, want machine 0x%x and no version", info, tt.spec.machine)
+			if info == nil || info.Machine != tt.spec.Machine || info.HasVersion {
+				t.Errorf("info = %+v, want machine 0x%x and no version", info, tt.spec.Machine)
 			}
 		})
 	}
@@ -154,11 +154,11 @@ func patch(b []byte, off int, v any) []byte {
 }
 
 func TestHostileFiles(t *testing.T) {
-	good := buildPE(peSpec{machine: MachineAMD64, plus: true, rsrc: verOnly(v23689, "s")})
+	good := buildPE(petest.Image{Machine: MachineAMD64, Resources: verOnly(v23689, "s")})
 	lfanew := 0x80
 	secTable := lfanew + 4 + fileHeaderSize + 240
 	ro := good.rsrcOff
-	// Offsets inside the tree built by resourceTree for one type: root
+	// Offsets inside the tree petest lays out for one type: root
 	// (16+8), name dir (16+8), language dir (16+8), data entry (16), data.
 	nameDir, langDir, dataEntry, data := ro+24, ro+48, ro+72, ro+88
 	tests := []struct {
@@ -228,7 +228,7 @@ func TestReaderErrors(t *testing.T) {
 	if _, err := ReadVersion(failingReader{errNet}, 1<<20); !errors.Is(err, errNet) || !strings.Contains(err.Error(), "DOS header") {
 		t.Errorf("I/O error: got %v, want it wrapped with context", err)
 	}
-	good := buildPE(peSpec{machine: MachineI386, padSize: 10000, rsrc: verOnly(v23689, "")})
+	good := buildPE(petest.Image{Machine: MachineI386, PE32: true, TextSize: 10000, Resources: verOnly(v23689, "")})
 	// The caller claims the file is larger than the bytes it serves (the
 	// file shrank between stat and read).
 	_, err := ReadVersion(shortReader{good.data[:5000]}, int64(len(good.data)))

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/patchscan/patchscan/internal/pe/petest"
 )
 
 // The differential test holds ReadVersion to python3-pefile (Debian's
@@ -159,11 +161,11 @@ func TestAgainstPefile(t *testing.T) {
 	var paths []string
 	// Synthetic images, including the 30 MB one, so pefile vouches that
 	// they are valid PE files and not just what this reader expects.
-	for name, s := range map[string]peSpec{
-		"large-30mb.exe":   {machine: MachineAMD64, plus: true, padSize: 30 << 20, rsrc: verOnly(v23689, "6.1.7601.23689 (large)")},
-		"arm64.dll":        {machine: MachineARM64, plus: true, rsrc: verOnly([4]uint16{10, 0, 22621, 1}, "10.0.22621.1")},
-		"rsrc-in-data.exe": {machine: MachineI386, rsrcName: ".data", rsrcPrefix: 20000, rsrc: verOnly(v17514, "6.1.7601.17514")},
-		"high-lfanew.exe":  {machine: MachineAMD64, plus: true, lfanew: 0x2000, rsrc: verOnly(v17514, "")},
+	for name, s := range map[string]petest.Image{
+		"large-30mb.exe":   {Machine: MachineAMD64, TextSize: 30 << 20, Resources: verOnly(v23689, "6.1.7601.23689 (large)")},
+		"arm64.dll":        {Machine: MachineARM64, Resources: verOnly([4]uint16{10, 0, 22621, 1}, "10.0.22621.1")},
+		"rsrc-in-data.exe": {Machine: MachineI386, PE32: true, ResourceSection: ".data", ResourcePrefix: 20000, Resources: verOnly(v17514, "6.1.7601.17514")},
+		"high-lfanew.exe":  {Machine: MachineAMD64, Lfanew: 0x2000, Resources: verOnly(v17514, "")},
 	} {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, buildPE(s).data, 0o600); err != nil {

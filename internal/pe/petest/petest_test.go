@@ -156,3 +156,26 @@ func TestWriteErrors(t *testing.T) {
 		})
 	}
 }
+
+// Image: a PE32 image with its resources after a prefix in a .data
+// section parses with internal/pe, and Layout names where the resource
+// directory landed (a directory of version 4.0 with one entry).
+func TestImageLayout(t *testing.T) {
+	im := petest.Image{Machine: pe.MachineI386, PE32: true, ResourceSection: ".data", ResourcePrefix: 1000,
+		Resources: []petest.Resource{{Type: 16, Data: petest.VersionResource([4]uint16{1, 2, 3, 4}, [4]uint16{5, 6, 7, 8}, "")}}}
+	b, lo, err := im.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := pe.ReadVersion(bytes.NewReader(b), int64(len(b)))
+	if err != nil || info.Machine != pe.MachineI386 || info.PE32Plus || info.FileVersion != "1.2.3.4" || info.ProductVersion != "5.6.7.8" {
+		t.Fatalf("%+v %v", info, err)
+	}
+	dir := b[lo.ResourceOffset:]
+	if dir[8] != 4 || dir[14] != 1 || lo.ResourceVA == 0 {
+		t.Fatalf("no resource directory at %d (RVA %#x): %x", lo.ResourceOffset, lo.ResourceVA, dir[:16])
+	}
+	if _, _, err := (petest.Image{TextSize: -1}).Bytes(); err == nil {
+		t.Fatal("a negative .text size was written")
+	}
+}
