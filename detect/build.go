@@ -24,8 +24,9 @@ type builder struct {
 }
 
 type spInfo struct {
-	Level int
-	Name  string
+	Level       int
+	Name        string
+	ReleaseDate string
 }
 
 func newBuilder(e *Engine) *builder {
@@ -49,7 +50,7 @@ func (b *builder) addProducts() {
 	cat := b.e.cat
 	b.servicePacks = make(map[int]spInfo, len(cat.ServicePacks))
 	for _, sp := range cat.ServicePacks {
-		b.servicePacks[sp.ID] = spInfo{Level: sp.Level, Name: sp.Name}
+		b.servicePacks[sp.ID] = spInfo{Level: sp.Level, Name: sp.Name, ReleaseDate: sp.ReleaseDate}
 	}
 	b.productIndex = make(map[int]int32, len(cat.Products))
 	for i := range cat.Products {
@@ -57,6 +58,7 @@ func (b *builder) addProducts() {
 		pp := preparedProduct{ref: ProductRef{ID: p.ID, Name: p.Name}}
 		if sp, ok := b.servicePacks[p.CurrentServicePackID]; ok && p.CurrentServicePackID != 0 {
 			pp.currentSP, pp.currentSPName, pp.hasCurrentSP = sp.Level, sp.Name, true
+			pp.currentSPReleased = sp.ReleaseDate
 		}
 		for j := range p.Detection {
 			rule := b.rule(&p.Detection[j])

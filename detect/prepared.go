@@ -22,6 +22,8 @@ type preparedProduct struct {
 	currentSP     int    // level of CurrentServicePackID
 	currentSPName string // its name, for the missing service-pack result
 	hasCurrentSP  bool   // CurrentServicePackID names a known service pack
+	// currentSPReleased is its ReleaseDate, for the result's due date.
+	currentSPReleased string
 }
 
 // preparedRule is a catalog rule (a product detection rule or a patch's

@@ -34,6 +34,7 @@ func (s *scanner) results(states []patchState) []Result {
 			Via:          state.via,
 			CVEs:         pp.patch.CVEs,
 			SubType:      pp.patch.SubType,
+			Released:     released(pp),
 		}
 		if state.prod >= 0 {
 			r.ProductID = e.products[state.prod].ref.ID
@@ -65,9 +66,19 @@ func (s *scanner) servicePackResults(out []Result) []Result {
 			Title:     p.ref.Name + " " + p.currentSPName,
 			ProductID: p.ref.ID,
 			Status:    StatusMissing,
+			Released:  p.currentSPReleased,
 			Reasons: []string{fmt.Sprintf("%s is at service pack level %d; %s (level %d) is the current service pack.",
 				p.ref.Name, s.hostSP, p.currentSPName, p.currentSP)},
 		})
 	}
 	return out
+}
+
+// released is a patch's release date as the catalog gives it: its own
+// ReleaseDate (format 2), else its bulletin's DatePosted.
+func released(pp *preparedPatch) string {
+	if pp.patch.ReleaseDate != "" {
+		return pp.patch.ReleaseDate
+	}
+	return pp.bulletin.DatePosted
 }

@@ -107,6 +107,12 @@ type Result struct {
 	// SubType is the source's kind of update ("Security Update",
 	// "Security Hotpatch Update", "Monthly Rollup"...), "" when not given.
 	SubType string
+	// Released is when the update was released, as the catalog writes it
+	// (YYYY-MM-DD): the patch's ReleaseDate, else its bulletin's
+	// DatePosted; for a missing service pack, the service pack's
+	// ReleaseDate. "" when the catalog gives none. Reports derive the due
+	// date from it (report/deadline).
+	Released string
 }
 
 // Vulnerability is one CVE still open on a host: a missing patch that
