@@ -60,8 +60,9 @@ func fixtureHosts() []scan.HostResult {
 	srv := `C:\Windows\System32\drivers\srv.sys`
 	ms17010 := detect.Result{Kind: detect.KindPatch, BulletinID: "MS17-010", KB: "KB4012212", PatchName: "Windows6.1-KB4012212-x64.msu",
 		Title: "Security Update for Microsoft Windows SMB Server (4013389)", Severity: "Critical", ProductID: 10, Status: detect.StatusMissing,
-		Reasons: []string{"File " + srv + " has version 6.1.7601.17514; 6.1.7601.23689 or later is required."},
-		Checks:  []detect.Check{{Kind: detect.CheckFile, Path: srv, Expected: "6.1.7601.23689", Found: "6.1.7601.17514", Result: detect.CheckFail}}}
+		Released: "2017-03-14", // due 2017-03-15: long overdue
+		Reasons:  []string{"File " + srv + " has version 6.1.7601.17514; 6.1.7601.23689 or later is required."},
+		Checks:   []detect.Check{{Kind: detect.CheckFile, Path: srv, Expected: "6.1.7601.23689", Found: "6.1.7601.17514", Result: detect.CheckFail}}}
 	return []scan.HostResult{
 		{
 			Target: "ws01.lab.test", Name: "WS01", Address: "127.0.0.21", Domain: "LAB", Transport: "smb",
@@ -98,7 +99,8 @@ func fixtureHosts() []scan.HostResult {
 				Products: []detect.ProductRef{{ID: 20, Name: "Windows 7"}},
 				Results: []detect.Result{
 					{Kind: detect.KindServicePack, KB: "Service Pack 1", Title: "Windows 7 Service Pack 1", ProductID: 20, Status: detect.StatusMissing,
-						Reasons: []string{"Windows 7 is at service pack level 0; Service Pack 1 is current."}},
+						Released: "2011-02-22", // unrated: due a month later
+						Reasons:  []string{"Windows 7 is at service pack level 0; Service Pack 1 is current."}},
 					func() detect.Result { r := ms17010; r.ProductID = 20; r.KB = "KB4012212"; return r }(),
 					{Kind: detect.KindPatch, BulletinID: "MS14-068", KB: "KB3011780", Severity: "Critical", ProductID: 20, Status: detect.StatusNotApplicable},
 				},
@@ -156,8 +158,9 @@ func modernHost() scan.HostResult {
 					Status: detect.StatusInstalled, SubType: "Security Hotpatch Update", CVEs: cves, Checks: build("26100.32313", "26100.32313", detect.CheckPass)},
 				{Kind: detect.KindPatch, BulletinID: "2026-Mar", KB: "KB5078001", Title: "March 2026 Security Updates", Severity: "Critical", ProductID: 12437,
 					Status: detect.StatusMissing, SubType: "Security Update", CVEs: []string{"CVE-2026-20841", "CVE-2026-21533"},
-					Reasons: []string{"The OS build is 26100.32313; 26100.32522 (FixedBuild 10.0.26100.32522) or later in the same build is required for this patch to be considered installed."},
-					Checks:  build("26100.32522", "26100.32313", detect.CheckFail)},
+					Released: "2026-11-22", // due tomorrow: not overdue
+					Reasons:  []string{"The OS build is 26100.32313; 26100.32522 (FixedBuild 10.0.26100.32522) or later in the same build is required for this patch to be considered installed."},
+					Checks:   build("26100.32522", "26100.32313", detect.CheckFail)},
 				{Kind: detect.KindPatch, BulletinID: "2026-Mar", KB: "KB5078003", Severity: "Important", ProductID: 12437, Status: detect.StatusNote, CVEs: []string{"CVE-2026-20900"},
 					Reasons: []string{"The patch cannot be confirmed on this host: it is for OS build 26200 (FixedBuild 10.0.26200.8000) and the host runs build 26100."}},
 			},

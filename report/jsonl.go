@@ -83,6 +83,8 @@ type jsonResult struct {
 	SupersededBy string      `json:"supersededBy,omitempty"`
 	Via          string      `json:"via,omitempty"`
 	SubType      string      `json:"subType,omitempty"`
+	Due          string      `json:"due,omitempty"`
+	Overdue      *bool       `json:"overdue,omitempty"`
 	CVEs         []string    `json:"cves"`
 	Reasons      []string    `json:"reasons"`
 	Checks       []jsonCheck `json:"checks"`
@@ -140,6 +142,7 @@ func toJSON(meta Meta, h scan.HostResult) jsonHost {
 			Via: clean(res.Via), SubType: clean(res.SubType),
 			CVEs: []string{}, Reasons: []string{}, Checks: []jsonCheck{},
 		}
+		jr.Due, jr.Overdue = dueAttrs(meta, h, res)
 		for _, c := range res.CVEs {
 			jr.CVEs = append(jr.CVEs, clean(c))
 		}

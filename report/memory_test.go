@@ -44,7 +44,7 @@ func TestSinksKeepSummariesOnly(t *testing.T) {
 	}
 	before := heap()
 	r := NewRollup("", t0)
-	tbl := NewTable(io.Discard, Show{detect.StatusMissing: true})
+	tbl := NewTable(io.Discard, Show{detect.StatusMissing: true}, testMeta)
 	for i := range hosts {
 		h := host(i)
 		r.Add(Summarize(testMeta, h))

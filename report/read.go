@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/report/deadline"
 	"github.com/patchscan/patchscan/internal/textsafe"
 	"github.com/patchscan/patchscan/scan/transport"
 )
@@ -305,6 +306,10 @@ func (rd *reader) result(h *HostSummary, ra map[string]string, pending *[]pendin
 		return nil
 	}
 	m := MissingRef{Kind: detect.KindPatch, Bulletin: clean(ra["bulletin"]), KB: clean(ra["kb"]), Severity: clean(ra["severity"])}
+	due, err := rd.due(ra)
+	if err != nil {
+		return err
+	}
 	if ra["kind"] == string(detect.KindServicePack) {
 		m.Kind = detect.KindServicePack
 		if id, err := strconv.Atoi(ra["product"]); err == nil {
@@ -312,7 +317,32 @@ func (rd *reader) result(h *HostSummary, ra map[string]string, pending *[]pendin
 		}
 	}
 	h.Missing = append(h.Missing, m)
+	h.Due = append(h.Due, due)
+	if due.Overdue {
+		h.Overdue++
+	}
 	return nil
+}
+
+// due reads a missing Result's due and overdue attributes (both optional:
+// a version 1 report has neither).
+func (rd *reader) due(ra map[string]string) (MissingDue, error) {
+	var d MissingDue
+	if v, ok := ra["due"]; ok {
+		t, valid := deadline.ParseDate(v)
+		if !valid || len(v) != len(time.DateOnly) {
+			return d, rd.errorf("Result %q has due=%q; expected a date (YYYY-MM-DD)", textsafe.Line(ra["kb"], 64), textsafe.Line(v, 64))
+		}
+		d.Due = deadline.FormatDate(t)
+	}
+	if v, ok := ra["overdue"]; ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil || (v != "true" && v != "false") {
+			return d, rd.errorf("Result %q has overdue=%q; expected true or false", textsafe.Line(ra["kb"], 64), textsafe.Line(v, 64))
+		}
+		d.Overdue = b
+	}
+	return d, nil
 }
 
 // vulnerability counts one open CVE and whether it was exploited.

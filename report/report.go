@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/report/deadline"
 	"github.com/patchscan/patchscan/scan"
 	"github.com/patchscan/patchscan/scan/transport"
 )
@@ -45,6 +46,10 @@ type Meta struct {
 	// table and text leave the patch columns out (ConfigOnly).
 	ConfigOnly bool
 	Generated  time.Time // when the run started; zero means "now"
+	// Deadlines give missing results their due dates (see Due); nil is
+	// deadline.Default(): Critical 24 h, Important a month, Moderate 4
+	// months, Low 12 months.
+	Deadlines deadline.Policy
 }
 
 func (m Meta) withDefaults() Meta {
@@ -201,6 +206,13 @@ type MissingRef struct {
 	Product  string // product name; set for service packs
 }
 
+// MissingDue is a missing result's due date (YYYY-MM-DD, "" when the
+// catalog gives no release date) and whether it was overdue.
+type MissingDue struct {
+	Due     string
+	Overdue bool
+}
+
 // HostSummary is what the rollup keeps of a host: a few counters and the
 // missing patches, never the whole report.
 type HostSummary struct {
@@ -218,6 +230,11 @@ type HostSummary struct {
 	CatalogDate    string
 	Counts         Counts
 	Missing        []MissingRef
+	// Due says, for each of Missing (same index), when it is due and
+	// whether it was overdue when the host was scanned; Overdue counts
+	// those. Kept apart from MissingRef, which the rollup groups hosts by.
+	Due     []MissingDue
+	Overdue int
 	// CVEsKnown: the report says which CVEs are open (report version 2,
 	// scanned host); Vulnerabilities counts them, Exploited those
 	// exploited in the wild. A version 1 report leaves them unknown.
@@ -294,6 +311,11 @@ func Summarize(meta Meta, h scan.HostResult) HostSummary {
 		s.Counts.add(r.Status)
 		if r.Status == detect.StatusMissing {
 			s.Missing = append(s.Missing, missingRef(r, products))
+			due, overdue := dueAttrs(meta, h, r)
+			s.Due = append(s.Due, MissingDue{Due: due, Overdue: *overdue})
+			if *overdue {
+				s.Overdue++
+			}
 		}
 	}
 	return s

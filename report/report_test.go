@@ -55,8 +55,8 @@ func TestGoldenFormats(t *testing.T) {
 		{"stream.jsonl", "", func(w io.Writer) Sink { return NewJSONLines(w, testMeta) }},
 		{"text.txt", "", func(w io.Writer) Sink { return NewText(w, mustShow(t, DefaultShow), false) }},
 		{"text-verbose-all.txt", "", func(w io.Writer) Sink { return NewText(w, mustShow(t, "all"), true) }},
-		{"table.txt", "", func(w io.Writer) Sink { return NewTable(w, mustShow(t, DefaultShow)) }},
-		{"table-installed.txt", "", func(w io.Writer) Sink { return NewTable(w, mustShow(t, "installed,superseded")) }},
+		{"table.txt", "", func(w io.Writer) Sink { return NewTable(w, mustShow(t, DefaultShow), testMeta) }},
+		{"table-installed.txt", "", func(w io.Writer) Sink { return NewTable(w, mustShow(t, "installed,superseded"), testMeta) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
@@ -174,7 +174,7 @@ func TestHostileStrings(t *testing.T) {
 		sink func(io.Writer) Sink
 	}{
 		{"text", func(w io.Writer) Sink { return NewText(w, mustShow(t, "all"), true) }},
-		{"table", func(w io.Writer) Sink { return NewTable(w, mustShow(t, "all")) }},
+		{"table", func(w io.Writer) Sink { return NewTable(w, mustShow(t, "all"), testMeta) }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
@@ -311,14 +311,14 @@ func TestWriteErrors(t *testing.T) {
 			t.Errorf("%s: Close after a failed write must report it", name)
 		}
 	}
-	tbl := NewTable(broken, mustShow(t, "all"))
+	tbl := NewTable(broken, mustShow(t, "all"), testMeta)
 	if err := tbl.Write(fixtureHosts()[0]); err != nil {
 		t.Fatal(err)
 	}
 	if err := tbl.Close(); err == nil {
 		t.Error("table: Close to a broken writer must fail")
 	}
-	m := Multi(NewXMLStream(broken, testMeta), NewTable(io.Discard, mustShow(t, "all")))
+	m := Multi(NewXMLStream(broken, testMeta), NewTable(io.Discard, mustShow(t, "all"), testMeta))
 	if err := m.Write(fixtureHosts()[0]); err == nil {
 		t.Error("Multi must report a failing sink")
 	}
@@ -761,7 +761,7 @@ func TestRollupIdentity(t *testing.T) {
 func TestConfigOnlyTableAndText(t *testing.T) {
 	h := fixtureHosts()[0]
 	var tb, tx bytes.Buffer
-	for _, s := range []Sink{ConfigOnly(NewTable(&tb, mustShow(t, DefaultShow))), ConfigOnly(NewText(&tx, mustShow(t, DefaultShow), false))} {
+	for _, s := range []Sink{ConfigOnly(NewTable(&tb, mustShow(t, DefaultShow), testMeta)), ConfigOnly(NewText(&tx, mustShow(t, DefaultShow), false))} {
 		if err := s.Write(h); err != nil {
 			t.Fatal(err)
 		}

@@ -8,11 +8,13 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/internal/textsafe"
+	"github.com/patchscan/patchscan/report/deadline"
 	"github.com/patchscan/patchscan/scan"
 	"github.com/patchscan/patchscan/scan/transport"
 )
@@ -32,12 +34,15 @@ type tableHost struct {
 	warnings          int
 	cves, exploited   int    // open CVEs, and those exploited in the wild
 	config            [3]int // configuration checks failed, warning, error
+	overdue           int    // missing results past their due date
 	key               string
 }
 
 type tableRow struct {
 	key                                         string // host sort key
 	host, status, bulletin, kb, severity, title string
+	due                                         string // a missing result's due date, "(overdue)" when past
+	overdue                                     bool
 	sev, rank                                   int
 }
 
@@ -45,6 +50,7 @@ type tableSink struct {
 	guard
 	w     io.Writer
 	show  Show
+	meta  Meta
 	hosts []tableHost
 	rows  []tableRow
 	// configRows are the configuration checks shown (configtable.go).
@@ -53,11 +59,12 @@ type tableSink struct {
 }
 
 // NewTable returns a Sink that draws, at Close, a summary table (one row
-// per host: OS, missing patches by severity, warnings, open CVEs and
-// exploited ones, status), a table of
-// the results --show selects, and a table of hosts that were not scanned.
-func NewTable(w io.Writer, show Show) Sink {
-	return &tableSink{w: w, show: show}
+// per host: OS, missing patches by severity, overdue ones, warnings, open
+// CVEs and exploited ones, status), a table of the results --show selects
+// with their due dates, and a table of hosts that were not scanned. Hosts
+// and results that are overdue come first. meta gives the deadlines.
+func NewTable(w io.Writer, show Show, meta Meta) Sink {
+	return &tableSink{w: w, show: show, meta: meta.withDefaults()}
 }
 
 func (s *tableSink) Write(h scan.HostResult) error {
@@ -86,9 +93,13 @@ func (s *tableSink) Write(h scan.HostResult) error {
 	s.addConfig(h, &th)
 	th.cves, th.exploited = countCVEs(rep.Vulnerabilities)
 	for _, r := range rep.Results {
+		due, known, overdue := Due(s.meta, h, r)
 		switch r.Status {
 		case detect.StatusMissing:
 			th.missing[severityRank(r.Severity)]++
+			if overdue {
+				th.overdue++
+			}
 		case detect.StatusWarning:
 			th.warnings++
 		}
@@ -110,7 +121,7 @@ func (s *tableSink) Write(h scan.HostResult) error {
 		s.rows = append(s.rows, tableRow{
 			key: th.key, host: th.host, status: textLabel(r), bulletin: id, kb: kb,
 			severity: sev, title: textsafe.Line(r.Title, titleWidth), sev: severityRank(r.Severity),
-			rank: statusRank(r.Status),
+			rank: statusRank(r.Status), due: dueCell(due, known, overdue), overdue: overdue,
 		})
 	}
 	s.hosts = append(s.hosts, th)
@@ -169,28 +180,55 @@ func (s *tableSink) render(w io.Writer) error {
 	return renderFailed(w, failed)
 }
 
-// sort orders hosts by their key, and result rows by host, status,
-// severity, bulletin and KB.
+// sort puts overdue first: hosts by how many overdue results they have
+// (most first), then by key; result rows overdue first, then by host,
+// status, severity, bulletin and KB.
 func (s *tableSink) sort() {
-	sort.SliceStable(s.hosts, func(i, j int) bool { return s.hosts[i].key < s.hosts[j].key })
+	sort.SliceStable(s.hosts, func(i, j int) bool {
+		a, b := s.hosts[i], s.hosts[j]
+		if a.overdue != b.overdue {
+			return a.overdue > b.overdue
+		}
+		return a.key < b.key
+	})
 	slices.SortStableFunc(s.rows, func(a, b tableRow) int {
-		return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.rank, b.rank), cmp.Compare(a.sev, b.sev),
+		return cmp.Or(cmp.Compare(overdueRank(a.overdue), overdueRank(b.overdue)),
+			cmp.Compare(a.key, b.key), cmp.Compare(a.rank, b.rank), cmp.Compare(a.sev, b.sev),
 			cmp.Compare(a.bulletin, b.bulletin), cmp.Compare(a.kb, b.kb))
 	})
+}
+
+func overdueRank(overdue bool) int {
+	if overdue {
+		return 0
+	}
+	return 1
+}
+
+// dueCell shows a result's due date: "2017-03-15 OVERDUE", "2026-12-01",
+// or "-" when it has none.
+func dueCell(due time.Time, known, overdue bool) string {
+	switch {
+	case !known:
+		return "-"
+	case overdue:
+		return deadline.FormatDate(due) + " OVERDUE"
+	}
+	return deadline.FormatDate(due)
 }
 
 // renderHosts draws the summary table, one row per host, and returns the
 // hosts that were not scanned.
 func (s *tableSink) renderHosts(w io.Writer) ([]tableHost, error) {
 	t := newTable(w)
-	t.Header([]string{"HOST", "ADDRESS", "OS", "CRITICAL", "IMPORTANT", "MODERATE", "LOW", "OTHER", "WARNINGS", "CVES", "EXPLOITED", "STATUS"})
+	t.Header([]string{"HOST", "ADDRESS", "OS", "CRITICAL", "IMPORTANT", "MODERATE", "LOW", "OTHER", "OVERDUE", "WARNINGS", "CVES", "EXPLOITED", "STATUS"})
 	var failed []tableHost
 	for _, h := range s.hosts {
 		row := []string{h.host, h.address, textsafe.Line(h.os, titleWidth)}
 		for _, n := range h.missing {
 			row = append(row, count(h, n))
 		}
-		row = append(row, count(h, h.warnings), count(h, h.cves), count(h, h.exploited), h.status)
+		row = append(row, count(h, h.overdue), count(h, h.warnings), count(h, h.cves), count(h, h.exploited), h.status)
 		if err := t.Append(row); err != nil {
 			return nil, err
 		}
@@ -210,9 +248,9 @@ func (s *tableSink) renderResults(w io.Writer) error {
 		return err
 	}
 	t := newTable(w)
-	t.Header([]string{"HOST", "RESULT", "BULLETIN", "KB", "SEVERITY", "TITLE"})
+	t.Header([]string{"HOST", "RESULT", "BULLETIN", "KB", "SEVERITY", "DUE", "TITLE"})
 	for _, r := range s.rows {
-		if err := t.Append([]string{r.host, r.status, r.bulletin, r.kb, r.severity, r.title}); err != nil {
+		if err := t.Append([]string{r.host, r.status, r.bulletin, r.kb, r.severity, r.due, r.title}); err != nil {
 			return err
 		}
 	}

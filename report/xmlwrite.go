@@ -127,7 +127,7 @@ func (x *xmlWriter) openReport(meta Meta) {
 }
 
 // host writes one Host element at depth 1.
-func (x *xmlWriter) host(h scan.HostResult) {
+func (x *xmlWriter) host(meta Meta, h scan.HostResult) {
 	attrs := []attr{
 		req("name", h.Name),
 		opt("address", h.Address),
@@ -168,13 +168,13 @@ func (x *xmlWriter) host(h scan.HostResult) {
 			opt("fixedBy", strings.Join(v.FixedBy, " ")))
 	}
 	for _, res := range r.Results {
-		x.result(res)
+		x.result(res, meta, h)
 	}
 	x.configChecks(h.Config) // config.go
 	x.close(1, "Host")
 }
 
-func (x *xmlWriter) result(r detect.Result) {
+func (x *xmlWriter) result(r detect.Result, meta Meta, h scan.HostResult) {
 	product := ""
 	if r.ProductID != 0 {
 		product = strconv.Itoa(r.ProductID)
@@ -196,6 +196,9 @@ func (x *xmlWriter) result(r detect.Result) {
 		opt("via", r.Via),
 		opt("subType", r.SubType),
 		opt("cves", strings.Join(r.CVEs, " ")),
+	}
+	if due, overdue := dueAttrs(meta, h, r); overdue != nil {
+		attrs = append(attrs, opt("due", due), req("overdue", strconv.FormatBool(*overdue)))
 	}
 	if len(r.Reasons) == 0 && len(r.Checks) == 0 {
 		x.open(2, "Result", true, attrs...)
@@ -220,7 +223,7 @@ func WriteHostXML(w io.Writer, meta Meta, h scan.HostResult) error {
 	meta = meta.withDefaults()
 	var x xmlWriter
 	x.openReport(meta)
-	x.host(h)
+	x.host(meta, h)
 	x.b.WriteString("</ScanReport>\n")
 	_, err := w.Write(x.b.Bytes())
 	return err
@@ -254,7 +257,7 @@ func (s *xmlStream) Write(h scan.HostResult) error {
 	return s.write(func() ([]byte, error) {
 		var x xmlWriter
 		s.start(&x)
-		x.host(h)
+		x.host(s.meta, h)
 		return x.b.Bytes(), nil
 	})
 }

@@ -69,7 +69,7 @@ func (o *outputFlags) open(stdout io.Writer, stdoutIsTTY bool, verbose bool, met
 	var out report.Sink
 	switch format {
 	case formatTable:
-		out = report.NewTable(stdout, show)
+		out = report.NewTable(stdout, show, meta)
 	case formatText:
 		out = report.NewText(stdout, show, verbose)
 	case formatXML:
