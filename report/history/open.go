@@ -33,6 +33,9 @@ type Options struct {
 	BusyTimeout time.Duration
 	// ConnectTimeout bounds connecting to PostgreSQL; 0 = 10 s.
 	ConnectTimeout time.Duration
+	// MustExist: a SQLite file that does not exist is an error instead of
+	// a new store (history, diff and report read; only scan creates).
+	MustExist bool
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL store.
@@ -121,6 +124,10 @@ func openSQLite(dsn string, opt Options) (*Store, error) {
 		}
 		uri = "file:" + path + "?" + params.Encode()
 	default:
+		if _, err := os.Stat(dsn); opt.MustExist && errors.Is(err, os.ErrNotExist) {
+			return nil, &StoreError{Where: dsn, Op: "opening", Err: errors.New("no such file"),
+				hint: "patchscan scan creates it; give another store with --db or PATCHSCAN_DB"}
+		}
 		if err := createPrivate(dsn); err != nil {
 			return nil, fmt.Errorf("history store %s: %w (choose another file with --db)", dsn, err)
 		}
