@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/patchscan/patchscan/detect"
-	"github.com/patchscan/patchscan/report/deadline"
 	"github.com/patchscan/patchscan/internal/textsafe"
+	"github.com/patchscan/patchscan/report/deadline"
 	"github.com/patchscan/patchscan/scan/transport"
 )
 

@@ -24,6 +24,10 @@ const (
 	// ExitWrite: the reports (--out, rollup --out) could not be written.
 	// README documents 70 for it; it shares EX_SOFTWARE's number.
 	ExitWrite = 70
+	// ExitStore: the history store could not record the run (locked, full
+	// or unreachable) or be read; a scan's report files are complete.
+	// EX_TEMPFAIL: run again when the store is back.
+	ExitStore = 75
 )
 
 // exitError carries an exit code out of a command.

@@ -70,11 +70,20 @@ auditing, file systems, services; docs/baseline-format.md); --checks patches
 is HFNetChk mode. --baseline-file replaces the embedded baseline. Passwords
 are never tried (MBSA's weak-password test locks accounts out).
 
+Every run is recorded in the history store (--db; --no-db for an ad-hoc
+scan): patchscan history, diff and report html read it. Missing patches
+get a due date (release date + the deadline of their severity,
+--deadlines) and are overdue past it. --shard I/N scans a deterministic
+1/N of the targets, for N scanners writing one store (--db postgres://...,
+the same --run-label).
+
 Exit status: 0 all scanned hosts compliant, 1 missing patches found or a
-configuration check of severity Critical or Important failed, 2 some hosts
+configuration check of severity Critical or Important failed (with
+--fail-on overdue: only missing patches past their due date), 2 some hosts
 could not be scanned, 3 both, 64 usage error or bad targets under
 --strict-targets, 65 bad catalog or baseline, 70 reports could not be
-written (an unwritable --out).`,
+written (an unwritable --out), 75 the history store could not record the
+run (the report files are complete).`,
 		Example: `  # One host, password from the environment
   PATCHSCAN_PASSWORD=... patchscan scan --user 'CORP\scanner' ws01.corp.example
 
@@ -86,6 +95,10 @@ written (an unwritable --out).`,
 
   # An offline Windows volume (a VM disk mounted read-only) and a live host
   patchscan scan --image /mnt/win2019 -u 'CORP\scanner' ws01.corp.example
+
+  # Shard 2 of 4 of a fleet scan, into a shared PostgreSQL store
+  PGPASSWORD=... patchscan scan -u 'CORP\scanner' --hosts-file fleet.txt --shard 2/4 \
+    --run-label weekly-2026-W48 --db postgres://patchscan@db.corp.example/patchscan
 
   # A list of hosts from a file, only the approved KBs, XML on stdout
   patchscan scan -u 'CORP\scanner' --hosts-file hosts.txt --approved approved.txt --no-files > scan.xml`,
@@ -143,11 +156,19 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 	}
 	stdout := cmd.OutOrStdout()
 	meta := report.Meta{ToolVersion: versionString(), CatalogVersion: cat.DataVersion, CatalogDate: cat.LastDataUpdate,
-		Baseline: baselineName(checks), ConfigOnly: !f.checks.patches, Generated: time.Now()}
+		Baseline: baselineName(checks), ConfigOnly: !f.checks.patches, Generated: time.Now(), Deadlines: f.store.policy}
 	sink, err := f.output.open(stdout, isTerminal(stdout), f.verbose, meta)
 	if err != nil {
 		return err
 	}
+	planned := f.store.parsedShard.CountOf(list.All(), tc.port) + uint64(len(f.images))
+	rec, err := f.store.openStore(ctx, stderr, meta, int(planned))
+	if err != nil {
+		return err
+	}
+	// The store is one more consumer of the stream, closed last: the
+	// report files are written whatever becomes of it.
+	sink = report.Multi(sink, rec)
 
 	cfg := scan.Config{
 		Opener: tc.opener, Engine: engine, Credentials: creds, Port: tc.port,
@@ -158,7 +179,7 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 	if !tc.probe {
 		cfg.ProbeTimeout = -1
 	}
-	return f.scanHosts(ctx, cfg, list, sink, stderr, domainsFailed)
+	return rec.exitStatus(f.scanHosts(ctx, cfg, meta, list, sink, stderr, domainsFailed))
 }
 
 // addDomains appends the enabled computers of every --domain to the list.
@@ -215,8 +236,12 @@ func (f *scanFlags) addDomain(ctx context.Context, stderr io.Writer, list *targe
 // scanHosts runs the scan, writes every host to sink as it finishes, and
 // turns what happened into the exit status. notScanned says some hosts
 // (of a domain that could not be enumerated) are already left out.
-func (f *scanFlags) scanHosts(ctx context.Context, cfg scan.Config, list *targets.List, sink report.Sink, stderr io.Writer, notScanned bool) error {
-	total := list.Count() + uint64(len(f.images))
+//
+// With --shard I/N only the shard's targets are scanned; with --fail-on
+// overdue only overdue findings count for exit status 1.
+func (f *scanFlags) scanHosts(ctx context.Context, cfg scan.Config, meta report.Meta, list *targets.List, sink report.Sink, stderr io.Writer, notScanned bool) error {
+	shard := f.store.parsedShard
+	total := shard.CountOf(list.All(), cfg.Port) + uint64(len(f.images))
 	prog := scan.NewProgress(stderr, int(total), isTerminal(stderr) && !f.quiet, f.verbose)
 	cfg.OnStart = prog.Start
 	var missing bool
@@ -224,7 +249,7 @@ func (f *scanFlags) scanHosts(ctx context.Context, cfg scan.Config, list *target
 	emit := func(r scan.HostResult) {
 		if r.Status != transport.Scanned {
 			notScanned = true
-		} else if hasMissing(r.Report) || r.Config.Blocking() {
+		} else if f.store.finding(meta, r) {
 			missing = true
 		}
 		r.Error = explain(r.Error)
@@ -240,7 +265,7 @@ func (f *scanFlags) scanHosts(ctx context.Context, cfg scan.Config, list *target
 	}
 	// Images first: local reads of milliseconds each.
 	sum := scan.RunImages(ctx, cfg, image.Opener{}, f.images, emit)
-	netSum, runErr := scan.Run(ctx, cfg, list.All(), emit)
+	netSum, runErr := scan.Run(ctx, cfg, shard.Filter(list.All(), cfg.Port), emit)
 	sum.Hosts += netSum.Hosts
 	sum.Interrupted = sum.Interrupted || netSum.Interrupted
 	prog.Done()

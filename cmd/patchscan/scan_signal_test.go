@@ -64,7 +64,8 @@ var (
 	binDir  string
 )
 
-// buildBinary builds patchscan once per test process.
+// buildBinary builds patchscan once per test process; TestMain removes it
+// when every test is done.
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	binOnce.Do(func() {
@@ -105,7 +106,6 @@ func TestScanSignals(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	bin := buildBinary(t)
-	t.Cleanup(func() { _ = os.RemoveAll(binDir) })
 
 	tests := []signalCase{
 		{"sigint", []syscall.Signal{syscall.SIGINT}, ExitNotScanned, false},

@@ -157,7 +157,10 @@ func TestScanUnreachable(t *testing.T) {
 
 type jsonHost struct {
 	Name, Address, Target, Domain, Status, Error string
-	Results                                      []struct{ Bulletin, KB, Status string }
+	Results                                      []struct {
+		Bulletin, KB, Status, Due string
+		Overdue                   *bool
+	}
 }
 
 func parseJSONLines(t *testing.T, s string) map[string]jsonHost {

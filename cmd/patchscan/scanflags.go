@@ -56,6 +56,7 @@ type scanFlags struct {
 	creds     credFlags
 	transport transportFlags
 	output    outputFlags
+	store     storeFlags
 }
 
 // register binds every option of `patchscan scan` to f.
@@ -87,6 +88,7 @@ func (f *scanFlags) register(fs *pflag.FlagSet) {
 	f.creds.register(fs)
 	f.transport.register(fs)
 	f.output.register(fs)
+	f.store.register(fs)
 }
 
 // checksumFlag is --checksums: a detect.ChecksumMode as a flag value.
@@ -162,7 +164,7 @@ func (f *scanFlags) check(cmd *cobra.Command) error {
 			}
 		}
 	}
-	return nil
+	return f.store.check(cmd.Flags())
 }
 
 // targetList reads the targets of the command line and --hosts-file: the
