@@ -33,10 +33,16 @@ func FromHostResult(meta report.Meta, h scan.HostResult) HostRecord {
 		Name: h.Name, Address: h.Address, Target: h.Target, Domain: h.Domain, Transport: h.Transport,
 		Status: string(h.Status), Error: h.Reason(), Started: h.Started, Finished: h.Finished,
 	}
+	if h.Config != nil {
+		for _, c := range h.Config.Results {
+			rec.Checks = append(rec.Checks, CheckRecord{ID: c.ID, Status: string(c.Status), Severity: c.Severity, Reason: c.Reason})
+		}
+	}
 	r := h.Report
 	if r == nil {
 		return rec
 	}
+	rec.ComputerName = r.OS.ComputerName
 	rec.OS = OSInfo{Product: firstOf(r.OS.Name, r.OS.Product), Version: r.OS.Version, Build: r.OS.Build, UBR: r.OS.UBR}
 	products := make(map[int]string, len(r.Products))
 	for _, p := range r.Products {
@@ -70,11 +76,16 @@ func FromSummary(s report.HostSummary) HostRecord {
 	rec := HostRecord{
 		Name: s.Name, Address: s.Address, Target: s.Target, Domain: s.Domain, Transport: s.Transport,
 		Status: string(s.Status), Error: s.Error, Started: s.Started, Finished: s.Finished,
+		ComputerName: s.ComputerName,
+	}
+	// A summary keeps the failed configuration checks only.
+	for _, f := range s.ConfigFailed {
+		rec.Checks = append(rec.Checks, CheckRecord{ID: f.ID, Status: "fail", Severity: f.Severity})
 	}
 	c := s.Counts
 	rec.Counts = Counts{Set: true, Missing: c.Missing, Overdue: s.Overdue, Warning: c.Warning, Note: c.Note,
 		Error: c.Error, Superseded: c.Superseded, Installed: c.Installed, NotApplicable: c.NotApplicable,
-		OpenCVEs: s.Vulnerabilities}
+		OpenCVEs: s.Vulnerabilities, ConfigFailed: s.Config.Failed}
 	for i, m := range s.Missing {
 		rr := ResultRecord{Kind: string(m.Kind), Bulletin: m.Bulletin, KB: m.KB, Product: m.Product,
 			Severity: m.Severity, Status: "missing"}

@@ -148,6 +148,7 @@ var timeFormats = []string{
 	time.RFC3339Nano,
 	"2006-01-02 15:04:05.999999999",
 	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999 -0700 MST", // time.Time.String, the driver's default
 	time.DateOnly,
 }
 

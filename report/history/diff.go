@@ -96,7 +96,11 @@ func DiffSnapshots(a, b *Snapshot) []Change {
 		case ha == nil:
 			out = append(out, hostChange(ChangeAppeared, hb, Absent, hb.Status))
 		case ha.Status != hb.Status && (ha.Status != HostScanned || hb.Status != HostScanned):
-			out = append(out, hostChange(ChangeHostStatus, hb, ha.Status, hb.Status))
+			c := hostChange(ChangeHostStatus, hb, ha.Status, hb.Status)
+			if hb.ComputerName == "" && ha.ComputerName != "" {
+				c.Host = ha.ComputerName // the name it gave when it answered
+			}
+			out = append(out, c)
 		case ha.Status == HostScanned && ha.SetID != hb.SetID:
 			out = append(out, resultChanges(ha, hb)...)
 			out = append(out, checkChanges(ha, hb)...)

@@ -105,3 +105,36 @@ func TestResultChangeKinds(t *testing.T) {
 		}
 	}
 }
+
+// TestHostIdentityAcrossStatuses: a host is known by the name it gives
+// itself; when it stops answering (no name to give) it is the host last
+// seen at its address, and a host first seen only by its address keeps
+// that history once it says its name. Either way diff says "host-status",
+// never "disappeared" and "appeared".
+func TestHostIdentityAcrossStatuses(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			s, _ := b.open(t)
+			week := 7 * 24 * time.Hour
+			record(t, s, RunInfo{Started: t0}, host("WS01", "10.0.0.5", t0), unreachable("", "10.0.0.9", t0))
+			record(t, s, RunInfo{Started: t0.Add(week)}, unreachable("", "10.0.0.5", t0.Add(week)), host("SRV9", "10.0.0.9", t0.Add(week)))
+			rs := runs(t, s, RunFilter{})
+			changes, err := s.Diff(context.Background(), rs[1], rs[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range changes {
+				got = append(got, brief(c))
+			}
+			want := []string{"host-status SRV9 / unreachable->scanned", "host-status WS01 / scanned->unreachable"}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("changes %q, want %q", got, want)
+			}
+			tl, err := s.Timeline(context.Background(), "srv9", 0)
+			if err != nil || len(tl) != 2 {
+				t.Errorf("SRV9's timeline: %d scans, %v", len(tl), err)
+			}
+		})
+	}
+}

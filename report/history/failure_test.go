@@ -42,7 +42,7 @@ func TestShardsFormOneRun(t *testing.T) {
 			if len(sn.Hosts) != 4 {
 				t.Fatalf("%d hosts in the snapshot, want 4", len(sn.Hosts))
 			}
-			if c := sn.Host("n:c"); c.Results[0].Status != "installed" {
+			if c := sn.Host("c:c"); c.Results[0].Status != "installed" {
 				t.Errorf("host c: %+v, want the retry's installed", c.Results)
 			}
 			var replaced int

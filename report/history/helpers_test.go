@@ -91,7 +91,7 @@ func day(s string) time.Time {
 
 // host builds a scanned host record; results are "BULLETIN/KB=status".
 func host(name, addr string, at time.Time, results ...string) HostRecord {
-	h := HostRecord{Name: name, Address: addr, Target: addr, Transport: "smb", Status: "scanned",
+	h := HostRecord{Name: name, ComputerName: name, Address: addr, Target: addr, Transport: "smb", Status: "scanned",
 		Started: at, Finished: at.Add(3 * time.Second), OS: OSInfo{Product: "Windows Server 2008 R2", Version: "6.1"}}
 	for _, r := range results {
 		id, st, _ := strings.Cut(r, "=")

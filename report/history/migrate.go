@@ -134,6 +134,13 @@ var migrations = []migration{
 			PRIMARY KEY (result_set_id, cve)
 		){{without_rowid}}`,
 	}},
+	{2, "host scans: the name the host gives itself; hosts found by address", []string{
+		// A host is known by the name it gives itself (its registry's
+		// ComputerName), like the rollup; one that did not say it is the
+		// host last seen at its address.
+		`ALTER TABLE host_scans ADD COLUMN computer_name TEXT NOT NULL DEFAULT ''`,
+		`CREATE INDEX host_scans_address ON host_scans (address, finished)`,
+	}},
 }
 
 // SchemaVersion is the schema version this patchscan writes.

@@ -107,6 +107,9 @@ func openSQLite(dsn string, opt Options) (*Store, error) {
 	// one file queue behind the busy timeout instead of failing at once on
 	// a read-to-write upgrade.
 	params.Set("_txlock", "immediate")
+	// Times as "2006-01-02 15:04:05.999999999-07:00" (always UTC here),
+	// which sort as text and read back as times.
+	params.Set("_time_format", "sqlite")
 	params.Add("_pragma", "foreign_keys(1)")
 	where, uri := dsn, ""
 	switch {

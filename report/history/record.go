@@ -43,17 +43,24 @@ var hostStatuses = map[string]bool{
 // stable record, independent of the scan package's types (NewSink converts).
 type HostRecord struct {
 	Name, Address, Target, Domain, Transport string
-	Status                                   string // scanned, unreachable, auth-failed, access-denied, error
-	Error                                    string
-	Started, Finished                        time.Time
-	OS                                       OSInfo
-	Results                                  []ResultRecord
-	Checks                                   []CheckRecord
-	CVEs                                     []CVERecord
+	// ComputerName is the name the host gives itself (its registry's
+	// ComputerName), when it was scanned and said.
+	ComputerName      string
+	Status            string // scanned, unreachable, auth-failed, access-denied, error
+	Error             string
+	Started, Finished time.Time
+	OS                OSInfo
+	Results           []ResultRecord
+	Checks            []CheckRecord
+	CVEs              []CVERecord
 	// Counts, when set (Counts.Set), are stored as given instead of being
 	// counted from Results: a record read from a report file carries the
 	// file's counts but only its missing results.
 	Counts Counts
+
+	// alias is the key of the host last seen at this address, for a host
+	// that did not say its name (see Recorder.resolveAliases).
+	alias string
 }
 
 // OSInfo is the part of the host's OS the store keeps.
@@ -98,14 +105,22 @@ type Counts struct {
 	ConfigFailed, OpenCVEs                                        int
 }
 
-// Key identifies a host across runs, as report.HostSummary.Key does: its
-// name (case-insensitive), else its address, else the target as given.
+// Key identifies a host across runs, case-insensitively, as
+// report.HostSummary.Key does: the name the host gives itself, else the
+// address it was reached at, else its name, else the target as given.
+// The store adds one rule: a host that did not say its name (it could not
+// be scanned) is the host last seen at its address, so a machine that
+// stops answering shows as "not scanned", not as gone and replaced.
 func (h *HostRecord) Key() string {
 	switch {
-	case h.Name != "":
-		return "n:" + strings.ToLower(h.Name)
+	case h.ComputerName != "":
+		return "c:" + strings.ToLower(h.ComputerName)
+	case h.alias != "":
+		return h.alias
 	case h.Address != "":
 		return "a:" + strings.ToLower(h.Address)
+	case h.Name != "":
+		return "n:" + strings.ToLower(h.Name)
 	}
 	return "t:" + strings.ToLower(h.Target)
 }
@@ -113,7 +128,7 @@ func (h *HostRecord) Key() string {
 // Display is how a host is named in listings: its name, else address,
 // else target.
 func (h *HostRecord) Display() string {
-	for _, s := range []string{h.Name, h.Address, h.Target} {
+	for _, s := range []string{h.ComputerName, h.Name, h.Address, h.Target} {
 		if s != "" {
 			return s
 		}
@@ -164,7 +179,7 @@ func bound(s string, max int) string {
 // the store does not keep, merges duplicate results (the worse status
 // wins) and computes the counts unless they were given.
 func (h *HostRecord) normalize(now time.Time) {
-	for _, p := range []*string{&h.Name, &h.Address, &h.Target, &h.Domain, &h.Transport, &h.Status,
+	for _, p := range []*string{&h.Name, &h.Address, &h.Target, &h.Domain, &h.Transport, &h.Status, &h.ComputerName,
 		&h.OS.Product, &h.OS.Version, &h.OS.Build, &h.OS.UBR} {
 		*p = bound(*p, maxShort)
 	}

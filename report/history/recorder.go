@@ -149,6 +149,9 @@ func (r *Recorder) addTx(ctx context.Context, recs []HostRecord, learned map[str
 	}
 	defer func() { _ = tx.Rollback() }()
 	w := &txWriter{ctx: ctx, tx: tx, d: r.s.dialect, stmts: r.stmts}
+	if err := w.resolveAliases(recs); err != nil {
+		return fmt.Errorf("hosts by address: %w", err)
+	}
 	hostIDs, err := w.upsertHosts(recs)
 	if err != nil {
 		return fmt.Errorf("hosts: %w", err)

@@ -56,7 +56,7 @@ func (s *Store) Snapshot(ctx context.Context, run Run, detail bool, statuses ...
 const hostScanSelect = `SELECT hs.id, hs.run_id, h.key, hs.name, hs.address, hs.target, hs.domain, hs.transport,
 	hs.status, hs.error, hs.os_product, hs.os_version, hs.os_build, hs.os_ubr, hs.started, hs.finished,
 	hs.missing, hs.overdue, hs.warning, hs.note, hs.errors, hs.superseded, hs.installed, hs.not_applicable,
-	hs.config_failed, hs.open_cves, hs.result_set_id
+	hs.config_failed, hs.open_cves, hs.result_set_id, hs.computer_name
 	FROM host_scans hs JOIN hosts h ON h.id = hs.host_id WHERE `
 
 // readHostScans reads host scans matching where (over hs, h), at most
@@ -76,7 +76,7 @@ func (s *Store) readHostScans(ctx context.Context, where string, args []any, lim
 		if err := rows.Scan(&h.ScanID, &h.RunID, &h.Key, &h.Name, &h.Address, &h.Target, &h.Domain, &h.Transport,
 			&h.Status, &h.Error, &h.OS.Product, &h.OS.Version, &h.OS.Build, &h.OS.UBR,
 			nullTime{&h.Started}, nullTime{&h.Finished},
-			&n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &n[6], &n[7], &n[8], &n[9], &set); err != nil {
+			&n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &n[6], &n[7], &n[8], &n[9], &set, &h.ComputerName); err != nil {
 			return nil, fmt.Errorf("host scan %d: %w", len(out)+1, err)
 		}
 		h.SetID = set.Int64
@@ -97,7 +97,7 @@ func (s *Store) readHostScans(ctx context.Context, where string, args []any, lim
 // check bounds a host scan read back and validates its status.
 func (h *HostState) check() error {
 	h.Key = bound(h.Key, maxShort+2)
-	for _, p := range []*string{&h.Name, &h.Address, &h.Target, &h.Domain, &h.Transport,
+	for _, p := range []*string{&h.Name, &h.Address, &h.Target, &h.Domain, &h.Transport, &h.ComputerName,
 		&h.OS.Product, &h.OS.Version, &h.OS.Build, &h.OS.UBR} {
 		*p = bound(*p, maxShort)
 	}

@@ -71,7 +71,7 @@ func TestRecordAndReadBack(t *testing.T) {
 			if len(sn.Hosts) != 3 {
 				t.Fatalf("%d hosts, want 3", len(sn.Hosts))
 			}
-			got := sn.Host("n:ws01")
+			got := sn.Host("c:ws01")
 			if got == nil {
 				t.Fatal("no host n:ws01")
 			}
@@ -98,10 +98,10 @@ func TestRecordAndReadBack(t *testing.T) {
 			if w := statuses["KB2347290"]; !w.Due.IsZero() || w.Overdue {
 				t.Errorf("a warning has a due date: %+v", w)
 			}
-			if sp := sn.Host("n:srv02"); sp.Results[0].SupersededBy != "MS17-012 KB4013389" {
+			if sp := sn.Host("c:srv02"); sp.Results[0].SupersededBy != "MS17-012 KB4013389" {
 				t.Errorf("superseded by %q", sp.Results[0].SupersededBy)
 			}
-			if d := sn.Host("n:ws03"); d.Status != "unreachable" || d.Error != "no answer on port 445" || len(d.Results) != 0 {
+			if d := sn.Host("a:127.0.0.23"); d == nil || d.Status != "unreachable" || d.Error != "no answer on port 445" || len(d.Results) != 0 {
 				t.Errorf("unreachable host read back as %+v", d.HostRecord)
 			}
 		})

@@ -67,7 +67,7 @@ func (s *Store) Timeline(ctx context.Context, host string, limit int) ([]Timelin
 func (s *Store) findHost(ctx context.Context, host string) (int64, error) {
 	l := strings.ToLower(strings.TrimSpace(host))
 	rows, err := s.db.QueryContext(ctx, s.dialect.q(`SELECT DISTINCT h.id, h.key FROM hosts h JOIN host_scans hs ON hs.host_id = h.id
-		WHERE h.key IN (?, ?, ?) OR hs.address = ? OR hs.target = ? LIMIT 21`), "n:"+l, "a:"+l, "t:"+l, host, host)
+		WHERE h.key IN (?, ?, ?, ?) OR hs.address = ? OR hs.target = ? LIMIT 21`), "c:"+l, "n:"+l, "a:"+l, "t:"+l, host, host)
 	if err != nil {
 		return 0, s.wrap("finding host "+host, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -88,14 +89,14 @@ const (
 	checksInsert  = `INSERT INTO config_checks (result_set_id, check_id, status, severity, reason) VALUES `
 	cvesInsert    = `INSERT INTO open_cves (result_set_id, cve, severity, exploited, fixed_by) VALUES `
 	detailCols    = 5
-	hostScanCols  = 26
+	hostScanCols  = 27
 )
 
 func hostScansQuery(n int) string {
 	return `INSERT INTO host_scans (run_id, host_id, result_set_id, name, address, target, domain, transport, status, error,
 		os_product, os_version, os_build, os_ubr, started, finished,
 		missing, overdue, warning, note, errors, superseded, installed, not_applicable,
-		config_failed, open_cves) VALUES ` + values(n, hostScanCols)
+		config_failed, open_cves, computer_name) VALUES ` + values(n, hostScanCols)
 }
 
 // replaceGroup is the condition naming the scans of a run's logical run.
@@ -126,6 +127,7 @@ func fullStatements(d dialect, label string) []string {
 		cvesInsert + values(perStatement(d, detailCols), detailCols),
 		hostScansQuery(perStatement(d, hostScanCols)),
 		markReplacedQuery(label, perStatement(d, 1)),
+		aliasQuery(perStatement(d, 1)),
 	}
 }
 
@@ -431,7 +433,7 @@ func (w *txWriter) insertHostScans(runID int64, recs []HostRecord, hostIDs map[s
 			args = append(args, runID, hostIDs[h.Key()], set, h.Name, h.Address, h.Target, h.Domain, h.Transport, h.Status, h.Error,
 				h.OS.Product, h.OS.Version, h.OS.Build, h.OS.UBR, h.Started, h.Finished,
 				c.Missing, c.Overdue, c.Warning, c.Note, c.Error, c.Superseded, c.Installed, c.NotApplicable,
-				c.ConfigFailed, c.OpenCVEs)
+				c.ConfigFailed, c.OpenCVEs, h.ComputerName)
 		}
 		q := hostScansQuery(hi - lo)
 		return w.exec(q, args)
@@ -460,4 +462,88 @@ func (w *txWriter) markReplaced(runID int64, label string, hostIDs map[string]in
 		q := markReplacedQuery(label, hi-lo)
 		return w.exec(q, args)
 	})
+}
+
+// resolveAliases gives every record that did not say its name, and was
+// reached at an address, the key of the host last seen at that address
+// (if any): one indexed query per batch. And a host first recorded by its
+// address (it could not say its name) that now says it keeps its history:
+// its key becomes the name.
+func (w *txWriter) resolveAliases(recs []HostRecord) error {
+	if err := w.adoptAddressHosts(recs); err != nil {
+		return err
+	}
+	byAddr := map[string][]int{}
+	for i := range recs {
+		if recs[i].ComputerName == "" && recs[i].Address != "" {
+			byAddr[recs[i].Address] = append(byAddr[recs[i].Address], i)
+		}
+	}
+	addrs := sortedKeys(byAddr)
+	return w.each(len(addrs), 1, func(lo, hi int) error {
+		args := make([]any, 0, hi-lo)
+		for _, a := range addrs[lo:hi] {
+			args = append(args, a)
+		}
+		latest := map[string]time.Time{}
+		return w.query(aliasQuery(hi-lo), args, func(rows *sql.Rows) error {
+			var addr, key string
+			var at time.Time
+			if err := rows.Scan(&addr, &key, nullTime{&at}); err != nil {
+				return err
+			}
+			if t, ok := latest[addr]; ok && !at.After(t) {
+				return nil
+			}
+			latest[addr] = at
+			for _, i := range byAddr[addr] {
+				recs[i].alias = bound(key, maxShort+2)
+			}
+			return nil
+		})
+	})
+}
+
+// aliasQuery finds, for n addresses, the hosts scanned at them.
+func aliasQuery(n int) string {
+	return `SELECT hs.address, h.key, MAX(hs.finished) FROM host_scans hs JOIN hosts h ON h.id = hs.host_id
+		WHERE hs.address IN ` + values(1, n) + ` GROUP BY hs.address, h.key`
+}
+
+// adoptAddressHosts renames "a:ADDRESS" hosts to "c:NAME" for records that
+// now say their name, unless a host of that name exists already.
+func (w *txWriter) adoptAddressHosts(recs []HostRecord) error {
+	named := map[string]string{} // a: key -> c: key
+	for i := range recs {
+		if recs[i].ComputerName != "" && recs[i].Address != "" {
+			named["a:"+strings.ToLower(recs[i].Address)] = recs[i].Key()
+		}
+	}
+	keys := sortedKeys(named)
+	var found []string
+	err := w.each(len(keys), 1, func(lo, hi int) error {
+		args := make([]any, 0, hi-lo)
+		for _, k := range keys[lo:hi] {
+			args = append(args, k)
+		}
+		return w.query(`SELECT key FROM hosts WHERE key IN `+values(1, hi-lo), args, func(rows *sql.Rows) error {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				return err
+			}
+			found = append(found, k)
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	sort.Strings(found)
+	for _, old := range found {
+		if _, err := w.tx.ExecContext(w.ctx, w.d.q(`UPDATE hosts SET key = ? WHERE key = ? AND NOT EXISTS (SELECT 1 FROM hosts WHERE key = ?)`),
+			named[old], old, named[old]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

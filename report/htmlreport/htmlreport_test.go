@@ -23,7 +23,7 @@ const (
 )
 
 func scanned(name string, at time.Time, results ...string) history.HostRecord {
-	h := history.HostRecord{Name: name, Address: "127.0.0." + itoa(len(name)), Domain: "LAB", Status: "scanned",
+	h := history.HostRecord{Name: name, ComputerName: name, Address: addrOf(name), Domain: "LAB", Status: "scanned",
 		Started: at, Finished: at.Add(time.Second), OS: history.OSInfo{Product: "Windows Server 2019", Build: "17763", UBR: "6660"}}
 	for _, r := range results {
 		kb, st, _ := strings.Cut(r, "=")
@@ -39,6 +39,15 @@ func scanned(name string, at time.Time, results ...string) history.HostRecord {
 		h.Results = append(h.Results, rr)
 	}
 	return h
+}
+
+// addrOf gives every test host a loopback address of its own.
+func addrOf(name string) string {
+	sum := 0
+	for _, c := range name {
+		sum = sum*31 + int(c)
+	}
+	return "127.0." + itoa((sum>>8)&255) + "." + itoa(sum&255)
 }
 
 // fleet records three weekly runs; the newest has hostile names.
@@ -60,7 +69,7 @@ func fleet(t testing.TB) (*history.Store, []history.Run, *history.Snapshot) {
 			scanned("c", t0.Add(2*week), "KB1=installed", "KB2=warning"),
 			scanned(scriptName, t0.Add(2*week), "KB2=missing"),
 			scanned(quoteName, t0.Add(2*week), "KB1=installed"),
-			{Name: bidiName, Address: "127.0.0.99", Status: "unreachable", Error: imgError, Started: t0.Add(2 * week), Finished: t0.Add(2 * week)},
+			{Name: bidiName, Address: "127.0.9.99", Status: "unreachable", Error: imgError, Started: t0.Add(2 * week), Finished: t0.Add(2 * week)},
 		},
 	} {
 		rec, err := s.StartRun(ctx, history.RunInfo{Started: t0.Add(time.Duration(i) * week), CatalogVersion: "2026.10"})
