@@ -23,3 +23,4 @@ PATCHSCAN_ARTEFACTS ?= /tmp/patchscan-artefacts
 report-html-browser: deps
 	PATCHSCAN_ARTEFACTS=$(PATCHSCAN_ARTEFACTS) CI=true $(GO) test -count=1 -v -run 'Chromium' ./report/htmlreport
 	@echo "artefacts: $(PATCHSCAN_ARTEFACTS)"
+FUZZ_TARGETS += ./report/history:FuzzTimeScan

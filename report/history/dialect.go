@@ -183,8 +183,7 @@ func (n nullTime) parse(s string) error {
 	}
 	for _, f := range timeFormats {
 		if t, err := time.Parse(f, s); err == nil {
-			*n.t = t.UTC()
-			return nil
+			return n.Scan(t)
 		}
 	}
 	return fmt.Errorf("%q is not a time", bound(s, 64))
