@@ -97,8 +97,7 @@ run (the report files are complete).`,
   patchscan scan --image /mnt/win2019 -u 'CORP\scanner' ws01.corp.example
 
   # Shard 2 of 4 of a fleet scan, into a shared PostgreSQL store
-  PGPASSWORD=... patchscan scan -u 'CORP\scanner' --hosts-file fleet.txt --shard 2/4 \
-    --run-label weekly-2026-W48 --db postgres://patchscan@db.corp.example/patchscan
+  PGPASSWORD=... patchscan scan -u 'CORP\scanner' --hosts-file fleet.txt --shard 2/4 --run-label weekly-2026-W48 --db postgres://patchscan@db.corp.example/patchscan
 
   # A list of hosts from a file, only the approved KBs, XML on stdout
   patchscan scan -u 'CORP\scanner' --hosts-file hosts.txt --approved approved.txt --no-files > scan.xml`,

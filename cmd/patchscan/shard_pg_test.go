@@ -68,7 +68,7 @@ func TestFourScannersOnePostgres(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, bin, "scan", "--hosts-file", hostsFile, "--shard", fmt.Sprintf("%d/4", i),
-				"--run-label", "fleet-W48", "--db", dsn, "-u", l.Domain+`\`+l.User, "--catalog", labCatalog,
+				"--run-label", "fleet-W48", "--db", dsn, "-u", l.Domain+`\`+l.User, "--catalog", labCatalog, "--checks", "patches",
 				"--no-files", "--format", "json", "--threads", "8", "--timeout", "60s", "-q")
 			cmd.Env = append(os.Environ(), envPassword+"="+l.Password, "PGPASSWORD="+pg.Password, envLoopbackOnly+"=1")
 			var out, errb bytes.Buffer
