@@ -127,6 +127,11 @@ func (s *storeFlags) check(fs *pflag.FlagSet) error {
 	if s.noDB && fs.Changed("db") {
 		return usageErrorf("--db and --no-db contradict each other: give one of them")
 	}
+	if !s.noDB {
+		if _, err := s.dsn(); err != nil {
+			return err
+		}
+	}
 	if err := history.ValidLabel(s.runLabel); err != nil {
 		return usageErrorf("--%v", err)
 	}
