@@ -221,25 +221,17 @@ type e2eHost struct {
 	Results []e2eResult `xml:"Result"`
 }
 
+// e2eResult is a Result of the XML report or of JSON Lines.
 type e2eResult struct {
 	Bulletin string `xml:"bulletin,attr" json:"bulletin"`
 	KB       string `xml:"kb,attr" json:"kb"`
 	Status   string `xml:"status,attr" json:"status"`
+	Due      string `xml:"due,attr" json:"due"`
+	Overdue  *bool  `xml:"overdue,attr" json:"overdue"`
 }
 
-// verdict is MS17-010's status on the host, else the host's status: the
-// values lab.Expected lists.
-func (h e2eHost) verdict() string {
-	if h.Status != "scanned" {
-		return h.Status
-	}
-	for _, r := range h.Results {
-		if r.Bulletin == "MS17-010" {
-			return r.Status
-		}
-	}
-	return "no MS17-010 result"
-}
+// verdict is MS17-010's status on the host, else the host's status.
+func (h e2eHost) verdict() string { return ms17010(h.Status, h.Results) }
 
 func (h e2eHost) has(status string) bool {
 	for _, r := range h.Results {

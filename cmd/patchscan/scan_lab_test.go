@@ -27,12 +27,13 @@ func labSpecs(names ...string) []lab.HostSpec {
 	return out
 }
 
-// ms17010 is the verdict of MS17-010 on a host, or its host status.
-func ms17010(h jsonHost) string {
-	if h.Status != "scanned" {
-		return h.Status
+// ms17010 is the verdict of MS17-010 among a host's results, or the
+// host's status when it was not scanned: the values lab.Expected lists.
+func ms17010(status string, results []e2eResult) string {
+	if status != "scanned" {
+		return status
 	}
-	for _, r := range h.Results {
+	for _, r := range results {
 		if r.Bulletin == "MS17-010" {
 			return r.Status
 		}
@@ -88,7 +89,7 @@ func TestScanLabExitCodes(t *testing.T) {
 			}
 			for _, h := range l.Hosts {
 				if r, ok := hosts[h.IP]; ok && tc.extra == nil {
-					if got, want := ms17010(r), lab.Expected[h.Name]; got != want {
+					if got, want := ms17010(r.Status, r.Results), lab.Expected[h.Name]; got != want {
 						t.Errorf("%s: %s, want %s (%s)", h.Name, got, want, r.Error)
 					}
 				}
@@ -130,7 +131,7 @@ func TestScanDomain(t *testing.T) {
 			t.Errorf("%s not scanned; got %v", name, hosts)
 			continue
 		}
-		if got := ms17010(h); got != verdict || h.Domain != adlab.Domain {
+		if got := ms17010(h.Status, h.Results); got != verdict || h.Domain != adlab.Domain {
 			t.Errorf("%s: %s in domain %q, want %s in %s (%s)", name, got, h.Domain, verdict, adlab.Domain, h.Error)
 		}
 	}

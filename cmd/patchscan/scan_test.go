@@ -157,10 +157,7 @@ func TestScanUnreachable(t *testing.T) {
 
 type jsonHost struct {
 	Name, Address, Target, Domain, Status, Error string
-	Results                                      []struct {
-		Bulletin, KB, Status, Due string
-		Overdue                   *bool
-	}
+	Results                                      []e2eResult
 }
 
 func parseJSONLines(t *testing.T, s string) map[string]jsonHost {
