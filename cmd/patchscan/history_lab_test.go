@@ -52,7 +52,7 @@ type diffLine struct {
 // timeline, and the old missing Critical patch on the other host is
 // overdue with the right due date in every format.
 func TestHistoryLabDiff(t *testing.T) {
-	l := lab.Start(t, labSpecs(lab.Patched, lab.OldFile)...)
+	l := lab.Start(t, lab.StandardHostsNamed(lab.Patched, lab.OldFile)...)
 	t.Setenv(envPassword, l.Password)
 	db := filepath.Join(t.TempDir(), "history.db")
 	out := filepath.Join(t.TempDir(), "reports")

@@ -331,7 +331,7 @@ func TestE2E(t *testing.T) {
 	}
 	built := buildE2EBinary(t)
 	start := time.Now()
-	e.lab = lab.Start(t, append(labSpecs(e2eHosts...), hostileSpec(t))...)
+	e.lab = lab.Start(t, append(lab.StandardHostsNamed(e2eHosts...), hostileSpec(t))...)
 	labUp := time.Since(start)
 	e.bin = built()
 	t.Logf("lab of %d hosts started in %v; binary built in %v", len(e.lab.Hosts), labUp.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))

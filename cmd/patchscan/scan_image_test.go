@@ -79,7 +79,7 @@ func TestScanImageCLI(t *testing.T) {
 // identity, products and results.
 func TestScanImageEqualsSMB(t *testing.T) {
 	names := []string{lab.Patched, lab.MissingRegKey, lab.OldFile, lab.NewerFile, lab.WrongChecksum}
-	specs := labSpecs(names...)
+	specs := lab.StandardHostsNamed(names...)
 	l := lab.Start(t, specs...)
 	t.Setenv(envPassword, l.Password)
 	args := []string{"-u", l.Domain + `\` + l.User, "--catalog", labCatalog, "--checksums", "on", "--no-files", "--format", "json",

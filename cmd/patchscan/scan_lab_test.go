@@ -15,18 +15,6 @@ import (
 
 const labCatalog = "../../testdata/catalogs/lab.xml"
 
-func labSpecs(names ...string) []lab.HostSpec {
-	var out []lab.HostSpec
-	for _, s := range lab.StandardHosts() {
-		for _, n := range names {
-			if s.Name == n {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
-}
-
 // ms17010 is the verdict of MS17-010 among a host's results, or the
 // host's status when it was not scanned: the values lab.Expected lists.
 func ms17010(status string, results []e2eResult) string {
@@ -44,7 +32,7 @@ func ms17010(status string, results []e2eResult) string {
 // TestScanLabExitCodes scans real Samba lab hosts through the CLI: the
 // verdicts arrive and the exit code follows them.
 func TestScanLabExitCodes(t *testing.T) {
-	l := lab.Start(t, labSpecs(lab.Patched, lab.OldFile, lab.WrongPassword)...)
+	l := lab.Start(t, lab.StandardHostsNamed(lab.Patched, lab.OldFile, lab.WrongPassword)...)
 	t.Setenv(envPassword, l.Password)
 	user := l.Domain + `\` + l.User
 	ip := func(n string) string { return l.Host(n).IP }
@@ -105,7 +93,7 @@ func TestScanLabExitCodes(t *testing.T) {
 // registered in it, resolving their names through the DC's DNS.
 func TestScanDomain(t *testing.T) {
 	password := "Lab-Scan-7f3c!9a" // AD's complexity rules apply
-	l := lab.StartConfig(t, lab.Config{Password: password}, labSpecs(lab.Patched, lab.OldFile)...)
+	l := lab.StartConfig(t, lab.Config{Password: password}, lab.StandardHostsNamed(lab.Patched, lab.OldFile)...)
 	dc := adlab.Start(t)
 	dc.AddUser(t, l.User, password)
 	dc.AddComputer(t, adlab.Computer{Name: "PATCHED", Addr: l.Host(lab.Patched).IP})
@@ -155,7 +143,7 @@ func TestScanDomain(t *testing.T) {
 // real lab hosts and 998 addresses with nothing listening. It must finish
 // in bounded time and memory; the figures are logged (go test -v).
 func TestScanThousandTargets(t *testing.T) {
-	l := lab.Start(t, labSpecs(lab.Patched, lab.OldFile)...)
+	l := lab.Start(t, lab.StandardHostsNamed(lab.Patched, lab.OldFile)...)
 	t.Setenv(envPassword, l.Password)
 	hosts := "127.44.0.1-127.44.3.230\n" + l.Host(lab.Patched).IP + "\n" + l.Host(lab.OldFile).IP + "\n"
 

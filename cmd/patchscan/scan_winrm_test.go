@@ -45,7 +45,7 @@ func parseFullHosts(t *testing.T, s string) map[string]fullHost {
 // Then --transport auto: SMB where it works, WinRM for the no-winreg host.
 func TestScanWinRMEqualsSMB(t *testing.T) {
 	names := []string{lab.Patched, lab.MissingRegKey, lab.OldFile, lab.NewerFile, lab.WrongChecksum, lab.NoWinreg}
-	specs := labSpecs(names...)
+	specs := lab.StandardHostsNamed(names...)
 	l := lab.Start(t, specs...)
 	t.Setenv(envPassword, l.Password)
 	user := l.Domain + `\` + l.User

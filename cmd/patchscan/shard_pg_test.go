@@ -31,7 +31,7 @@ func TestFourScannersOnePostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("PostgreSQL ready in %v", time.Since(start).Round(time.Millisecond))
-	l := lab.StartConfig(t, lab.Config{Shared: true}, labSpecs(lab.Patched)...)
+	l := lab.StartConfig(t, lab.Config{Shared: true}, lab.StandardHostsNamed(lab.Patched)...)
 	t.Logf("lab ready in %v", time.Since(start).Round(time.Millisecond))
 	port := l.Hosts[0].Port
 	bin := buildBinary(t)

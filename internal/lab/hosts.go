@@ -1,5 +1,7 @@
 package lab
 
+import "slices"
+
 // The standard lab: one host per situation the scanner must tell apart,
 // scanned with testdata/catalogs/lab.xml (bulletin MS17-010, KB4012212,
 // srv.sys 6.1.7601.23689).
@@ -55,6 +57,18 @@ func StandardHosts() []HostSpec {
 		{Name: Encrypted, Reg: all, Files: srv(SrvExact, nil), Encrypt: true},
 		{Name: NotAdmin, Reg: all, Files: srv(SrvExact, nil), DenyAdminShares: true},
 	}
+}
+
+// StandardHostsNamed returns those of StandardHosts with the given names,
+// in StandardHosts' order.
+func StandardHostsNamed(names ...string) []HostSpec {
+	var out []HostSpec
+	for _, s := range StandardHosts() {
+		if slices.Contains(names, s.Name) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Expected is the MS17-010 verdict (detect.Status string) or host status

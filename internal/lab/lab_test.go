@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -180,5 +181,17 @@ func TestSharedModeAnswersEveryLoopbackAddress(t *testing.T) {
 			continue
 		}
 		c.Close()
+	}
+}
+
+// StandardHostsNamed keeps StandardHosts' order, whatever the names' order,
+// and knows no other hosts.
+func TestStandardHostsNamed(t *testing.T) {
+	var got []string
+	for _, s := range StandardHostsNamed(OldFile, Patched, "no-such-host") {
+		got = append(got, s.Name)
+	}
+	if want := []string{Patched, OldFile}; !slices.Equal(got, want) {
+		t.Fatalf("%v, want %v", got, want)
 	}
 }

@@ -20,25 +20,13 @@ import (
 // plus the encrypted one.
 var scannedLabHosts = []string{lab.Patched, lab.MissingRegKey, lab.OldFile, lab.NewerFile, lab.WrongChecksum, lab.Encrypted}
 
-func labSpecs(names ...string) []lab.HostSpec {
-	var out []lab.HostSpec
-	for _, s := range lab.StandardHosts() {
-		for _, n := range names {
-			if s.Name == n {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
-}
-
 // TestImageEqualsSMB scans each lab host twice, over SMB against the real
 // Samba host and as an image built from the same content (its .reg files,
 // what Samba serves in place of CurrentVersion, its files), with the lab
 // catalog and the embedded one, checksums on and off: the engine must ask
 // the same facts and give the same identity, products and verdicts.
 func TestImageEqualsSMB(t *testing.T) {
-	specs := labSpecs(scannedLabHosts...)
+	specs := lab.StandardHostsNamed(scannedLabHosts...)
 	l := lab.Start(t, specs...)
 	labCat, err := catalog.LoadFile(filepath.Join(lab.RepoRoot(), "testdata", "catalogs", "lab.xml"))
 	if err != nil {
@@ -121,7 +109,7 @@ func TestLabContentAsWindowsWouldServeIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, spec := range labSpecs(scannedLabHosts...) {
+	for _, spec := range lab.StandardHostsNamed(scannedLabHosts...) {
 		t.Run(spec.Name, func(t *testing.T) {
 			img := imagelab.FromLab(spec, false)
 			img.Reg = append(img.Reg, imagelab.Server2008R2().Reg())
