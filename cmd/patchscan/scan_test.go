@@ -160,19 +160,27 @@ type jsonHost struct {
 	Results                                      []e2eResult
 }
 
+// parseJSONLines reads the hosts of JSON Lines output by target.
 func parseJSONLines(t *testing.T, s string) map[string]jsonHost {
 	t.Helper()
-	hosts := map[string]jsonHost{}
+	return jsonLines(t, s, func(h jsonHost) string { return h.Target })
+}
+
+// jsonLines decodes every line of s into a T, keyed by key, and fails t on
+// a line that is not one.
+func jsonLines[T any](t *testing.T, s string, key func(T) string) map[string]T {
+	t.Helper()
+	out := map[string]T{}
 	sc := bufio.NewScanner(strings.NewReader(s))
 	sc.Buffer(nil, 1<<24)
 	for sc.Scan() {
-		var h jsonHost
+		var h T
 		if err := json.Unmarshal(sc.Bytes(), &h); err != nil {
 			t.Fatalf("bad JSON line %q: %v", sc.Text(), err)
 		}
-		hosts[h.Target] = h
+		out[key(h)] = h
 	}
-	return hosts
+	return out
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

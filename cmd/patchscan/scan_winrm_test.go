@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"net"
 	"reflect"
@@ -22,19 +21,10 @@ type fullHost struct {
 	Results                                   json.RawMessage
 }
 
+// parseFullHosts reads the hosts of JSON Lines output by address.
 func parseFullHosts(t *testing.T, s string) map[string]fullHost {
 	t.Helper()
-	out := map[string]fullHost{}
-	sc := bufio.NewScanner(strings.NewReader(s))
-	sc.Buffer(nil, 1<<24)
-	for sc.Scan() {
-		var h fullHost
-		if err := json.Unmarshal(sc.Bytes(), &h); err != nil {
-			t.Fatalf("bad JSON line %q: %v", sc.Text(), err)
-		}
-		out[h.Address] = h
-	}
-	return out
+	return jsonLines(t, s, func(h fullHost) string { return h.Address })
 }
 
 // TestScanWinRMEqualsSMB runs `patchscan scan` twice over the same lab
