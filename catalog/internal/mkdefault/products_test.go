@@ -8,29 +8,28 @@ import (
 	"github.com/patchscan/patchscan/catalog"
 )
 
-func rv(key, name string, op catalog.Op, value string) catalog.Rule {
-	return catalog.Rule{Kind: catalog.RuleRegValue, Key: key, Name: name, Op: op, Value: value}
+// legacyProduct is a product of legacy.xml: CurrentVersion's value
+// (CurrentBuildNumber or CurrentVersion) equals build, and ProductType
+// says a server (not WinNT) or a client (WinNT).
+func legacyProduct(id int, name, value, build string, server bool) catalog.Product {
+	op := catalog.OpEquals
+	if server {
+		op = catalog.OpNotEquals
+	}
+	return catalog.Product{ID: id, Name: name, Detection: []catalog.Rule{
+		{Kind: catalog.RuleRegValue, Key: keyCurrentVersion, Name: value, Op: catalog.OpEquals, Value: build},
+		{Kind: catalog.RuleRegValue, Key: keyProductOptions, Name: "ProductType", Op: op, Value: "WinNT"}}}
 }
 
 // TestProductMap: legacy products pinned to one build give way to MSRC's
 // products of that build (client or server alike); the others stay.
 func TestProductMap(t *testing.T) {
 	legacy := []catalog.Product{
-		{ID: 25, Name: "Windows Server 2019", Detection: []catalog.Rule{
-			rv(keyCurrentVersion, "CurrentBuildNumber", catalog.OpEquals, "17763"),
-			rv(keyProductOptions, "ProductType", catalog.OpNotEquals, "WinNT")}},
-		{ID: 24, Name: "Windows 10 Version 1809", Detection: []catalog.Rule{
-			rv(keyCurrentVersion, "CurrentBuildNumber", catalog.OpEquals, "17763"),
-			rv(keyProductOptions, "ProductType", catalog.OpEquals, "WinNT")}},
-		{ID: 12, Name: "Windows Server 2012", Detection: []catalog.Rule{
-			rv(keyCurrentVersion, "CurrentVersion", catalog.OpEquals, "6.2"),
-			rv(keyProductOptions, "ProductType", catalog.OpNotEquals, "WinNT")}},
-		{ID: 10, Name: "Windows Server 2008 R2", Detection: []catalog.Rule{
-			rv(keyCurrentVersion, "CurrentVersion", catalog.OpEquals, "6.1"),
-			rv(keyProductOptions, "ProductType", catalog.OpNotEquals, "WinNT")}},
-		{ID: 21, Name: "Windows 10 Version 1511", Detection: []catalog.Rule{
-			rv(keyCurrentVersion, "CurrentBuildNumber", catalog.OpEquals, "10586"),
-			rv(keyProductOptions, "ProductType", catalog.OpEquals, "WinNT")}},
+		legacyProduct(25, "Windows Server 2019", "CurrentBuildNumber", "17763", true),
+		legacyProduct(24, "Windows 10 Version 1809", "CurrentBuildNumber", "17763", false),
+		legacyProduct(12, "Windows Server 2012", "CurrentVersion", "6.2", true),
+		legacyProduct(10, "Windows Server 2008 R2", "CurrentVersion", "6.1", true),
+		legacyProduct(21, "Windows 10 Version 1511", "CurrentBuildNumber", "10586", false),
 	}
 	ms := []catalog.Product{
 		{ID: 11571, Name: "Windows Server 2019"}, {ID: 11572, Name: "Windows Server 2019 (Server Core installation)"},
