@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/patchscan/patchscan/internal/version"
@@ -124,7 +125,7 @@ func (l *loader) ruleOp(e *element, r *Rule, hasValue bool) bool {
 	switch {
 	case hasOp:
 		r.Op = Op(strings.ToLower(opStr))
-		if !hasOpIn(Ops, r.Op) {
+		if !slices.Contains(Ops, r.Op) {
 			l.ruleError(e, "Op %s is not an operator; use one of %s", quote(opStr), opList(Ops))
 			return false
 		}
@@ -143,7 +144,7 @@ func (l *loader) ruleOp(e *element, r *Rule, hasValue bool) bool {
 	case RuleFile:
 		allowed = []Op{OpExists, OpAbsent, OpVersionGE, OpVersionLT}
 	}
-	if !hasOpIn(allowed, r.Op) {
+	if !slices.Contains(allowed, r.Op) {
 		what := e.name.Local
 		if what == "RegCheck" && r.Kind == RuleRegKey {
 			what = "RegCheck without Name (a key test)"
@@ -200,15 +201,6 @@ func (l *loader) ruleRegexp(e *element, r *Rule) bool {
 	l.regexps[r.Value] = re
 	r.Regexp = re
 	return true
-}
-
-func hasOpIn(ops []Op, op Op) bool {
-	for _, o := range ops {
-		if o == op {
-			return true
-		}
-	}
-	return false
 }
 
 func opList(ops []Op) string {

@@ -2,6 +2,7 @@ package msrc
 
 import (
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -96,7 +97,7 @@ func TestConvertServer2019(t *testing.T) {
 		if p.SQNumber != "KB5075904" || p.FixedBuild.String() != "10.0.17763.8389" || len(p.CVEs) != 24 || p.Note != "" || p.SubType != "Security Update" || p.ReleaseDate != "2026-02-10" {
 			t.Errorf("product %d: %s fixed %s, %d CVEs, note %q, subtype %q, released %q", id, p.SQNumber, p.FixedBuild, len(p.CVEs), p.Note, p.SubType, p.ReleaseDate)
 		}
-		if !containsString(p.CVEs, "CVE-2026-21519") {
+		if !slices.Contains(p.CVEs, "CVE-2026-21519") {
 			t.Errorf("KB5075904 lacks CVE-2026-21519")
 		}
 	}

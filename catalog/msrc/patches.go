@@ -2,6 +2,7 @@ package msrc
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -140,7 +141,7 @@ func intersect(sets [][]string) []string {
 	for _, x := range sets[0] {
 		in := true
 		for _, s := range sets[1:] {
-			if !containsString(s, x) {
+			if !slices.Contains(s, x) {
 				in = false
 				break
 			}
@@ -150,15 +151,6 @@ func intersect(sets [][]string) []string {
 		}
 	}
 	return out
-}
-
-func containsString(s []string, x string) bool {
-	for _, y := range s {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // alternatives finds, per product and KB of one document, the other KBs

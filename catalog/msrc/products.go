@@ -2,6 +2,7 @@ package msrc
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -156,16 +157,7 @@ func sameBranch(o OS, b int) bool {
 		if br.clientOnly && !o.Client {
 			continue
 		}
-		if contains(br.builds, b) && contains(br.builds, o.Build) {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(s []int, x int) bool {
-	for _, y := range s {
-		if y == x {
+		if slices.Contains(br.builds, b) && slices.Contains(br.builds, o.Build) {
 			return true
 		}
 	}
