@@ -18,9 +18,12 @@ import (
 	"github.com/patchscan/patchscan/scan/transport"
 )
 
-// opOpenHKLM is the last step of opening a winreg pipe: the pipe and its
-// binding are there, so the registry service answers.
-const opOpenHKLM = "open HKLM"
+// The first and last steps of opening a winreg pipe. After opOpenHKLM's
+// the pipe and its binding are there, so the registry service answers.
+const (
+	opOpenPipe = `open \PIPE\winreg`
+	opOpenHKLM = "open HKLM"
+)
 
 // Advice for the operator (transport.Error.Hint). What the operator may
 // change in patchscan's own settings goes in hints, which the front end
@@ -178,7 +181,9 @@ func (s *session) openFirstPipe(ctx context.Context, pipes int) error {
 		// winreg pipes are already open.
 		s.bgGo(func() { s.openConfigPipes(morePipes) })
 	}
-	p, op, err := s.openPipe(s.ipc, more)
+	p, op, err := retryWhileStarting(ctx, pipeStartDelays, func() (*regPipe, string, error) {
+		return s.openPipe(s.ipc, more)
+	})
 	if err != nil {
 		return s.pipeError(ctx, op, err)
 	}

@@ -29,7 +29,7 @@ type regPipe struct {
 func (s *session) openPipe(ipc *smb2.Share, opened func()) (*regPipe, string, error) {
 	f, err := ipc.OpenFile("winreg", os.O_RDWR, 0)
 	if err != nil {
-		return nil, `open \PIPE\winreg`, err
+		return nil, opOpenPipe, err
 	}
 	if opened != nil {
 		opened()
