@@ -90,6 +90,7 @@ func shownConfig(s configcheck.Status, verbose bool) bool {
 // writeConfigHost is a host's text block in a configuration-only run.
 func writeConfigHost(b *strings.Builder, h scan.HostResult, verbose bool) {
 	fmt.Fprintf(b, "%s\n%s\n%s\n", rule, hostLabel(h.Name, h.Address, h.Domain, h.Target), rule)
+	writeHostWarnings(b, h)
 	if h.Status != transport.Scanned {
 		fmt.Fprintf(b, "%-21s%s: %s\n\n", "Host NOT Scanned", term(string(h.Status)), term(errorText(h)))
 		return

@@ -39,6 +39,9 @@ type jsonHost struct {
 	// run evaluated none (config.go).
 	Baseline string            `json:"baseline,omitempty"`
 	Config   []jsonConfigCheck `json:"config,omitempty"`
+	// Warnings: what the operator should know about the host's data (an
+	// image's dirty hive); absent when there are none.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 type jsonVulnerability struct {
@@ -108,6 +111,9 @@ func toJSON(meta Meta, h scan.HostResult) jsonHost {
 		Status: clean(string(h.Status)), Error: errorText(h),
 		Started: fmtTime(h.Started), Finished: fmtTime(h.Finished),
 		Products: []jsonProduct{}, Results: []jsonResult{},
+	}
+	for _, w := range h.Warnings {
+		j.Warnings = append(j.Warnings, clean(w))
 	}
 	r := h.Report
 	if r == nil {

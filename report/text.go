@@ -167,8 +167,18 @@ func (s *textSink) Write(h scan.HostResult) error {
 	})
 }
 
+// writeHostWarnings lists what the operator should know about a host's
+// data (an image's dirty hive) right under its header, before anything
+// read from that data.
+func writeHostWarnings(b *strings.Builder, h scan.HostResult) {
+	for _, w := range h.Warnings {
+		fmt.Fprintf(b, "* Warning: %s\n", term(w))
+	}
+}
+
 func writeTextHost(b *strings.Builder, h scan.HostResult, show Show, verbose bool) {
 	fmt.Fprintf(b, "%s\n%s\n%s\n", rule, hostLabel(h.Name, h.Address, h.Domain, h.Target), rule)
+	writeHostWarnings(b, h)
 	if h.Status != transport.Scanned {
 		fmt.Fprintf(b, "%-21s%s: %s\n\n", "Host NOT Scanned", term(string(h.Status)), term(errorText(h)))
 		return

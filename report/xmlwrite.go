@@ -139,12 +139,26 @@ func (x *xmlWriter) host(meta Meta, h scan.HostResult) {
 		opt("started", fmtTime(h.Started)),
 		opt("finished", fmtTime(h.Finished)),
 	}
-	r := h.Report
-	if r == nil {
+	if h.Report == nil && len(h.Warnings) == 0 {
 		x.open(1, "Host", true, attrs...)
 		return
 	}
 	x.open(1, "Host", false, attrs...)
+	if h.Report != nil {
+		x.hostReport(meta, h)
+	}
+	// Last in Host: added within version 2, after everything older readers
+	// know.
+	for _, w := range h.Warnings {
+		x.text(2, "Warning", w)
+	}
+	x.close(1, "Host")
+}
+
+// hostReport writes what a scanned host's report holds: OS, products,
+// open CVEs, results and configuration checks.
+func (x *xmlWriter) hostReport(meta Meta, h scan.HostResult) {
+	r := h.Report
 	o := r.OS
 	// The service pack level is always known for a scanned host (absent
 	// CSDVersion means 0), so it is always written.
@@ -171,7 +185,6 @@ func (x *xmlWriter) host(meta Meta, h scan.HostResult) {
 		x.result(res, meta, h)
 	}
 	x.configChecks(h.Config) // config.go
-	x.close(1, "Host")
 }
 
 func (x *xmlWriter) result(r detect.Result, meta Meta, h scan.HostResult) {

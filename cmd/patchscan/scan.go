@@ -51,7 +51,8 @@ Windows\System32\config, files from the tree; nothing is written under DIR
 and no link is followed out of it. The host is named by the ComputerName in
 its SYSTEM hive, its address is DIR, its transport "image"; no credentials
 are needed. A hive that Windows had not finished writing (dirty) is scanned
-with a warning on stderr. --image may be repeated and mixed with targets.
+with a warning (on stderr and in its reports). --image may be repeated
+and mixed with targets.
 
 Credentials: --user DOMAIN\user or user@domain; the password is read from
 PATCHSCAN_PASSWORD, --password-file, or a no-echo prompt on a terminal

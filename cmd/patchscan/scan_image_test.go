@@ -120,3 +120,57 @@ func TestScanImageEqualsSMB(t *testing.T) {
 		}
 	}
 }
+
+// TestImageWarningsInReports: a dirty hive's warning reaches every report
+// of the host, not only stderr: the per-host XML (valid against
+// report.xsd), the XML stream, JSON Lines and the text output.
+func TestImageWarningsInReports(t *testing.T) {
+	os19 := imagelab.Server2019(8388)
+	dirty := imagelab.Build(t, imagelab.Spec{Reg: []string{os19.Reg()}, Dirty: []string{"SOFTWARE"}, Logs: []string{"SOFTWARE"}})
+	clean := imagelab.Build(t, imagelab.Spec{Reg: []string{os19.Reg()}})
+	t.Setenv(envPassword, "")
+	const warning = "the SOFTWARE hive is dirty"
+	for _, format := range []string{"xml", "json", "text"} {
+		t.Run(format, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "reports")
+			_, stdout, stderr := runScanCLI(t, "", "--image", dirty, "--image", clean, "--format", format, "--out", out)
+			if strings.Count(stdout, warning) != 1 {
+				t.Errorf("stdout names the dirty hive %d times, want once (the dirty image only)\nstdout:\n%s\nstderr:\n%s", strings.Count(stdout, warning), stdout, stderr)
+			}
+			switch format {
+			case "xml":
+				if !strings.Contains(stdout, "<Warning>"+warning) {
+					t.Errorf("no Warning element in the XML stream:\n%s", stdout)
+				}
+			case "json":
+				var h struct{ Address string }
+				var w struct{ Warnings []string }
+				line := stdout[:strings.IndexByte(stdout, '\n')]
+				if err := json.Unmarshal([]byte(line), &h); err != nil || h.Address != dirty {
+					t.Fatalf("first host %q (%v), want the dirty image first", h.Address, err)
+				}
+				if err := json.Unmarshal([]byte(line), &w); err != nil || len(w.Warnings) != 1 || !strings.HasPrefix(w.Warnings[0], warning) {
+					t.Errorf("warnings %q (%v)", w.Warnings, err)
+				}
+			case "text":
+				if !strings.Contains(stdout, "* Warning: "+warning) {
+					t.Errorf("text lacks the warning line:\n%s", stdout)
+				}
+			}
+			var found int
+			for _, f := range runFiles(t, out) {
+				b, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.Contains(string(b), "<Warning>"+warning) {
+					found++
+					xsdCheck(t, reportXSD, f)
+				}
+			}
+			if found != 1 {
+				t.Errorf("%d per-host files carry the warning, want 1", found)
+			}
+		})
+	}
+}
