@@ -43,6 +43,15 @@ type Config struct {
 	MaxInFlight int
 	// DialTimeout bounds the connection to Target; 0 = 5s.
 	DialTimeout time.Duration
+	// Tap, when set, sees what each client sends, in order, as the proxy
+	// reads it and before it is relayed (conn numbers connections from 1
+	// in the order they were accepted). A test acts there on a protocol
+	// event (the Nth request of some kind goes by) at an exact point of
+	// the conversation, where a byte count or a clock lands anywhere on a
+	// loaded machine. It runs on the relay's goroutine and holds that
+	// direction of that connection while it runs; up is only valid
+	// during the call.
+	Tap func(conn int64, up []byte)
 }
 
 // Stats are counters over every connection the proxy has relayed.
@@ -60,6 +69,7 @@ type Proxy struct {
 	ln  net.Listener
 
 	conns, roundTrips, turns, up, down atomic.Int64
+	ids                                atomic.Int64 // numbers links; Reset leaves it
 
 	mu     sync.Mutex
 	open   map[*link]struct{}
@@ -173,7 +183,7 @@ func (p *Proxy) accept() {
 		p.conns.Add(1)
 		p.roundTrips.Add(1) // the TCP handshake
 		p.turns.Add(1)
-		l := &link{client: c, accepted: time.Now()}
+		l := &link{client: c, accepted: time.Now(), id: p.ids.Add(1)}
 		p.mu.Lock()
 		if p.closed {
 			p.mu.Unlock()
@@ -191,6 +201,7 @@ func (p *Proxy) accept() {
 type link struct {
 	client, server net.Conn
 	accepted       time.Time
+	id             int64 // from 1, in the order of acceptance (Config.Tap)
 
 	mu sync.Mutex
 	// lastDown is set when bytes were delivered to the client and cleared
@@ -299,6 +310,9 @@ func (r *segReader) run() {
 		n, err := r.src.Read(buf)
 		if n > 0 {
 			r.count(n)
+			if r.up && r.p.cfg.Tap != nil {
+				r.p.cfg.Tap(r.l.id, buf[:n])
+			}
 			due := time.Now().Add(r.p.cfg.Delay)
 			if due.Before(r.notBefore) {
 				due = r.notBefore

@@ -341,6 +341,68 @@ func TestOverlappedTurnsAreOneRoundTrip(t *testing.T) {
 	}
 }
 
+// The tap sees each connection's bytes in order, numbered by connection,
+// before they are relayed: while it holds a send, nothing of it reaches
+// the server (no echo comes back), and it goes on when the tap returns.
+func TestTapSeesSendsBeforeRelay(t *testing.T) {
+	target := echoServer(t)
+	var mu sync.Mutex
+	seen := map[int64]string{}
+	hold, held := make(chan struct{}), make(chan struct{})
+	p := start(t, Config{Target: target, Tap: func(conn int64, up []byte) {
+		mu.Lock()
+		seen[conn] += string(up)
+		stop := strings.HasSuffix(seen[conn], "hold")
+		mu.Unlock()
+		if stop {
+			close(held)
+			<-hold
+		}
+	}})
+	var cs []net.Conn
+	for range 2 {
+		c, err := net.Dial("tcp", p.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		cs = append(cs, c)
+	}
+	buf := make([]byte, 8)
+	for i, msg := range []string{"one", "two", "three"} {
+		c := cs[i%2]
+		if _, err := c.Write([]byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, buf[:len(msg)]); err != nil || string(buf[:len(msg)]) != msg {
+			t.Fatalf("echo %q, %v", buf[:len(msg)], err)
+		}
+	}
+	if _, err := cs[0].Write([]byte("hold")); err != nil {
+		t.Fatal(err)
+	}
+	<-held
+	// Held: no echo can come, however long we wait; 100 ms is enough to
+	// catch a relay that does not wait for the tap.
+	_ = cs[0].SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	if n, err := cs[0].Read(buf); n != 0 || err == nil {
+		t.Fatalf("read %q while the tap held it", buf[:n])
+	}
+	close(hold)
+	_ = cs[0].SetReadDeadline(time.Time{})
+	if _, err := io.ReadFull(cs[0], buf[:4]); err != nil || string(buf[:4]) != "hold" {
+		t.Fatalf("after the tap returned: %q, %v", buf[:4], err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// Connection numbers come from their acceptance order; the two
+	// connections were accepted in an order the test does not fix.
+	want := map[string]bool{"onethreehold": true, "two": true}
+	if len(seen) != 2 || !want[seen[1]] || !want[seen[2]] || seen[1] == seen[2] {
+		t.Fatalf("tap saw %v", seen)
+	}
+}
+
 func TestLoopbackOnly(t *testing.T) {
 	tests := []struct {
 		listen, target string
