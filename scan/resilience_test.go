@@ -20,7 +20,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -417,7 +416,9 @@ func TestResilienceCutMidSession(t *testing.T) {
 
 // A Samba host killed (its smbd and children) while the scan reads it,
 // 10 ms away: the host is unreachable within the timeout; a healthy host
-// in the same run is fine.
+// in the same run is fine. The kill is a protocol event, as in
+// TestResilienceWinregClosedMidCall: the middle registry read of the
+// session is held until the host is dead.
 func TestResilienceHostKilledMidScan(t *testing.T) {
 	l := lab.Start(t, patchedSpec("survivor"))
 	victimDir := t.TempDir()
@@ -431,83 +432,84 @@ func TestResilienceHostKilledMidScan(t *testing.T) {
 	t.Cleanup(func() { _ = victim.Stop() })
 	cat := loadCatalog(t, "testdata/catalogs/lab.xml")
 	warm(t, l, cat)
-	warm(t, victim, cat)
 
-	p, err := netem.Start(netem.Config{Listen: "127.0.0.1:0", Target: victim.Hosts[0].Addr(), Delay: 10 * time.Millisecond})
+	var killAt, killed atomic.Int64 // killAt 0: no kill (the baseline)
+	tap := newWinregTap(func(n int64) {
+		if n == killAt.Load() && victim.Stop() == nil {
+			killed.Store(n)
+		}
+	})
+	p, err := netem.Start(netem.Config{Listen: "127.0.0.1:0", Target: victim.Hosts[0].Addr(), Delay: 10 * time.Millisecond, Tap: tap.Tap})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	ts := []targets.Target{target(l.Hosts[0].Addr()), target(p.Addr())}
-	var killedAt atomic.Int64
-	var once sync.Once
-	during := func() {
-		// Kill once the session is set up and reads are under way.
-		deadline := time.Now().Add(15 * time.Second)
-		for time.Now().Before(deadline) {
-			if p.Stats().BytesDown > 3000 {
-				once.Do(func() {
-					killedAt.Store(p.Stats().BytesDown)
-					_ = victim.Stop()
-				})
-				return
-			}
-			time.Sleep(2 * time.Millisecond)
-		}
+	// The baseline (which warms the victim up) counts a session's requests.
+	got := runScan(t, l, cat, []targets.Target{target(p.Addr())}, runOpts{timeout: 60 * time.Second})
+	check(t, "baseline", got[target(p.Addr()).String()], healthy)
+	session := tap.Reads()
+	if session < 4 {
+		t.Fatalf("a whole session made %d registry reads: the tap does not see them", session)
 	}
-	got := runScan(t, l, cat, ts, runOpts{timeout: 30 * time.Second, during: during})
-	if killedAt.Load() == 0 {
-		t.Fatal("the victim was never killed: the scan did not get far enough")
+	killAt.Store(session + session/2)
+
+	ts := []targets.Target{target(l.Hosts[0].Addr()), target(p.Addr())}
+	got = runScan(t, l, cat, ts, runOpts{timeout: 30 * time.Second})
+	if killed.Load() == 0 {
+		t.Fatalf("the victim was never killed at registry read %d of %d (%d seen)", session/2, session, tap.Reads()-session)
 	}
 	check(t, "survivor", got[ts[0].String()], healthy)
 	r := got[ts[1].String()]
 	check(t, "victim", r, want{status: transport.Unreachable})
-	t.Logf("victim killed after %d reply bytes: %s after %v: %s", killedAt.Load(), r.Status, r.Finished.Sub(r.Started).Round(time.Millisecond), r.Reason())
+	t.Logf("victim killed at registry read %d of %d: %s after %v: %s", session/2, session, r.Status, r.Finished.Sub(r.Started).Round(time.Millisecond), r.Reason())
 }
 
 // The winreg server dies mid-call (Remote Registry crashing): the pipe
 // breaks under a pending request. The host ends in a clear host-level
 // error that names the Remote Registry, within the timeout (not a
 // "scanned" host whose registry facts are errors); the healthy host in
-// the same run is unaffected. The kill is timed at 40% of the reply bytes
-// of a whole session, measured first: in the registry reads (the files
-// come last), wherever set-up ends for the transport of the day.
+// the same run is unaffected. The kill is a protocol event: the proxy
+// holds the middle registry read of the session (counted in a whole
+// session first) while rpcd_winreg is killed, then relays it. A kill
+// timed by reply bytes (as this test did) could land after the registry
+// reads on a loaded machine, and the host came out scanned.
 func TestResilienceWinregClosedMidCall(t *testing.T) {
 	l := lab.Start(t, patchedSpec("healthy"), patchedSpec("winreg-dies"))
 	healthyHost, dying := l.Hosts[0], l.Hosts[1]
 	cat := loadCatalog(t, "testdata/catalogs/lab.xml")
 	warm(t, l, cat)
-	p, err := netem.Start(netem.Config{Listen: "127.0.0.1:0", Target: dying.Addr(), Delay: 10 * time.Millisecond})
+	var killAt, killed atomic.Int64 // killAt 0: no kill (the baseline)
+	tap := newWinregTap(func(n int64) {
+		if n != killAt.Load() {
+			return
+		}
+		for _, pid := range dying.WinregPIDs() {
+			if syscall.Kill(pid, syscall.SIGKILL) == nil {
+				killed.Add(1)
+			}
+		}
+	})
+	p, err := netem.Start(netem.Config{Listen: "127.0.0.1:0", Target: dying.Addr(), Delay: 10 * time.Millisecond, Tap: tap.Tap})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
 	got := runScan(t, l, cat, []targets.Target{target(p.Addr())}, runOpts{timeout: 30 * time.Second})
 	check(t, "baseline", got[target(p.Addr()).String()], healthy)
-	killAt := p.Stats().BytesDown * 40 / 100
-	p.Reset()
+	session := tap.Reads()
+	if session < 4 {
+		t.Fatalf("a whole session made %d registry reads: the tap does not see them", session)
+	}
+	// The tap's count goes on: the middle read of the next session.
+	killAt.Store(session + session/2)
 
 	ts := []targets.Target{target(healthyHost.Addr()), target(p.Addr())}
-	var killed atomic.Int64
-	during := func() {
-		deadline := time.Now().Add(15 * time.Second)
-		for time.Now().Before(deadline) && killed.Load() == 0 {
-			if p.Stats().BytesDown > killAt {
-				for _, pid := range dying.WinregPIDs() {
-					if syscall.Kill(pid, syscall.SIGKILL) == nil {
-						killed.Add(1)
-					}
-				}
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}
-	got = runScan(t, l, cat, ts, runOpts{timeout: 30 * time.Second, during: during})
+	got = runScan(t, l, cat, ts, runOpts{timeout: 30 * time.Second})
 	if killed.Load() == 0 {
-		t.Fatal("no rpcd_winreg process of the host was found to kill")
+		t.Fatalf("no rpcd_winreg process of the host was killed at registry read %d of %d (%d seen)", session/2, session, tap.Reads()-session)
 	}
 	check(t, "healthy", got[ts[0].String()], healthy)
 	r := got[ts[1].String()]
-	t.Logf("winreg killed after %d reply bytes: %s after %v: %s", killAt, r.Status, r.Finished.Sub(r.Started).Round(time.Millisecond), r.Reason())
+	t.Logf("winreg killed at registry read %d of %d: %s after %v: %s", session/2, session, r.Status, r.Finished.Sub(r.Started).Round(time.Millisecond), r.Reason())
 	check(t, "winreg-dies", r, want{status: transport.Failed, errSub: "Remote Registry"})
 }
