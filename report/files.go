@@ -137,11 +137,13 @@ func NewDir(dir string, meta Meta) (Sink, error) {
 		return nil, fmt.Errorf("creating report directory: %w (choose another with --out, or skip files with --no-files)", err)
 	}
 	meta = meta.withDefaults()
+	rollup := NewRollup(meta.CatalogVersion, meta.Generated)
+	rollup.NoteInsecure(meta.Insecure) // a run that scanned no host still says it
 	return &dirSink{
 		dir: dir, meta: meta,
 		// "rollup" is reserved so a host named ROLLUP cannot replace the rollup.
 		names:  newNamer(RollupFile),
-		rollup: NewRollup(meta.CatalogVersion, meta.Generated),
+		rollup: rollup,
 	}, nil
 }
 

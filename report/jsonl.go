@@ -14,23 +14,25 @@ import (
 // exactly as in XML so both formats say the same thing.
 
 type jsonHost struct {
-	Schema         string        `json:"schema"`
-	Tool           string        `json:"tool"`
-	ToolVersion    string        `json:"toolVersion,omitempty"`
-	CatalogVersion string        `json:"catalogVersion,omitempty"`
-	CatalogDate    string        `json:"catalogDate,omitempty"`
-	Generated      string        `json:"generated"`
-	Name           string        `json:"name"`
-	Address        string        `json:"address,omitempty"`
-	Target         string        `json:"target,omitempty"`
-	Domain         string        `json:"domain,omitempty"`
-	Transport      string        `json:"transport,omitempty"`
-	Status         string        `json:"status"`
-	Error          string        `json:"error,omitempty"`
-	Started        string        `json:"started,omitempty"`
-	Finished       string        `json:"finished,omitempty"`
-	OS             *jsonOS       `json:"os,omitempty"`
-	Products       []jsonProduct `json:"products"`
+	Schema         string `json:"schema"`
+	Tool           string `json:"tool"`
+	ToolVersion    string `json:"toolVersion,omitempty"`
+	CatalogVersion string `json:"catalogVersion,omitempty"`
+	CatalogDate    string `json:"catalogDate,omitempty"`
+	Generated      string `json:"generated"`
+	// Insecure: the safeguards the run turned off (Meta.Insecure).
+	Insecure  []string      `json:"insecure,omitempty"`
+	Name      string        `json:"name"`
+	Address   string        `json:"address,omitempty"`
+	Target    string        `json:"target,omitempty"`
+	Domain    string        `json:"domain,omitempty"`
+	Transport string        `json:"transport,omitempty"`
+	Status    string        `json:"status"`
+	Error     string        `json:"error,omitempty"`
+	Started   string        `json:"started,omitempty"`
+	Finished  string        `json:"finished,omitempty"`
+	OS        *jsonOS       `json:"os,omitempty"`
+	Products  []jsonProduct `json:"products"`
 	// Vulnerabilities is absent for hosts that were not scanned (nothing
 	// is known), an array (maybe empty) for scanned ones.
 	Vulnerabilities *[]jsonVulnerability `json:"vulnerabilities,omitempty"`
@@ -105,7 +107,7 @@ func toJSON(meta Meta, h scan.HostResult) jsonHost {
 	j := jsonHost{
 		Schema: NamespaceReport, Tool: "patchscan",
 		ToolVersion: clean(meta.ToolVersion), CatalogVersion: clean(meta.CatalogVersion),
-		CatalogDate: clean(meta.CatalogDate), Generated: fmtTime(meta.Generated),
+		CatalogDate: clean(meta.CatalogDate), Generated: fmtTime(meta.Generated), Insecure: cleanTokens(meta.Insecure),
 		Name: clean(h.Name), Address: clean(h.Address), Target: clean(h.Target),
 		Domain: clean(h.Domain), Transport: clean(h.Transport),
 		Status: clean(string(h.Status)), Error: errorText(h),

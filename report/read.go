@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/patchscan/patchscan/detect"
@@ -106,6 +107,7 @@ func (rd *reader) read() ([]HostSummary, error) {
 		return nil, err
 	}
 	catalogVersion, catalogDate := clean(ra["catalogVersion"]), clean(ra["catalogDate"])
+	insecure := cleanTokens(strings.Fields(ra["insecure"]))
 
 	var hosts []HostSummary
 	for {
@@ -126,7 +128,7 @@ func (rd *reader) read() ([]HostSummary, error) {
 				if err != nil {
 					return nil, err
 				}
-				h.Generated, h.CatalogVersion, h.CatalogDate = generated, catalogVersion, catalogDate
+				h.Generated, h.CatalogVersion, h.CatalogDate, h.Insecure = generated, catalogVersion, catalogDate, insecure
 				hosts = append(hosts, h)
 				continue
 			}

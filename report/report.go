@@ -19,6 +19,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/report/deadline"
@@ -50,6 +52,12 @@ type Meta struct {
 	// deadline.Default(): Critical 24 h, Important a month, Moderate 4
 	// months, Low 12 months.
 	Deadlines deadline.Policy
+	// Insecure names the security safeguards the operator turned off for
+	// the run ("winrm-http", "ldap-tls-unverified", ...: tokens without
+	// spaces, see docs/report-format.md): a reader of the reports must
+	// know the data may have come from an impostor or crossed the network
+	// in clear text.
+	Insecure []string
 }
 
 func (m Meta) withDefaults() Meta {
@@ -219,7 +227,10 @@ type HostSummary struct {
 	Name, Address, Target, Domain, Transport string
 	// ComputerName is the name the host gives itself (report version 2,
 	// scanned hosts): the identity Key prefers.
-	ComputerName      string
+	ComputerName string
+	// Insecure: the safeguards the run that wrote the report turned off
+	// (Meta.Insecure).
+	Insecure          []string
 	Status            transport.Outcome
 	Error             string
 	Started, Finished time.Time
@@ -289,7 +300,7 @@ func Summarize(meta Meta, h scan.HostResult) HostSummary {
 		Status: h.Status, Error: clean(h.Reason()),
 		Started: truncTime(h.Started), Finished: truncTime(h.Finished),
 		Generated: truncTime(meta.Generated), CatalogVersion: clean(meta.CatalogVersion),
-		CatalogDate: clean(meta.CatalogDate),
+		CatalogDate: clean(meta.CatalogDate), Insecure: cleanTokens(meta.Insecure),
 	}
 	if h.Status != transport.Scanned {
 		s.Error = errorText(h)
@@ -319,6 +330,28 @@ func Summarize(meta Meta, h scan.HostResult) HostSummary {
 		}
 	}
 	return s
+}
+
+// cleanTokens keeps tokens to what an xs:NMTOKENS list can hold (ASCII
+// letters, digits, ".-_:"; anything else becomes "_", a report read back
+// is untrusted), at most 64 bytes each, and drops empty ones.
+func cleanTokens(tokens []string) []string {
+	var out []string
+	for _, t := range tokens {
+		t = strings.Map(func(r rune) rune {
+			if r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(".-_:", r)) {
+				return r
+			}
+			return '_'
+		}, t)
+		if len(t) > 64 {
+			t = t[:64]
+		}
+		if t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // countCVEs counts open CVEs and those among them exploited in the wild.

@@ -23,6 +23,7 @@ type Rollup struct {
 	hosts          []rollupHost
 	bulletins      map[MissingRef]*rollupBulletin
 	configs        map[string]*rollupConfig // failed configuration checks by ID
+	insecure       map[string]bool          // safeguards some run turned off
 }
 
 type rollupHost struct {
@@ -48,7 +49,27 @@ func NewRollup(catalogVersion string, generated time.Time) *Rollup {
 	if generated.IsZero() {
 		generated = time.Now()
 	}
-	return &Rollup{catalogVersion: catalogVersion, generated: generated.UTC(), bulletins: map[MissingRef]*rollupBulletin{}, configs: map[string]*rollupConfig{}}
+	return &Rollup{catalogVersion: catalogVersion, generated: generated.UTC(), bulletins: map[MissingRef]*rollupBulletin{},
+		configs: map[string]*rollupConfig{}, insecure: map[string]bool{}}
+}
+
+// NoteInsecure records safeguards the run turned off (Meta.Insecure),
+// whether or not any host is added: the rollup lists every mode of every
+// run it covers.
+func (r *Rollup) NoteInsecure(modes []string) {
+	for _, m := range cleanTokens(modes) {
+		r.insecure[m] = true
+	}
+}
+
+// insecureAttr is the rollup's insecure attribute: the modes, sorted.
+func (r *Rollup) insecureAttr() string {
+	modes := make([]string, 0, len(r.insecure))
+	for m := range r.insecure {
+		modes = append(modes, m)
+	}
+	sort.Strings(modes)
+	return strings.Join(modes, " ")
 }
 
 // Add counts one host. Adding the same host twice counts it twice: callers
@@ -62,6 +83,7 @@ func (r *Rollup) Add(s HostSummary) {
 		configKnown: s.ConfigKnown, config: s.Config,
 	})
 	r.addConfig(idx, s)
+	r.NoteInsecure(s.Insecure)
 	switch {
 	case !r.dateSeen:
 		r.catalogDate, r.dateSeen = s.CatalogDate, true
@@ -179,7 +201,8 @@ func (r *Rollup) WriteXML(w io.Writer) error {
 		req("xmlns", NamespaceRollup),
 		req("generated", fmtTime(r.generated)),
 		opt("catalogVersion", r.catalogVersion),
-		opt("catalogDate", r.catalogDate))
+		opt("catalogDate", r.catalogDate),
+		opt("insecure", r.insecureAttr()))
 	r.writeSummary(&x)
 	r.writeHosts(&x, order)
 	r.writeBulletins(&x)

@@ -40,3 +40,35 @@ func TestHostWarnings(t *testing.T) {
 		})
 	}
 }
+
+// TestInsecureRoundTrip: the run's insecure modes are written at the
+// root of the per-host XML, read back by `rollup`, and a rollup of runs
+// lists every mode of any of them once, sorted; hostile tokens read
+// back are made NMTOKENs.
+func TestInsecureRoundTrip(t *testing.T) {
+	meta := testMeta
+	meta.Insecure = []string{"winrm-http", "bad token/\x1b"}
+	var x bytes.Buffer
+	if err := WriteHostXML(&x, meta, fixtureHosts()[0]); err != nil {
+		t.Fatal(err)
+	}
+	validate(t, reportXSD, x.Bytes())
+	hosts, err := ReadHostXML(&x, "ws01.xml")
+	if err != nil || len(hosts) != 1 {
+		t.Fatalf("%d hosts, %v", len(hosts), err)
+	}
+	if got := strings.Join(hosts[0].Insecure, " "); got != "winrm-http bad_token__" {
+		t.Errorf("read back %q", got)
+	}
+	r := NewRollup("", t0)
+	r.Add(hosts[0])
+	r.Add(Summarize(Meta{Insecure: []string{"ldap-no-tls", "winrm-http"}}, fixtureHosts()[1]))
+	var roll bytes.Buffer
+	if err := r.WriteXML(&roll); err != nil {
+		t.Fatal(err)
+	}
+	validate(t, rollupXSD, roll.Bytes())
+	if !strings.Contains(roll.String(), `insecure="bad_token__ ldap-no-tls winrm-http"`) {
+		t.Errorf("rollup root:\n%s", roll.String()[:300])
+	}
+}

@@ -118,6 +118,7 @@ func rootAttrs(meta Meta) []attr {
 		opt("catalogDate", meta.CatalogDate),
 		opt("baseline", meta.Baseline),
 		req("generated", fmtTime(meta.Generated)),
+		opt("insecure", strings.Join(cleanTokens(meta.Insecure), " ")),
 	}
 }
 

@@ -129,6 +129,7 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 	if err != nil {
 		return err
 	}
+	insecure := warnInsecure(stderr, f.insecureModes())
 	// Targets first: a typo in a range is found before any prompt.
 	list, err := f.targetList(cmd, args, tc.port)
 	if err != nil {
@@ -156,7 +157,7 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 	}
 	stdout := cmd.OutOrStdout()
 	meta := report.Meta{ToolVersion: versionString(), CatalogVersion: cat.DataVersion, CatalogDate: cat.LastDataUpdate,
-		Baseline: baselineName(checks), ConfigOnly: !f.checks.patches, Generated: time.Now(), Deadlines: f.store.policy}
+		Baseline: baselineName(checks), ConfigOnly: !f.checks.patches, Generated: time.Now(), Deadlines: f.store.policy, Insecure: insecure}
 	sink, err := f.output.open(stdout, isTerminal(stdout), f.verbose, meta)
 	if err != nil {
 		return err
