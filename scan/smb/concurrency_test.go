@@ -12,6 +12,7 @@ import (
 
 	"github.com/patchscan/patchscan/facts"
 	"github.com/patchscan/patchscan/internal/lab"
+	"github.com/patchscan/patchscan/internal/netem"
 	"github.com/patchscan/patchscan/internal/netguard"
 	"github.com/patchscan/patchscan/internal/rrp"
 	"github.com/patchscan/patchscan/scan/transport"
@@ -157,21 +158,19 @@ func TestWinregDiesMidScan(t *testing.T) {
 
 // A registry call costs one round trip: the pipe WRITE of the request
 // and the READ of the reply go out together (pipeIO.Transceive), where a
-// write and then a read cost two. Measured in wall time with the server
-// 20 ms away (delayConn), which a loaded machine's scheduling hardly
-// moves; counting write-to-read turns at the conn would be exact but
-// flaky (a read issued a little late turns around once more at no cost
-// on a real link).
+// write and then a read cost two. Counted at a netem proxy that puts the
+// host 2×25 ms away: a round trip is a client turn (a send after a reply)
+// at least one delay after the previous one. This test measured wall
+// time, which a loaded machine's scheduling added to call after call
+// until the bound broke; a count only moves when a READ is issued so
+// late (over 50 ms) that the WRITE's reply came first, and the bound
+// allows several of those. One call at a time (write, wait, read) is two
+// round trips per call, far past it.
 func TestRegistryCallOneRoundTrip(t *testing.T) {
 	l := standardLab(t)
-	const rtt = 20 * time.Millisecond
-	cfg := Config{RegistryPipes: 1, Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := netguard.Loopback.DialContext(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		return newDelayConn(c, rtt), nil
-	}}
+	const delay = 25 * time.Millisecond
+	cfg, p := viaNetem(t, l.Host(lab.Patched), delay)
+	cfg.RegistryPipes = 1
 	ts, err := open(t, l, lab.Patched, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -179,12 +178,12 @@ func TestRegistryCallOneRoundTrip(t *testing.T) {
 	defer ts.Close()
 	s := ts.(*session)
 	s.bg.Wait() // the ADMIN$ tree connect made in the background
-	p, err := s.takePipe(context.Background())
+	rp, err := s.takePipe(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.addPipe(p)
-	h, err := p.openKey(context.Background(), `SOFTWARE\Microsoft\Windows NT\CurrentVersion`, &watchdog{})
+	defer s.addPipe(rp)
+	h, err := rp.openKey(context.Background(), `SOFTWARE\Microsoft\Windows NT\CurrentVersion`, &watchdog{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,15 +193,31 @@ func TestRegistryCallOneRoundTrip(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	const calls = 10
+	p.Reset()
 	start := time.Now()
 	for i := range calls {
-		if _, _, err := p.c.QueryValue(ctx, h, names[i%len(names)]); err != nil && !errors.Is(err, rrp.ErrNotFound) {
+		if _, _, err := rp.c.QueryValue(ctx, h, names[i%len(names)]); err != nil && !errors.Is(err, rrp.ErrNotFound) {
 			t.Fatal(err)
 		}
 	}
-	rts := float64(time.Since(start)) / float64(rtt)
-	t.Logf("%d registry calls: %.1f round trips", calls, rts)
-	if rts > 1.5*calls {
-		t.Errorf("%d registry calls took %.1f round trips of %v, want about %d (two per call without pipelining)", calls, rts, rtt, calls)
+	elapsed := time.Since(start)
+	st := p.Stats()
+	t.Logf("%d registry calls: %d round trips (%d turns), %v of wall time at %v per round trip", calls, st.RoundTrips, st.Turns, elapsed.Round(time.Millisecond), 2*delay)
+	if st.RoundTrips < calls || st.RoundTrips > calls+calls/2 {
+		t.Errorf("%d registry calls took %d round trips, want about %d (two per call without pipelining)", calls, st.RoundTrips, calls)
 	}
+}
+
+// viaNetem is a configuration whose connections go through a netem proxy
+// in front of h, delay away each way.
+func viaNetem(t *testing.T, h *lab.Host, delay time.Duration) (Config, *netem.Proxy) {
+	t.Helper()
+	p, err := netem.Start(netem.Config{Listen: "127.0.0.1:0", Target: h.Addr(), Delay: delay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return Config{Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return netguard.Loopback.DialContext(ctx, network, p.Addr())
+	}}, p
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/patchscan/patchscan/catalog"
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/internal/lab"
-	"github.com/patchscan/patchscan/internal/netguard"
 	"github.com/patchscan/patchscan/scan/transport"
 )
 
@@ -114,114 +113,61 @@ func (c *countingConn) snapshot() (rt int, in, out int64) {
 	return c.roundTrips, c.bytesIn, c.bytesOut
 }
 
-// delayConn delays everything the client sends by d (in order, without
-// blocking the writer), so the server is one round trip of d away: wall
-// time divided by d is the number of round trips on the critical path.
-type delayConn struct {
-	net.Conn
-	d     time.Duration
-	queue chan delayed
-	done  chan struct{}
-	once  sync.Once
-}
-
-type delayed struct {
-	due  time.Time
-	data []byte
-}
-
-func newDelayConn(c net.Conn, d time.Duration) *delayConn {
-	dc := &delayConn{Conn: c, d: d, queue: make(chan delayed, 4096), done: make(chan struct{})}
-	go func() {
-		for {
-			select {
-			case m := <-dc.queue:
-				time.Sleep(time.Until(m.due))
-				if _, err := dc.Conn.Write(m.data); err != nil {
-					return
-				}
-			case <-dc.done:
-				return
-			}
-		}
-	}()
-	return dc
-}
-
-func (c *delayConn) Write(b []byte) (int, error) {
-	select {
-	case c.queue <- delayed{due: time.Now().Add(c.d), data: append([]byte(nil), b...)}:
-		return len(b), nil
-	case <-c.done:
-		return 0, net.ErrClosed
-	}
-}
-
-func (c *delayConn) Close() error {
-	c.once.Do(func() { close(c.done) })
-	return c.Conn.Close()
-}
-
 // TestRoundTrips measures what a full scan of the patched host costs on
 // the wire, for the lab catalog and the embedded default catalog: facts
-// requested (and in how many engine batches) against round trips on the
-// critical path (wall time with a server 20 ms away, divided by 20 ms)
-// and bytes, split into session set-up and the scan itself.
+// requested (and in how many engine batches) against round trips and
+// bytes counted at a netem proxy that puts the host 2×25 ms away, split
+// into session set-up and the scan itself. The proxy counts a round trip
+// for each client turn (a send after a reply) at least one delay after
+// the previous one: requests in flight together are one. This test
+// divided wall time by the round-trip time, which a loaded machine
+// inflated past the bounds; the count only moves when the client is
+// more than a delay late within one flight.
 func TestRoundTrips(t *testing.T) {
 	l := standardLab(t)
 	def, err := catalog.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	const rtt = 20 * time.Millisecond
 	// Warm up: Samba starts its winreg server on the first use.
 	if s, err := open(t, l, lab.Patched, Config{}); err == nil {
 		s.Close()
 	}
+	const delay = 25 * time.Millisecond
 	for _, tc := range []struct {
 		name string
 		cat  *catalog.Catalog
 	}{{"lab.xml", labCatalog(t)}, {"embedded", def}} {
 		t.Run(tc.name, func(t *testing.T) {
 			eng := detect.New(tc.cat, detect.Options{Checksums: detect.ChecksumOn})
-			var cc *countingConn
-			cfg := Config{Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
-				c, err := netguard.Loopback.DialContext(ctx, network, addr)
-				if err != nil {
-					return nil, err
-				}
-				cc = &countingConn{Conn: newDelayConn(c, rtt)}
-				return cc, nil
-			}}
+			cfg, p := viaNetem(t, l.Host(lab.Patched), delay)
 			start := time.Now()
 			s, err := open(t, l, lab.Patched, cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
-			setup := time.Since(start)
-			_, setupIn, setupOut := cc.snapshot()
-			scanStart := time.Now()
+			setupWall, setup := time.Since(start), p.Stats()
+			p.Reset()
+			start = time.Now()
 			rep, err := eng.Scan(context.Background(), s)
 			if err != nil {
 				t.Fatal(err)
 			}
-			scan := time.Since(scanStart)
-			_, scanIn, scanOut := cc.snapshot()
+			scanWall, scan := time.Since(start), p.Stats()
 			s.Close()
-			setupRT := float64(setup) / float64(rtt)
-			scanRT := float64(scan) / float64(rtt)
-			t.Logf("catalog %s, patched host: %d facts in %d batches; set-up (TCP, negotiate, session, IPC$, winreg, bind, HKLM) %.1f round trips (%d B out, %d B in); scan %.1f round trips (%d B out, %d B in); total %.1f round trips",
-				tc.name, rep.Facts, rep.Batches, setupRT, setupOut, setupIn, scanRT, scanOut-setupOut, scanIn-setupIn, setupRT+scanRT)
+			t.Logf("catalog %s, patched host: %d facts in %d batches; set-up (TCP, negotiate, session, IPC$, winreg, bind, HKLM) %d round trips (%d turns, %d B out, %d B in, %v); scan %d round trips (%d turns, %d B out, %d B in, %v); total %d round trips of %v",
+				tc.name, rep.Facts, rep.Batches, setup.RoundTrips, setup.Turns, setup.BytesUp, setup.BytesDown, setupWall.Round(time.Millisecond),
+				scan.RoundTrips, scan.Turns, scan.BytesUp, scan.BytesDown, scanWall.Round(time.Millisecond), setup.RoundTrips+scan.RoundTrips, 2*delay)
 			if rep.Facts == 0 {
 				t.Fatal("nothing measured")
 			}
 			// Set-up is about 8 round trips (a winreg call is one, see
 			// TestRegistryCallOneRoundTrip); the scan's registry work is
 			// spread over the pipes and its files read concurrently
-			// (about 5-8). Generous bounds (a loaded machine adds time),
-			// but one call at a time (45) breaks them.
-			if setupRT > 20 || scanRT > 30 {
-				t.Fatalf("%.1f + %.1f round trips", setupRT, scanRT)
+			// (about 5-8). Bounds with room for a late client, but one
+			// call at a time (45) breaks them.
+			if setup.RoundTrips > 20 || scan.RoundTrips > 30 {
+				t.Fatalf("%d + %d round trips", setup.RoundTrips, scan.RoundTrips)
 			}
 		})
 	}
