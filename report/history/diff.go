@@ -133,15 +133,15 @@ func hostChange(kind string, h *HostState, before, after string) Change {
 }
 
 func resultChanges(ha, hb *HostState) []Change {
-	before := make(map[string]*ResultRecord, len(ha.Results))
+	before := make(map[updateKey]*ResultRecord, len(ha.Results))
 	for i := range ha.Results {
-		before[ha.Results[i].key()] = &ha.Results[i]
+		before[ha.Results[i].ukey()] = &ha.Results[i]
 	}
 	var out []Change
-	seen := map[string]bool{}
+	seen := make(map[updateKey]bool, len(hb.Results))
 	for i := range hb.Results {
 		rb := &hb.Results[i]
-		k := rb.key()
+		k := rb.ukey()
 		seen[k] = true
 		st := Absent
 		if ra := before[k]; ra != nil {

@@ -53,8 +53,8 @@ type Recorder struct {
 	s       *Store
 	id      int64
 	info    RunInfo
-	updates map[string]int64 // update natural key -> id, learned this run
-	seen    map[string]int   // host keys recorded this run
+	updates map[updateKey]int64 // update natural key -> id, learned this run
+	seen    map[string]int      // host keys recorded this run
 	hosts   atomic.Int64
 	stmts   *stmtCache
 }
@@ -91,7 +91,7 @@ func (s *Store) StartRun(ctx context.Context, info RunInfo) (*Recorder, error) {
 		stmts.close()
 		return nil, s.wrap("starting a run", err)
 	}
-	return &Recorder{s: s, id: id, info: info, updates: map[string]int64{}, seen: map[string]int{}, stmts: stmts}, nil
+	return &Recorder{s: s, id: id, info: info, updates: map[updateKey]int64{}, seen: map[string]int{}, stmts: stmts}, nil
 }
 
 // ID is the run's number in the store.
@@ -120,7 +120,7 @@ func (r *Recorder) Add(ctx context.Context, hosts []HostRecord) error {
 	}
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		learned := map[string]int64{}
+		learned := map[updateKey]int64{}
 		if err = r.addTx(ctx, recs, learned); err == nil {
 			for k, v := range learned {
 				r.updates[k] = v
@@ -142,7 +142,7 @@ func (r *Recorder) Add(ctx context.Context, hosts []HostRecord) error {
 	return nil
 }
 
-func (r *Recorder) addTx(ctx context.Context, recs []HostRecord, learned map[string]int64) error {
+func (r *Recorder) addTx(ctx context.Context, recs []HostRecord, learned map[updateKey]int64) error {
 	tx, err := r.s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

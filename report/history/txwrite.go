@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -229,21 +230,25 @@ func sortedKeys[V any](m map[string]V) []string {
 // upsertUpdates returns the id of every update the results name. Those
 // known from earlier batches of this run (known) are not written again;
 // the new ones go to learned.
-func (w *txWriter) upsertUpdates(recs []HostRecord, known, learned map[string]int64) (map[string]int64, error) {
-	todo := map[string]*ResultRecord{}
+func (w *txWriter) upsertUpdates(recs []HostRecord, known, learned map[updateKey]int64) (map[updateKey]int64, error) {
+	todo := map[updateKey]*ResultRecord{}
 	for i := range recs {
 		for j := range recs[i].Results {
 			r := &recs[i].Results[j]
-			if _, ok := known[r.key()]; !ok {
-				todo[r.key()] = r
+			if _, ok := known[r.ukey()]; !ok {
+				todo[r.ukey()] = r
 			}
 		}
 	}
-	keys := sortedKeys(todo)
-	err := w.each(len(keys), 8, func(lo, hi int) error {
+	rs := make([]*ResultRecord, 0, len(todo))
+	for _, r := range todo {
+		rs = append(rs, r)
+	}
+	// In key order, so concurrent scanners lock rows in the same order.
+	slices.SortFunc(rs, compareKeys)
+	err := w.each(len(rs), 8, func(lo, hi int) error {
 		args := make([]any, 0, 8*(hi-lo))
-		for _, k := range keys[lo:hi] {
-			r := todo[k]
+		for _, r := range rs[lo:hi] {
 			args = append(args, r.Kind, r.Bulletin, r.KB, r.Product, r.Title, r.Severity, r.Released, joinList(r.CVEs))
 		}
 		q := updatesQuery(hi - lo)
@@ -253,17 +258,17 @@ func (w *txWriter) upsertUpdates(recs []HostRecord, known, learned map[string]in
 			if err := rows.Scan(&id, &r.Kind, &r.Bulletin, &r.KB, &r.Product); err != nil {
 				return err
 			}
-			learned[r.key()] = id
+			learned[r.ukey()] = id
 			return nil
 		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	if len(learned) != len(keys) {
-		return nil, fmt.Errorf("%d of %d updates came back", len(learned), len(keys))
+	if len(learned) != len(rs) {
+		return nil, fmt.Errorf("%d of %d updates came back", len(learned), len(rs))
 	}
-	all := make(map[string]int64, len(known)+len(learned))
+	all := make(map[updateKey]int64, len(known)+len(learned))
 	for k, v := range known {
 		all[k] = v
 	}
@@ -275,7 +280,7 @@ func (w *txWriter) upsertUpdates(recs []HostRecord, known, learned map[string]in
 
 // resultSets returns the result set id of every scanned record (by index;
 // 0 for unscanned hosts), creating and filling the sets the store lacks.
-func (w *txWriter) resultSets(recs []HostRecord, updateIDs map[string]int64) ([]int64, error) {
+func (w *txWriter) resultSets(recs []HostRecord, updateIDs map[updateKey]int64) ([]int64, error) {
 	digests := make([]string, len(recs))
 	first := map[string]*HostRecord{}
 	for i := range recs {
@@ -382,7 +387,7 @@ func (w *txWriter) createSets(digests []string, ids map[string]int64) ([]string,
 }
 
 // fillSets writes the results, checks and open CVEs of the new sets.
-func (w *txWriter) fillSets(created []string, ids map[string]int64, content map[string]*HostRecord, updateIDs map[string]int64) error {
+func (w *txWriter) fillSets(created []string, ids map[string]int64, content map[string]*HostRecord, updateIDs map[updateKey]int64) error {
 	var results, checks, cves []any
 	for _, dg := range created {
 		sid, h := ids[dg], content[dg]
@@ -391,7 +396,7 @@ func (w *txWriter) fillSets(created []string, ids map[string]int64, content map[
 			if !r.Due.IsZero() {
 				due = r.Due.UTC()
 			}
-			results = append(results, sid, updateIDs[r.key()], r.Status, due, r.SupersededBy)
+			results = append(results, sid, updateIDs[r.ukey()], r.Status, due, r.SupersededBy)
 		}
 		for _, c := range h.Checks {
 			checks = append(checks, sid, c.ID, c.Status, c.Severity, c.Reason)
