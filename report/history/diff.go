@@ -56,12 +56,20 @@ func (s *Store) Diff(ctx context.Context, earlier, newer Run) ([]Change, error) 
 	for i := range b.Hosts {
 		hb := &b.Hosts[i]
 		ha := a.Host(hb.Key)
-		if ha == nil || ha.SetID == hb.SetID || ha.Status != HostScanned || hb.Status != HostScanned {
+		if ha == nil || !ha.changed(hb) || ha.Status != HostScanned || hb.Status != HostScanned {
 			continue
 		}
 		ib = append(ib, i)
-		changedA = append(changedA, *ha)
-		changedB = append(changedB, *hb)
+		ca, cb := *ha, *hb
+		// Load only the sets that differ: equal ones hold no change.
+		if ca.SetID == cb.SetID {
+			ca.SetID, cb.SetID = 0, 0
+		}
+		if ca.CheckSetID == cb.CheckSetID {
+			ca.CheckSetID, cb.CheckSetID = 0, 0
+		}
+		changedA = append(changedA, ca)
+		changedB = append(changedB, cb)
 	}
 	if err := s.loadSets(ctx, changedA, nil, false); err != nil {
 		return nil, s.wrap("reading results of run "+earlier.Ref, err)
@@ -101,7 +109,7 @@ func DiffSnapshots(a, b *Snapshot) []Change {
 				c.Host = ha.ComputerName // the name it gave when it answered
 			}
 			out = append(out, c)
-		case ha.Status == HostScanned && ha.SetID != hb.SetID:
+		case ha.Status == HostScanned && ha.changed(hb):
 			out = append(out, resultChanges(ha, hb)...)
 			out = append(out, checkChanges(ha, hb)...)
 		}
@@ -126,6 +134,11 @@ func DiffSnapshots(a, b *Snapshot) []Change {
 		return x.Check < y.Check
 	})
 	return out
+}
+
+// changed reports whether two scans of a host found different things.
+func (h *HostState) changed(o *HostState) bool {
+	return h.SetID != o.SetID || h.CheckSetID != o.CheckSetID
 }
 
 func hostChange(kind string, h *HostState, before, after string) Change {

@@ -27,7 +27,7 @@ func TestSetDigestStable(t *testing.T) {
 		{"empty", HostRecord{}, "e3b0c44298fc1c149afbf4c8996fb924"},
 		{"results, checks and CVEs", full, "b730b7d7416f64aeac2e21028c57db75"},
 	} {
-		if got := tt.h.setDigest(); got != tt.want {
+		if got := setDigest(tt.h.Results, tt.h.Checks, tt.h.CVEs); got != tt.want {
 			t.Errorf("%s: digest %s, want %s", tt.name, got, tt.want)
 		}
 	}

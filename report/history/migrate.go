@@ -141,6 +141,15 @@ var migrations = []migration{
 		`ALTER TABLE host_scans ADD COLUMN computer_name TEXT NOT NULL DEFAULT ''`,
 		`CREATE INDEX host_scans_address ON host_scans (address, finished)`,
 	}},
+	{3, "host scans: configuration checks in a set of their own", []string{
+		// Checks change independently of results (a check's reason may name
+		// the host's own administrators), so they get a content-addressed
+		// set of their own and hosts of one patch level share their result
+		// set. result_set_id keeps the results and open CVEs. Earlier sets
+		// hold all three: their scans read checks from the same set.
+		`ALTER TABLE host_scans ADD COLUMN check_set_id BIGINT REFERENCES result_sets (id)`,
+		`UPDATE host_scans SET check_set_id = result_set_id`,
+	}},
 }
 
 // SchemaVersion is the schema version this patchscan writes.

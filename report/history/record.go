@@ -314,11 +314,22 @@ func countResults(rs []ResultRecord, checks []CheckRecord, cves int) Counts {
 	return c
 }
 
-// setDigest identifies what a host scan found: every stored result (key,
-// status, due date, superseding patch), check and open CVE, in order.
-// Equal digests mean equal sets (SHA-256, 128 bits kept), so sets are
-// stored once however many hosts and runs share them.
-func (h *HostRecord) setDigest() string {
+// resultsDigest and checksDigest name a host scan's two sets: its results
+// and open CVEs (which follow from its results), and its configuration
+// checks. The two change independently (a check's reason names the host's
+// own administrators: no two hosts share a check set, while hosts of one
+// patch level share a result set), so each is stored once however many
+// hosts and runs share it. Schema version 1 and 2 stores hold both in one
+// set, whose digest is setDigest of the whole: a set's digest is always
+// that of its whole content, so old and new sets are found alike.
+func (h *HostRecord) resultsDigest() string { return setDigest(h.Results, nil, h.CVEs) }
+
+func (h *HostRecord) checksDigest() string { return setDigest(nil, h.Checks, nil) }
+
+// setDigest identifies a set's content: every stored result (key, status,
+// due date, superseding patch), check and open CVE, in order. Equal
+// digests mean equal sets (SHA-256, 128 bits kept).
+func setDigest(results []ResultRecord, checks []CheckRecord, cves []CVERecord) string {
 	d := sha256.New()
 	var n [binary.MaxVarintLen64]byte
 	field := func(parts ...string) {
@@ -334,22 +345,22 @@ func (h *HostRecord) setDigest() string {
 			io.WriteString(d, p)
 		}
 	}
-	for i := range h.Results {
-		r := &h.Results[i]
+	for i := range results {
+		r := &results[i]
 		field("r")
 		field(r.Kind, r.Bulletin, r.KB, r.Product)
 		field(r.Status)
 		field(dueText(r.Due))
 		field(r.SupersededBy)
 	}
-	for _, c := range h.Checks {
+	for _, c := range checks {
 		field("c")
 		field(c.ID)
 		field(c.Status)
 		field(c.Severity)
 		field(c.Reason)
 	}
-	for _, c := range h.CVEs {
+	for _, c := range cves {
 		field("v")
 		field(c.CVE)
 		field(c.Severity)

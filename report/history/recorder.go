@@ -160,11 +160,11 @@ func (r *Recorder) addTx(ctx context.Context, recs []HostRecord, learned map[upd
 	if err != nil {
 		return fmt.Errorf("updates: %w", err)
 	}
-	setIDs, err := w.resultSets(recs, updateIDs)
+	sets, err := w.resultSets(recs, updateIDs)
 	if err != nil {
 		return fmt.Errorf("result sets: %w", err)
 	}
-	if err := w.insertHostScans(r.id, recs, hostIDs, setIDs); err != nil {
+	if err := w.insertHostScans(r.id, recs, hostIDs, sets); err != nil {
 		return fmt.Errorf("host scans: %w", err)
 	}
 	if r.mayReplace(recs) {

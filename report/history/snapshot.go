@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 )
@@ -13,9 +14,10 @@ type HostState struct {
 	ScanID, RunID int64
 	Key           string
 	HostRecord
-	// SetID names what the scan found (0: not scanned); equal ids mean
-	// equal results, checks and open CVEs.
-	SetID int64
+	// SetID names what the scan found (0: not scanned): equal ids mean
+	// equal results and open CVEs. CheckSetID does the same for its
+	// configuration checks.
+	SetID, CheckSetID int64
 }
 
 // Snapshot is the state of every host of one logical run: for each host,
@@ -56,7 +58,7 @@ func (s *Store) Snapshot(ctx context.Context, run Run, detail bool, statuses ...
 const hostScanSelect = `SELECT hs.id, hs.run_id, h.key, hs.name, hs.address, hs.target, hs.domain, hs.transport,
 	hs.status, hs.error, hs.os_product, hs.os_version, hs.os_build, hs.os_ubr, hs.started, hs.finished,
 	hs.missing, hs.overdue, hs.warning, hs.note, hs.errors, hs.superseded, hs.installed, hs.not_applicable,
-	hs.config_failed, hs.open_cves, hs.result_set_id, hs.computer_name
+	hs.config_failed, hs.open_cves, hs.result_set_id, hs.computer_name, hs.check_set_id
 	FROM host_scans hs JOIN hosts h ON h.id = hs.host_id WHERE `
 
 // readHostScans reads host scans matching where (over hs, h), at most
@@ -72,14 +74,14 @@ func (s *Store) readHostScans(ctx context.Context, where string, args []any, lim
 		var h HostState
 		c := &h.Counts
 		var n [10]int64
-		var set sql.NullInt64
+		var set, checkSet sql.NullInt64
 		if err := rows.Scan(&h.ScanID, &h.RunID, &h.Key, &h.Name, &h.Address, &h.Target, &h.Domain, &h.Transport,
 			&h.Status, &h.Error, &h.OS.Product, &h.OS.Version, &h.OS.Build, &h.OS.UBR,
 			nullTime{&h.Started}, nullTime{&h.Finished},
-			&n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &n[6], &n[7], &n[8], &n[9], &set, &h.ComputerName); err != nil {
+			&n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &n[6], &n[7], &n[8], &n[9], &set, &h.ComputerName, &checkSet); err != nil {
 			return nil, fmt.Errorf("host scan %d: %w", len(out)+1, err)
 		}
-		h.SetID = set.Int64
+		h.SetID, h.CheckSetID = set.Int64, checkSet.Int64
 		c.Set = true
 		c.Missing, c.Overdue, c.Warning, c.Note, c.Error = clampInt(n[0]), clampInt(n[1]), clampInt(n[2]), clampInt(n[3]), clampInt(n[4])
 		c.Superseded, c.Installed, c.NotApplicable, c.ConfigFailed, c.OpenCVEs = clampInt(n[5]), clampInt(n[6]), clampInt(n[7]), clampInt(n[8]), clampInt(n[9])
@@ -139,13 +141,6 @@ type update struct {
 	cves                                                   []string
 }
 
-// setContent is what a result set holds.
-type setContent struct {
-	results []ResultRecord
-	checks  []CheckRecord
-	cves    []CVERecord
-}
-
 // loadDetails reads the results, checks and open CVEs of the given hosts:
 // each distinct set once, shared by the hosts that have it. A result is
 // overdue in a host scan that finished on or after its due date.
@@ -156,45 +151,50 @@ func (s *Store) loadDetails(ctx context.Context, hosts []HostState, statuses []s
 // loadSets is loadDetails, with the open CVEs only when withCVEs (diff
 // compares results and checks only).
 func (s *Store) loadSets(ctx context.Context, hosts []HostState, statuses []string, withCVEs bool) error {
-	sets := map[int64]*setContent{}
-	var ids []int64
+	resultSets, checkSets := map[int64]*setContent{}, map[int64]*setContent{}
+	var rids, cids []int64
 	for i := range hosts {
-		if id := hosts[i].SetID; id != 0 && sets[id] == nil {
-			sets[id] = &setContent{}
-			ids = append(ids, id)
+		if id := hosts[i].SetID; id != 0 && resultSets[id] == nil {
+			resultSets[id] = &setContent{}
+			rids = append(rids, id)
+		}
+		if id := hosts[i].CheckSetID; id != 0 && checkSets[id] == nil {
+			checkSets[id] = &setContent{}
+			cids = append(cids, id)
 		}
 	}
-	if len(ids) == 0 {
-		return nil
+	slices.Sort(rids)
+	slices.Sort(cids)
+	if len(rids) > 0 {
+		updates, err := s.readUpdates(ctx)
+		if err != nil {
+			return err
+		}
+		if err := s.readResults(ctx, rids, resultSets, updates, statuses); err != nil {
+			return err
+		}
 	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	updates, err := s.readUpdates(ctx)
-	if err != nil {
-		return err
-	}
-	if err := s.readResults(ctx, ids, sets, updates, statuses); err != nil {
-		return err
-	}
-	if err := s.readChecks(ctx, ids, sets); err != nil {
+	if err := s.readChecks(ctx, cids, checkSets); err != nil {
 		return err
 	}
 	if withCVEs {
-		if err := s.readCVEs(ctx, ids, sets); err != nil {
+		if err := s.readCVEs(ctx, rids, resultSets); err != nil {
 			return err
 		}
 	}
 	for i := range hosts {
 		h := &hosts[i]
-		c := sets[h.SetID]
-		if c == nil {
-			continue
+		if c := resultSets[h.SetID]; c != nil {
+			h.Results = make([]ResultRecord, len(c.results))
+			for k, r := range c.results {
+				r.Overdue = r.Status == "missing" && !r.Due.IsZero() && !h.Finished.Before(r.Due)
+				h.Results[k] = r
+			}
+			h.CVEs = c.cves
 		}
-		h.Results = make([]ResultRecord, len(c.results))
-		for k, r := range c.results {
-			r.Overdue = r.Status == "missing" && !r.Due.IsZero() && !h.Finished.Before(r.Due)
-			h.Results[k] = r
+		if c := checkSets[h.CheckSetID]; c != nil {
+			h.Checks = c.checks
 		}
-		h.Checks, h.CVEs = c.checks, c.cves
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package history
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -90,14 +89,14 @@ const (
 	checksInsert  = `INSERT INTO config_checks (result_set_id, check_id, status, severity, reason) VALUES `
 	cvesInsert    = `INSERT INTO open_cves (result_set_id, cve, severity, exploited, fixed_by) VALUES `
 	detailCols    = 5
-	hostScanCols  = 27
+	hostScanCols  = 28
 )
 
 func hostScansQuery(n int) string {
 	return `INSERT INTO host_scans (run_id, host_id, result_set_id, name, address, target, domain, transport, status, error,
 		os_product, os_version, os_build, os_ubr, started, finished,
 		missing, overdue, warning, note, errors, superseded, installed, not_applicable,
-		config_failed, open_cves, computer_name) VALUES ` + values(n, hostScanCols)
+		config_failed, open_cves, computer_name, check_set_id) VALUES ` + values(n, hostScanCols)
 }
 
 // replaceGroup is the condition naming the scans of a run's logical run.
@@ -278,167 +277,21 @@ func (w *txWriter) upsertUpdates(recs []HostRecord, known, learned map[updateKey
 	return all, nil
 }
 
-// resultSets returns the result set id of every scanned record (by index;
-// 0 for unscanned hosts), creating and filling the sets the store lacks.
-func (w *txWriter) resultSets(recs []HostRecord, updateIDs map[updateKey]int64) ([]int64, error) {
-	digests := make([]string, len(recs))
-	first := map[string]*HostRecord{}
-	for i := range recs {
-		if recs[i].Status != HostScanned {
-			continue
-		}
-		digests[i] = recs[i].setDigest()
-		if _, ok := first[digests[i]]; !ok {
-			first[digests[i]] = &recs[i]
-		}
-	}
-	keys := sortedKeys(first)
-	ids, err := w.findSets(keys)
-	if err != nil {
-		return nil, err
-	}
-	var todo []string
-	for _, k := range keys {
-		if _, ok := ids[k]; !ok {
-			todo = append(todo, k)
-		}
-	}
-	created, err := w.createSets(todo, ids)
-	if err != nil {
-		return nil, err
-	}
-	if err := w.fillSets(created, ids, first, updateIDs); err != nil {
-		return nil, err
-	}
-	out := make([]int64, len(recs))
-	for i, dg := range digests {
-		if dg != "" {
-			if out[i] = ids[dg]; out[i] == 0 {
-				return nil, errors.New("a result set did not come back")
-			}
-		}
-	}
-	return out, nil
-}
-
-// findSets looks up existing sets by digest.
-func (w *txWriter) findSets(digests []string) (map[string]int64, error) {
-	ids := make(map[string]int64, len(digests))
-	err := w.each(len(digests), 1, func(lo, hi int) error {
-		args := make([]any, 0, hi-lo)
-		for _, k := range digests[lo:hi] {
-			args = append(args, k)
-		}
-		return w.query(findSetsQuery(hi-lo), args, func(rows *sql.Rows) error {
-			var id int64
-			var dg string
-			if err := rows.Scan(&id, &dg); err != nil {
-				return err
-			}
-			ids[dg] = id
-			return nil
-		})
-	})
-	return ids, err
-}
-
-// createSets inserts new sets; a set another scanner created meanwhile is
-// looked up instead, and only the sets created here are returned (to be
-// filled).
-func (w *txWriter) createSets(digests []string, ids map[string]int64) ([]string, error) {
-	now := time.Now().UTC()
-	var created []string
-	err := w.each(len(digests), 2, func(lo, hi int) error {
-		args := make([]any, 0, 2*(hi-lo))
-		for _, k := range digests[lo:hi] {
-			args = append(args, k, now)
-		}
-		q := createSetsQuery(hi - lo)
-		return w.query(q, args, func(rows *sql.Rows) error {
-			var id int64
-			var dg string
-			if err := rows.Scan(&id, &dg); err != nil {
-				return err
-			}
-			ids[dg] = id
-			created = append(created, dg)
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, err
-	}
-	var raced []string
-	for _, dg := range digests {
-		if _, ok := ids[dg]; !ok {
-			raced = append(raced, dg)
-		}
-	}
-	if len(raced) > 0 {
-		found, err := w.findSets(raced)
-		if err != nil {
-			return nil, err
-		}
-		for k, v := range found {
-			ids[k] = v
-		}
-	}
-	return created, nil
-}
-
-// fillSets writes the results, checks and open CVEs of the new sets.
-func (w *txWriter) fillSets(created []string, ids map[string]int64, content map[string]*HostRecord, updateIDs map[updateKey]int64) error {
-	var results, checks, cves []any
-	for _, dg := range created {
-		sid, h := ids[dg], content[dg]
-		for _, r := range h.Results {
-			var due any
-			if !r.Due.IsZero() {
-				due = r.Due.UTC()
-			}
-			results = append(results, sid, updateIDs[r.ukey()], r.Status, due, r.SupersededBy)
-		}
-		for _, c := range h.Checks {
-			checks = append(checks, sid, c.ID, c.Status, c.Severity, c.Reason)
-		}
-		for _, c := range h.CVEs {
-			cves = append(cves, sid, c.CVE, c.Severity, c.Exploited, joinList(c.FixedBy))
-		}
-	}
-	if err := w.insertRows(resultsInsert, results); err != nil {
-		return fmt.Errorf("results: %w", err)
-	}
-	if err := w.insertRows(checksInsert, checks); err != nil {
-		return fmt.Errorf("config checks: %w", err)
-	}
-	if err := w.insertRows(cvesInsert, cves); err != nil {
-		return fmt.Errorf("open CVEs: %w", err)
-	}
-	return nil
-}
-
-func (w *txWriter) insertRows(prefix string, args []any) error {
-	const cols = detailCols
-	return w.each(len(args)/cols, cols, func(lo, hi int) error {
-		return w.exec(prefix+values(hi-lo, cols), args[lo*cols:hi*cols])
-	})
-}
-
 // insertHostScans inserts one row per record.
-func (w *txWriter) insertHostScans(runID int64, recs []HostRecord, hostIDs map[string]int64, setIDs []int64) error {
+func (w *txWriter) insertHostScans(runID int64, recs []HostRecord, hostIDs map[string]int64, sets []hostSets) error {
 	return w.each(len(recs), hostScanCols, func(lo, hi int) error {
 		args := make([]any, 0, hostScanCols*(hi-lo))
 		for i := lo; i < hi; i++ {
 			h := &recs[i]
-			var set any
-			if setIDs[i] != 0 {
-				set = setIDs[i]
+			var set, checkSet any
+			if sets[i].results != 0 {
+				set, checkSet = sets[i].results, sets[i].checks
 			}
 			c := h.Counts
 			args = append(args, runID, hostIDs[h.Key()], set, h.Name, h.Address, h.Target, h.Domain, h.Transport, h.Status, h.Error,
 				h.OS.Product, h.OS.Version, h.OS.Build, h.OS.UBR, h.Started, h.Finished,
 				c.Missing, c.Overdue, c.Warning, c.Note, c.Error, c.Superseded, c.Installed, c.NotApplicable,
-				c.ConfigFailed, c.OpenCVEs, h.ComputerName)
+				c.ConfigFailed, c.OpenCVEs, h.ComputerName, checkSet)
 		}
 		q := hostScansQuery(hi - lo)
 		return w.exec(q, args)
