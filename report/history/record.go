@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"io"
 	"slices"
 	"sort"
 	"strconv"
@@ -227,7 +226,6 @@ func (h *HostRecord) normalize(now time.Time) {
 }
 
 func mergeResults(in []ResultRecord) []ResultRecord {
-	byKey := make(map[updateKey]int, len(in))
 	out := in[:0]
 	for _, r := range in {
 		if !resultStatuses[r.Status] {
@@ -240,18 +238,22 @@ func mergeResults(in []ResultRecord) []ResultRecord {
 		if r.Status != "missing" {
 			r.Due, r.Overdue = time.Time{}, false
 		}
-		k := r.ukey()
-		if i, dup := byKey[k]; dup {
-			if statusRank[r.Status] < statusRank[out[i].Status] {
-				out[i] = r
+		out = append(out, r)
+	}
+	// Stable: duplicates stay in input order, and the first of them stays
+	// unless a later one is worse.
+	slices.SortStableFunc(out, func(a, b ResultRecord) int { return compareKeys(&a, &b) })
+	merged := out[:0]
+	for _, r := range out {
+		if n := len(merged); n > 0 && compareKeys(&merged[n-1], &r) == 0 {
+			if statusRank[r.Status] < statusRank[merged[n-1].Status] {
+				merged[n-1] = r
 			}
 			continue
 		}
-		byKey[k] = len(out)
-		out = append(out, r)
+		merged = append(merged, r)
 	}
-	slices.SortFunc(out, func(a, b ResultRecord) int { return compareKeys(&a, &b) })
-	return out
+	return merged
 }
 
 func normalizeChecks(in []CheckRecord) []CheckRecord {
@@ -330,47 +332,52 @@ func (h *HostRecord) checksDigest() string { return setDigest(nil, h.Checks, nil
 // due date, superseding patch), check and open CVE, in order. Equal
 // digests mean equal sets (SHA-256, 128 bits kept).
 func setDigest(results []ResultRecord, checks []CheckRecord, cves []CVERecord) string {
-	d := sha256.New()
-	var n [binary.MaxVarintLen64]byte
-	field := func(parts ...string) {
-		size := len(parts) - 1 // the NULs that join parts
-		for _, p := range parts {
-			size += len(p)
-		}
-		d.Write(n[:binary.PutUvarint(n[:], uint64(size))])
-		for i, p := range parts {
-			if i > 0 {
-				d.Write(nul)
-			}
-			io.WriteString(d, p)
-		}
-	}
+	d := make(digestInput, 0, 64*(len(results)+len(checks)+len(cves)))
 	for i := range results {
 		r := &results[i]
-		field("r")
-		field(r.Kind, r.Bulletin, r.KB, r.Product)
-		field(r.Status)
-		field(dueText(r.Due))
-		field(r.SupersededBy)
+		d.field("r")
+		d.field(r.Kind, r.Bulletin, r.KB, r.Product)
+		d.field(r.Status)
+		d.field(dueText(r.Due))
+		d.field(r.SupersededBy)
 	}
-	for _, c := range checks {
-		field("c")
-		field(c.ID)
-		field(c.Status)
-		field(c.Severity)
-		field(c.Reason)
+	for i := range checks {
+		c := &checks[i]
+		d.field("c")
+		d.field(c.ID)
+		d.field(c.Status)
+		d.field(c.Severity)
+		d.field(c.Reason)
 	}
-	for _, c := range cves {
-		field("v")
-		field(c.CVE)
-		field(c.Severity)
-		field(strconv.FormatBool(c.Exploited))
-		field(joinList(c.FixedBy))
+	for i := range cves {
+		c := &cves[i]
+		d.field("v")
+		d.field(c.CVE)
+		d.field(c.Severity)
+		d.field(strconv.FormatBool(c.Exploited))
+		d.field(joinList(c.FixedBy))
 	}
-	return hex.EncodeToString(d.Sum(nil)[:16])
+	sum := sha256.Sum256(d)
+	return hex.EncodeToString(sum[:16])
 }
 
-var nul = []byte{0}
+// digestInput is what setDigest hashes: each field as its length (a
+// uvarint) and its bytes, a field of several parts joined by NULs.
+type digestInput []byte
+
+func (d *digestInput) field(parts ...string) {
+	size := len(parts) - 1
+	for _, p := range parts {
+		size += len(p)
+	}
+	*d = binary.AppendUvarint(*d, uint64(size))
+	for i, p := range parts {
+		if i > 0 {
+			*d = append(*d, 0)
+		}
+		*d = append(*d, p...)
+	}
+}
 
 func dueText(t time.Time) string {
 	if t.IsZero() {

@@ -136,38 +136,91 @@ func (w *txWriter) createSets(digests []string, ids map[string]int64) ([]string,
 
 // fillSets writes the results, checks and open CVEs of the new sets.
 func (w *txWriter) fillSets(created []string, ids map[string]int64, content map[string]*setContent, updateIDs map[updateKey]int64) error {
-	var results, checks, cves []any
+	results, checks, cves := w.rows(resultsInsert), w.rows(checksInsert), w.rows(cvesInsert)
 	for _, dg := range created {
-		sid, h := ids[dg], content[dg]
-		for _, r := range h.results {
+		sid, h := any(ids[dg]), content[dg] // boxed once for all its rows
+		for i := range h.results {
+			r := &h.results[i]
 			var due any
 			if !r.Due.IsZero() {
 				due = r.Due.UTC()
 			}
-			results = append(results, sid, updateIDs[r.ukey()], r.Status, due, r.SupersededBy)
+			if err := results.add(sid, updateIDs[r.ukey()], textValue(r.Status), due, textValue(r.SupersededBy)); err != nil {
+				return fmt.Errorf("results: %w", err)
+			}
 		}
-		for _, c := range h.checks {
-			checks = append(checks, sid, c.ID, c.Status, c.Severity, c.Reason)
+		for i := range h.checks {
+			c := &h.checks[i]
+			if err := checks.add(sid, c.ID, textValue(c.Status), textValue(c.Severity), textValue(c.Reason)); err != nil {
+				return fmt.Errorf("config checks: %w", err)
+			}
 		}
-		for _, c := range h.cves {
-			cves = append(cves, sid, c.CVE, c.Severity, c.Exploited, joinList(c.FixedBy))
+		for i := range h.cves {
+			c := &h.cves[i]
+			if err := cves.add(sid, c.CVE, textValue(c.Severity), c.Exploited, joinList(c.FixedBy)); err != nil {
+				return fmt.Errorf("open CVEs: %w", err)
+			}
 		}
 	}
-	if err := w.insertRows(resultsInsert, results); err != nil {
+	if err := results.flush(); err != nil {
 		return fmt.Errorf("results: %w", err)
 	}
-	if err := w.insertRows(checksInsert, checks); err != nil {
+	if err := checks.flush(); err != nil {
 		return fmt.Errorf("config checks: %w", err)
 	}
-	if err := w.insertRows(cvesInsert, cves); err != nil {
+	if err := cves.flush(); err != nil {
 		return fmt.Errorf("open CVEs: %w", err)
 	}
 	return nil
 }
 
-func (w *txWriter) insertRows(prefix string, args []any) error {
-	const cols = detailCols
-	return w.each(len(args)/cols, cols, func(lo, hi int) error {
-		return w.exec(prefix+values(hi-lo, cols), args[lo*cols:hi*cols])
-	})
+// rowBatch collects the rows of one table and inserts them a full
+// statement at a time, reusing one argument slice.
+type rowBatch struct {
+	w      *txWriter
+	prefix string
+	per    int
+	args   []any
+}
+
+func (w *txWriter) rows(prefix string) *rowBatch {
+	per := perStatement(w.d, detailCols)
+	return &rowBatch{w: w, prefix: prefix, per: per, args: make([]any, 0, per*detailCols)}
+}
+
+func (b *rowBatch) add(row ...any) error {
+	b.args = append(b.args, row...)
+	if len(b.args) < b.per*detailCols {
+		return nil
+	}
+	return b.flush()
+}
+
+func (b *rowBatch) flush() error {
+	if len(b.args) == 0 {
+		return nil
+	}
+	err := b.w.exec(b.prefix+values(len(b.args)/detailCols, detailCols), b.args)
+	clear(b.args)
+	b.args = b.args[:0]
+	return err
+}
+
+// commonText holds the values most rows repeat (statuses, severities, the
+// empty string) boxed once: boxing a string allocates, and a first run
+// writes ~500,000 rows.
+var commonText = func() map[string]any {
+	m := map[string]any{}
+	for _, s := range []string{"", "missing", "warning", "note", "error", "superseded", "installed",
+		"pass", "fail", "info", "not-applicable", "Critical", "Important", "Moderate", "Low"} {
+		m[s] = s
+	}
+	return m
+}()
+
+func textValue(s string) any {
+	if v, ok := commonText[s]; ok {
+		return v
+	}
+	return s
 }
