@@ -24,6 +24,7 @@ type Rollup struct {
 	bulletins      map[MissingRef]*rollupBulletin
 	configs        map[string]*rollupConfig // failed configuration checks by ID
 	insecure       map[string]bool          // safeguards some run turned off
+	interrupted    bool                     // the run stopped before every target was scanned
 }
 
 type rollupHost struct {
@@ -61,6 +62,10 @@ func (r *Rollup) NoteInsecure(modes []string) {
 		r.insecure[m] = true
 	}
 }
+
+// MarkInterrupted says the rollup is of a run stopped before every target
+// was scanned (Ctrl-C): its hosts are not the whole run.
+func (r *Rollup) MarkInterrupted() { r.interrupted = true }
 
 // insecureAttr is the rollup's insecure attribute: the modes, sorted.
 func (r *Rollup) insecureAttr() string {
@@ -202,7 +207,8 @@ func (r *Rollup) WriteXML(w io.Writer) error {
 		req("generated", fmtTime(r.generated)),
 		opt("catalogVersion", r.catalogVersion),
 		opt("catalogDate", r.catalogDate),
-		opt("insecure", r.insecureAttr()))
+		opt("insecure", r.insecureAttr()),
+		opt("interrupted", boolAttr(r.interrupted, true)))
 	r.writeSummary(&x)
 	r.writeHosts(&x, order)
 	r.writeBulletins(&x)

@@ -79,7 +79,7 @@ func TestHistoryLabDiff(t *testing.T) {
 	if !found {
 		t.Fatalf("no KB4012212 result for %s: %s", old.IP, stdout)
 	}
-	xmlFiles, _ := filepath.Glob(filepath.Join(out, "*.xml"))
+	xmlFiles := runFiles(t, out)
 	var xmlHit bool
 	for _, f := range xmlFiles {
 		b, _ := os.ReadFile(f)

@@ -2,11 +2,15 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/patchscan/patchscan/internal/textsafe"
 
 	"github.com/patchscan/patchscan/report"
 	"github.com/patchscan/patchscan/scan"
@@ -22,6 +26,10 @@ type outputFlags struct {
 	noFiles bool
 	format  string
 	show    string
+	// files is the run's report folder once open made it (nil with
+	// --no-files): the scan marks it incomplete when interrupted and says
+	// where it is.
+	files *report.RunDir
 }
 
 const defaultOutDir = "./SecurityScans"
@@ -36,7 +44,7 @@ const (
 
 func (o *outputFlags) register(fs *pflag.FlagSet) {
 	o.fs = fs
-	fs.StringVar(&o.out, "out", defaultOutDir, "directory for the per-host XML reports and rollup.xml (created if missing)")
+	fs.StringVar(&o.out, "out", defaultOutDir, "directory of the reports: each run writes its per-host XML files and rollup.xml into a folder of its own there, named by its start time, and DIR/latest links to the newest complete run")
 	fs.BoolVar(&o.noFiles, "no-files", false, "write no report files, only stdout")
 	fs.StringVar(&o.format, "format", "", "stdout format: table, text, xml or json (default table on a terminal, xml when piped)")
 	fs.StringVar(&o.show, "show", report.DefaultShow, "results the table and text formats list: comma-separated missing,warning,note,error,superseded,installed,not-applicable, or all (xml and json carry everything)")
@@ -85,7 +93,7 @@ func (o *outputFlags) open(stdout io.Writer, stdoutIsTTY bool, verbose bool, met
 	if o.noFiles {
 		return out, nil
 	}
-	files, err := report.NewDir(o.out, meta)
+	files, err := report.NewRunDir(o.out, meta)
 	if err != nil {
 		// The command line is fine; the place is not (EX_CANTCREAT's
 		// meaning, README's 70).
@@ -94,6 +102,7 @@ func (o *outputFlags) open(stdout io.Writer, stdoutIsTTY bool, verbose bool, met
 	// Files first: if stdout breaks (a closed pipe), the files are still
 	// written.
 	keepScanningWithoutStdout()
+	o.files = files
 	return report.Multi(files, quietOnClosedPipe{out}), nil
 }
 
@@ -125,4 +134,25 @@ func dropEPIPE(err error) error {
 		return nil
 	}
 	return err
+}
+
+// sayWhere tells, after the run, where its report files went: the run's
+// folder, and whether the latest link now points to it (a run that was
+// interrupted leaves the link on the last complete run). Quiet runs say
+// it only when interrupted.
+func (o *outputFlags) sayWhere(stderr io.Writer, interrupted, quiet bool) {
+	d := o.files
+	if d == nil || (quiet && !interrupted) {
+		return
+	}
+	path := textsafe.Line(d.Path(), maxStderrLine)
+	latest := textsafe.Line(filepath.Join(d.Root(), report.LatestLink), maxStderrLine)
+	switch {
+	case d.Linked():
+		fmt.Fprintf(stderr, "patchscan: reports: %s (per-host XML and %s); %s points to it\n", path, report.RollupFile, latest)
+	case interrupted:
+		fmt.Fprintf(stderr, "patchscan: reports of this interrupted run: %s (its %s says interrupted=\"true\"); %s still points to the last complete run\n", path, report.RollupFile, latest)
+	default:
+		fmt.Fprintf(stderr, "patchscan: reports: %s (%s was not updated)\n", path, latest)
+	}
 }

@@ -95,7 +95,7 @@ func TestOutputFormats(t *testing.T) {
 			}
 			// Files are written whatever the stdout format.
 			for _, f := range []string{"WS01.xml", "DOWN.xml", report.RollupFile} {
-				if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+				if _, err := os.Stat(runFile(t, dir, f)); err != nil {
 					t.Errorf("report file: %v", err)
 				}
 			}
@@ -167,7 +167,7 @@ func TestOutputNoFiles(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(defaultOutDir, report.RollupFile)); err != nil {
+	if _, err := os.Stat(runFile(t, defaultOutDir, report.RollupFile)); err != nil {
 		t.Errorf("default --out: %v", err)
 	}
 }

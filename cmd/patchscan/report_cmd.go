@@ -45,8 +45,8 @@ missing results and due dates.
 
 It reads the history store (--db, default the scan's), or, given
 directories or files, the per-host XML reports 'patchscan scan' wrote
-(every *.xml of each directory, or saved --format xml output): each scan's
-files form one run. Report files hold the missing results but not their
+(every *.xml of each directory, or saved --format xml output; every run
+folder of a scan's --out directory): each scan's files form one run. Report files hold the missing results but not their
 titles; the store holds both.
 
 Exit status: 0, 64 usage error, 65 some report files could not be read
@@ -123,7 +123,7 @@ func (f *reportHTMLFlags) fromFiles(ctx context.Context, stderr io.Writer, args 
 	if f.label != "" {
 		return in, nil, usageErrorf("--label selects runs of a store; report files have no labels")
 	}
-	files, failed, err := rollupInputs(args, stderr)
+	files, failed, err := rollupInputs(args, stderr, true)
 	if err != nil {
 		return in, nil, err
 	}

@@ -22,7 +22,9 @@ func init() {
 		Use:   "rollup DIR|FILE... [--out FILE|-]",
 		Short: "Compile per-host XML reports from one or many runs into one rollup",
 		Long: `rollup reads the per-host ScanReport files that 'patchscan scan' writes (every
-*.xml in each DIR, or the FILEs given, including saved '--format xml' output),
+*.xml in each DIR, or the FILEs given, including saved '--format xml' output;
+a DIR that was a scan's --out is read through its "latest" link: the newest
+complete run, as that run's rollup.xml counts it),
 keeps the newest report of each host (by its finished time, else the report's
 generated time), and writes a Rollup document (urn:patchscan:rollup:1, see
 docs/report-format.md). A host is known by the name it gives itself (the
@@ -50,10 +52,29 @@ var rollupReadDir = os.ReadDir
 
 // rollupInputs lists the files to read: every *.xml directly in each
 // directory (sorted, skipping rollup.xml and hidden temp files), and files
-// named directly. A path that does not exist is a usage error (a typo);
-// one that exists but cannot be read is listed on stderr and counted in
-// unreadable, and the others are still rolled up.
-func rollupInputs(args []string, stderr io.Writer) (files []string, unreadable int, err error) {
+// named directly. A directory `scan --out` wrote is read through its
+// latest link, the newest complete run, so that a rollup of it agrees
+// with that run's rollup.xml; with allRuns, every run folder in it is
+// read instead (report html's trend). A path that does not exist is a
+// usage error (a typo); one that exists but cannot be read is listed on
+// stderr and counted in unreadable, and the others are still rolled up.
+func rollupInputs(args []string, stderr io.Writer, allRuns bool) (files []string, unreadable int, err error) {
+	var dirs []string
+	for _, arg := range args {
+		switch runs := report.Runs(arg); {
+		case allRuns && len(runs) > 0:
+			dirs = append(dirs, runs...)
+		default:
+			latest, _ := report.LatestRun(arg)
+			dirs = append(dirs, latest)
+		}
+	}
+	return reportFiles(dirs, stderr)
+}
+
+// reportFiles lists the *.xml files of each directory and the files
+// named directly.
+func reportFiles(args []string, stderr io.Writer) (files []string, unreadable int, err error) {
 	for _, arg := range args {
 		st, err := os.Stat(arg)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -91,7 +112,7 @@ func rollupInputs(args []string, stderr io.Writer) (files []string, unreadable i
 }
 
 func runRollup(stdout, stderr io.Writer, args []string, out string, now time.Time) error {
-	files, unreadable, err := rollupInputs(args, stderr)
+	files, unreadable, err := rollupInputs(args, stderr, false)
 	if err != nil {
 		return err
 	}

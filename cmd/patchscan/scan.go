@@ -270,6 +270,9 @@ func (f *scanFlags) scanHosts(ctx context.Context, cfg scan.Config, meta report.
 	sum.Hosts += netSum.Hosts
 	sum.Interrupted = sum.Interrupted || netSum.Interrupted
 	prog.Done()
+	if sum.Interrupted && f.output.files != nil {
+		f.output.files.MarkIncomplete() // latest stays on the last complete run
+	}
 	closeErr := sink.Close()
 	if runErr != nil {
 		return &exitError{code: ExitInternal, err: runErr}
@@ -277,6 +280,7 @@ func (f *scanFlags) scanHosts(ctx context.Context, cfg scan.Config, meta report.
 	if err := errors.Join(writeErr, closeErr); err != nil {
 		return &exitError{code: ExitInternal, err: fmt.Errorf("writing reports: %w", err)}
 	}
+	f.output.sayWhere(stderr, sum.Interrupted, f.quiet)
 	if sum.Interrupted {
 		notScanned = true
 		if uint64(sum.Hosts) < total {

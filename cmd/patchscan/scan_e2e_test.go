@@ -29,6 +29,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/patchscan/patchscan/internal/lab"
+	"github.com/patchscan/patchscan/report"
 )
 
 var (
@@ -413,7 +414,7 @@ func (e *e2e) checkFormats(t *testing.T, all []string) {
 				e.checkVerdicts(t, rep.Hosts, all)
 			case formatJSON:
 				e.checkJSON(t, stdout, all)
-				sameAsXML(t, stdout, out)
+				sameAsXML(t, stdout, runDir(t, out))
 			}
 		})
 	}
@@ -537,11 +538,16 @@ func (e *e2e) checkVerdicts(t *testing.T, hosts []e2eHost, want []string) {
 	}
 }
 
-// checkDir: one valid per-host file per host, named by its address (lab
+// checkDir: out holds the run's folder and the latest link to it; the
+// folder one valid per-host file per host, named by its address (lab
 // hosts scanned by address have no name), plus a valid rollup.xml whose
 // Summary agrees with the hosts' files.
-func (e *e2e) checkDir(t *testing.T, dir string, targets []string) {
+func (e *e2e) checkDir(t *testing.T, out string, targets []string) {
 	t.Helper()
+	dir := runDir(t, out)
+	if ents, err := os.ReadDir(out); err != nil || len(ents) != 2 || filepath.Join(out, ents[0].Name()) != newestRun(t, out) || ents[1].Name() != "latest" {
+		t.Fatalf("%s holds %v (%v), want the run's folder and the latest link", out, ents, err)
+	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -705,7 +711,7 @@ func (e *e2e) checkRollupMerge(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	a, b := dirReports(t, dirA), dirReports(t, dirB)
+	a, b := dirReports(t, runDir(t, dirA)), dirReports(t, runDir(t, dirB))
 	if len(a) != len(runA) || len(b) != len(runB) {
 		t.Fatalf("%d and %d reports, want %d and %d", len(a), len(b), len(runA), len(runB))
 	}
@@ -813,9 +819,9 @@ func (e *e2e) interrupt(t *testing.T, block int, format string, terminal bool) {
 	// Both lab hosts reported and every tarpit host stuck (a probe and a
 	// session each).
 	deadline := time.Now().Add(30 * time.Second)
-	for countReports(out) < len(done) || len(tp.accepted) < 2*len(pits) {
+	for countRunReports(out) < len(done) || len(tp.accepted) < 2*len(pits) {
 		if time.Now().After(deadline) {
-			t.Fatalf("scan did not reach the tarpit: %d reports, %d accepts\noutput: %s%s", countReports(out), len(tp.accepted), run.stdout.String(), run.stderr.String())
+			t.Fatalf("scan did not reach the tarpit: %d reports, %d accepts\noutput: %s%s", countRunReports(out), len(tp.accepted), run.stdout.String(), run.stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -919,9 +925,18 @@ func (e *e2e) checkInterruptedStdout(t *testing.T, got, format string, terminal 
 }
 
 // checkInterruptedFiles: every file an interrupted run wrote is valid,
-// the finished hosts' with their verdicts, the stuck ones interrupted.
-func (e *e2e) checkInterruptedFiles(t *testing.T, out string, done, pits []string) {
+// the finished hosts' with their verdicts, the stuck ones interrupted;
+// the rollup says the run was interrupted and no latest link points to
+// the partial run.
+func (e *e2e) checkInterruptedFiles(t *testing.T, root string, done, pits []string) {
 	t.Helper()
+	if _, ok := report.LatestRun(root); ok {
+		t.Errorf("%s/latest points to an interrupted run", root)
+	}
+	out := newestRun(t, root)
+	if b := readFile(t, filepath.Join(out, "rollup.xml")); !bytes.Contains(b, []byte(` interrupted="true"`)) {
+		t.Errorf("the interrupted run's rollup.xml does not say so:\n%s", b)
+	}
 	ents, err := os.ReadDir(out)
 	if err != nil {
 		t.Fatal(err)
@@ -1173,10 +1188,10 @@ func (e *e2e) checkHostile(t *testing.T) {
 	if code != ExitMissing {
 		t.Fatalf("exit %d, want %d (a string is no number >= 1)\nstderr: %s", code, ExitMissing, stderr)
 	}
-	path := filepath.Join(out, ip+".xml")
+	path := runFile(t, out, ip+".xml")
 	e.validate(t, reportXSD, path, nil)
-	e.validate(t, rollupXSD, filepath.Join(out, "rollup.xml"), nil)
-	sameAsXML(t, stdout, out)
+	e.validate(t, rollupXSD, runFile(t, out, "rollup.xml"), nil)
+	sameAsXML(t, stdout, runDir(t, out))
 
 	// What the XML says, decoded: the markup is text, the characters XML
 	// can carry are kept, the surrogate is U+FFFD.
@@ -1296,11 +1311,11 @@ func (e *e2e) checkEveryStatus(t *testing.T) {
 	if code != ExitBoth {
 		t.Fatalf("exit %d, want %d\nstderr: %s", code, ExitBoth, stderr)
 	}
-	sameAsXML(t, stdout, out)
+	sameAsXML(t, stdout, runDir(t, out))
 
 	hostStatus, resultStatus, checkResult := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	var hosts []e2eHost
-	files, err := filepath.Glob(filepath.Join(out, "*.xml"))
+	files, err := filepath.Glob(filepath.Join(runDir(t, out), "*.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1337,7 +1352,7 @@ func (e *e2e) checkEveryStatus(t *testing.T) {
 			t.Errorf("%s values written: %v, want every one of %v", what, got, want.want)
 		}
 	}
-	rollup := filepath.Join(out, "rollup.xml")
+	rollup := runFile(t, out, "rollup.xml")
 	e.validate(t, rollupXSD, rollup, nil)
 	e.checkRollup(t, parseXML[e2eRollup](t, rollup, readFile(t, rollup)), hosts)
 

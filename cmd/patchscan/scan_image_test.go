@@ -54,7 +54,7 @@ func TestScanImageCLI(t *testing.T) {
 	if code&2 == 0 {
 		t.Errorf("exit %d: an image could not be scanned, want 2 or 3", code)
 	}
-	files, _ := filepath.Glob(filepath.Join(out, "*.xml"))
+	files := runFiles(t, out)
 	var xmls []string
 	for _, f := range files {
 		b, err := os.ReadFile(f)
@@ -68,7 +68,7 @@ func TestScanImageCLI(t *testing.T) {
 	if len(xmls) != 3 {
 		t.Errorf("per-host XML files naming transport image: %v, want 3 (all: %v)", xmls, files)
 	}
-	if b, err := os.ReadFile(filepath.Join(out, "rollup.xml")); err != nil || strings.Count(string(b), "DESKTOP-2KGM189") < 2 || !strings.Contains(string(b), broken) {
+	if b, err := os.ReadFile(runFile(t, out, "rollup.xml")); err != nil || strings.Count(string(b), "DESKTOP-2KGM189") < 2 || !strings.Contains(string(b), broken) {
 		t.Errorf("rollup.xml (%v) does not list the three images:\n%s", err, b)
 	}
 }

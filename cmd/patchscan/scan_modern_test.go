@@ -96,8 +96,8 @@ func scanModern(t *testing.T, args ...string) (int, modernReport) {
 		t.Fatal(err)
 	}
 	xsdCheck(t, reportXSD, stdoutFile)
-	xsdCheck(t, reportXSD, filepath.Join(out, "127.0.0.1.xml"))
-	xsdCheck(t, rollupXSD, filepath.Join(out, "rollup.xml"))
+	xsdCheck(t, reportXSD, runFile(t, out, "127.0.0.1.xml"))
+	xsdCheck(t, rollupXSD, runFile(t, out, "rollup.xml"))
 	var rep modernReport
 	if err := xml.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatalf("%v\nstderr: %s", err, stderr)

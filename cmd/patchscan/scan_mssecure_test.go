@@ -65,7 +65,7 @@ func TestScanImageMssecure(t *testing.T) {
 	if !strings.Contains(stderr.String(), "is Microsoft's mssecure.xml (HFNetChk 3.1), converted on the fly: mssecure.xml 1.0.1.148") {
 		t.Errorf("stderr does not say the catalog was converted:\n%s", stderr.String())
 	}
-	reports := readHostReports(t, out)
+	reports := readHostReports(t, runDir(t, out))
 	for want, dir := range images {
 		r, ok := reports[dir]
 		if !ok {

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/patchscan/patchscan/report"
 )
 
 // tarpit accepts connections on the given loopback addresses and never
@@ -83,6 +85,16 @@ func buildBinary(t *testing.T) string {
 		t.Fatalf("building patchscan: %v", binErr)
 	}
 	return binPath
+}
+
+// countRunReports counts the per-host files of the newest run under out
+// while it is being written.
+func countRunReports(out string) int {
+	runs := report.Runs(out)
+	if len(runs) == 0 {
+		return 0
+	}
+	return countReports(runs[len(runs)-1])
 }
 
 func countReports(dir string) int {
@@ -165,9 +177,9 @@ func (tc signalCase) run(t *testing.T, bin string, block int) {
 	// Wait for the 20 refusing hosts' reports and for all four
 	// workers to be stuck in the tarpit (probe + session each).
 	deadline := time.Now().Add(30 * time.Second)
-	for countReports(out) < 20 || len(tp.accepted) < 8 {
+	for countRunReports(out) < 20 || len(tp.accepted) < 8 {
 		if time.Now().After(deadline) {
-			t.Fatalf("scan did not reach the tarpit: %d reports, %d accepts\nstderr: %s", countReports(out), len(tp.accepted), stderr.String())
+			t.Fatalf("scan did not reach the tarpit: %d reports, %d accepts\nstderr: %s", countRunReports(out), len(tp.accepted), stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -208,13 +220,21 @@ func (tc signalCase) run(t *testing.T, bin string, block int) {
 
 // checkSignalledRun: the interrupted run left every finished host's
 // report, the 4 stuck ones marked interrupted, a complete rollup and
-// well-formed stdout, and said so on stderr.
+// well-formed stdout, and said so on stderr, with where the reports
+// went; out/latest does not point to the partial run.
 func checkSignalledRun(t *testing.T, out string, stdout []byte, stderr string) {
 	t.Helper()
-	if n := countReports(out); n != 24 {
+	if n := countRunReports(out); n != 24 {
 		t.Errorf("%d per-host reports, want 24 (20 finished + 4 interrupted)", n)
 	}
-	rollup, err := os.Open(filepath.Join(out, "rollup.xml"))
+	if _, ok := report.LatestRun(out); ok {
+		t.Errorf("%s/latest points to the interrupted run", out)
+	}
+	run := newestRun(t, out)
+	if !strings.Contains(stderr, "reports of this interrupted run: "+run) {
+		t.Errorf("stderr does not say where the interrupted run's reports are (%s):\n%s", run, stderr)
+	}
+	rollup, err := os.Open(filepath.Join(run, "rollup.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}

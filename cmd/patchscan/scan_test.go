@@ -144,7 +144,7 @@ func TestScanUnreachable(t *testing.T) {
 	if strings.Count(stdout, "127.0.0.") < 3 {
 		t.Errorf("stdout lacks the hosts:\n%s", stdout)
 	}
-	rollup, err := os.Open(filepath.Join(out, "rollup.xml"))
+	rollup, err := os.Open(runFile(t, out, "rollup.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}

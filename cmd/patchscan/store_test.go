@@ -33,7 +33,7 @@ func TestScanStoreUnreachable(t *testing.T) {
 	if strings.Contains(stdout+stderr, "Db-Secret-9") || strings.Contains(stdout+stderr, "pw-not-shown-75") {
 		t.Error("a password is shown")
 	}
-	files, _ := filepath.Glob(filepath.Join(out, "*.xml"))
+	files, _ := filepath.Glob(filepath.Join(runDir(t, out), "*.xml"))
 	if len(files) != 2 { // the host and rollup.xml
 		t.Errorf("report files %v, want the host's and the rollup", files)
 	}
