@@ -37,6 +37,9 @@ const (
 	// its context ends before the run gives up on it, so an interrupted
 	// run ends within 2 s even if a transport ignores cancellation.
 	DefaultCancelGrace = 1500 * time.Millisecond
+	// DefaultMaxLogonFailures is below every usual domain lockout
+	// threshold (Microsoft's baseline is 10; many domains use 5).
+	DefaultMaxLogonFailures = 3
 )
 
 // Config describes a run. Opener and Engine are required.
@@ -70,6 +73,18 @@ type Config struct {
 	// net.Dialer.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 
+	// MaxLogonFailures protects the account from lockout (issue 13.7):
+	// the credential is verified on one host before it is sent to
+	// others, at most this many logons fail in the whole run whatever
+	// Threads is, and once they have, the hosts left are not contacted
+	// (their results say why; errors.Is ErrLogonLimit). Only the logon
+	// itself is gated: hosts connect and negotiate in parallel, and time
+	// queued at the gate does not count against Timeout. 0 means
+	// DefaultMaxLogonFailures; negative, no limit (the credential is
+	// still verified on one host first).
+	MaxLogonFailures int
+	gate             *logonGate
+
 	// OnStart, if set, is called as each host starts, from worker
 	// goroutines (concurrently); it must be quick and goroutine-safe.
 	OnStart func(t targets.Target)
@@ -87,6 +102,9 @@ type Summary struct {
 	// Interrupted is set when ctx ended before every target was scanned:
 	// some were never started or were cut short.
 	Interrupted bool
+	// LogonLimited counts the hosts left unscanned because
+	// MaxLogonFailures logons had failed.
+	LogonLimited int
 }
 
 // ErrInterrupted is the cause recorded for hosts cut short by the run's
@@ -106,6 +124,7 @@ func Run(ctx context.Context, cfg Config, ts iter.Seq[targets.Target], emit func
 		return Summary{}, errors.New("scan.Run: Opener and Engine are required")
 	}
 	cfg = cfg.withDefaults()
+	cfg.gate = newLogonGate(max(cfg.MaxLogonFailures, 0))
 	sum := Summary{ByStatus: map[transport.Outcome]int{}}
 
 	jobs := make(chan targets.Target)
@@ -156,6 +175,9 @@ func Run(ctx context.Context, cfg Config, ts iter.Seq[targets.Target], emit func
 		if errors.Is(r.Error, ErrInterrupted) {
 			cutShort.Store(true)
 		}
+		if errors.Is(r.Error, ErrLogonLimit) {
+			sum.LogonLimited++
+		}
 		emit(r)
 	}
 	feed.Wait()
@@ -175,6 +197,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ProbeTimeout == 0 {
 		c.ProbeTimeout = DefaultProbeTimeout
+	}
+	if c.MaxLogonFailures == 0 {
+		c.MaxLogonFailures = DefaultMaxLogonFailures
 	}
 	if c.CancelGrace <= 0 {
 		c.CancelGrace = DefaultCancelGrace
@@ -206,10 +231,17 @@ func (c Config) host(runCtx context.Context, t targets.Target) HostResult {
 	if _, err := netip.ParseAddr(t.Host); err != nil {
 		r.Name = t.Host
 	}
+	if c.gate != nil && c.gate.closed() {
+		// Not contacted at all: not even resolved or probed.
+		r.Status, r.Error, r.Finished = transport.Failed, c.hostErr(ErrLogonLimit, c.gate.limitReason()), time.Now()
+		return r
+	}
 	if c.OnStart != nil {
 		c.OnStart(t)
 	}
-	hctx, cancel := context.WithTimeout(runCtx, c.Timeout)
+	// A budget, not a deadline: time queued behind other hosts' logons
+	// (logonGate) is not this host's.
+	hctx, cancel := transport.WithBudget(runCtx, c.Timeout)
 	defer cancel()
 
 	done := make(chan HostResult, 1) // buffered: an abandoned scan never blocks
@@ -264,7 +296,11 @@ func (c Config) scan(hctx, runCtx context.Context, t targets.Target, r HostResul
 	}
 
 	sess, err := c.Opener.Open(hctx, transport.Endpoint{Host: t.Host, Addr: addr},
-		transport.Options{Credentials: c.Credentials, Timeout: c.Timeout})
+		transport.Options{Credentials: c.Credentials, Timeout: c.Timeout, Logon: c.logon()})
+	if errors.Is(err, ErrLogonLimit) {
+		r.Status, r.Error, r.Finished = transport.Failed, c.hostErr(err, c.gate.limitReason()), time.Now()
+		return r
+	}
 	if err != nil {
 		return c.fail(r, runCtx, hctx, err)
 	}
@@ -279,6 +315,14 @@ func (c Config) scan(hctx, runCtx context.Context, t targets.Target, r HostResul
 	r.Status, r.Report, r.Config = transport.Scanned, rep, cfg
 	r.Finished = time.Now()
 	return r
+}
+
+// logon is the gate the transports ask before sending the credential.
+func (c Config) logon() transport.LogonGate {
+	if c.gate == nil {
+		return nil // a Config used outside Run
+	}
+	return c.gate
 }
 
 func (c Config) resolve(ctx context.Context, host string) (netip.Addr, error) {

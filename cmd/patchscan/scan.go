@@ -58,6 +58,11 @@ Credentials: --user DOMAIN\user or user@domain; the password is read from
 PATCHSCAN_PASSWORD, --password-file, or a no-echo prompt on a terminal
 (PATCHSCAN_NTHASH may hold an NT hash instead). There is no --password flag.
 
+A wrong password must not lock the account out: the credential is sent to
+one host before the others, and after --max-logon-failures (3) failed
+logons no more are sent; the hosts left are reported as not scanned
+(exit 2). Hosts connect in parallel; only the logons queue.
+
 Ctrl-C (or SIGTERM) stops starting hosts, ends the ones in flight within
 2 seconds and writes every finished host's report and the rollup; a second
 Ctrl-C exits at once (130). Signals less than 100 ms apart count as one
@@ -175,7 +180,8 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 		Opener: tc.opener, Engine: engine, Credentials: creds, Port: tc.port,
 		Checks:  configChecks(checks),
 		Threads: f.threads, Timeout: f.timeout, ProbeTimeout: f.probeTimeout,
-		Allow: netw.policy.Check, Resolver: netw.resolver, Dial: netw.policy.DialContext,
+		MaxLogonFailures: logonLimit(f.maxLogonFailures),
+		Allow:            netw.policy.Check, Resolver: netw.resolver, Dial: netw.policy.DialContext,
 	}
 	if !tc.probe {
 		cfg.ProbeTimeout = -1
@@ -269,6 +275,7 @@ func (f *scanFlags) scanHosts(ctx context.Context, cfg scan.Config, meta report.
 	netSum, runErr := scan.Run(ctx, cfg, shard.Filter(list.All(), cfg.Port), emit)
 	sum.Hosts += netSum.Hosts
 	sum.Interrupted = sum.Interrupted || netSum.Interrupted
+	sum.LogonLimited = netSum.LogonLimited
 	prog.Done()
 	if sum.Interrupted && f.output.files != nil {
 		f.output.files.MarkIncomplete() // latest stays on the last complete run
@@ -280,6 +287,9 @@ func (f *scanFlags) scanHosts(ctx context.Context, cfg scan.Config, meta report.
 	if err := errors.Join(writeErr, closeErr); err != nil {
 		return &exitError{code: ExitInternal, err: fmt.Errorf("writing reports: %w", err)}
 	}
+	if sum.LogonLimited > 0 {
+		fmt.Fprintf(stderr, "patchscan: stopped logging on after %d failed logons (--max-logon-failures): %d hosts were not scanned; check --user and the password before the account is locked out\n", f.maxLogonFailures, sum.LogonLimited)
+	}
 	f.output.sayWhere(stderr, sum.Interrupted, f.quiet)
 	if sum.Interrupted {
 		notScanned = true
@@ -288,6 +298,15 @@ func (f *scanFlags) scanHosts(ctx context.Context, cfg scan.Config, meta report.
 		}
 	}
 	return exitStatus(missing, notScanned)
+}
+
+// logonLimit is scan.Config.MaxLogonFailures for --max-logon-failures,
+// whose 0 means no limit.
+func logonLimit(flag int) int {
+	if flag == 0 {
+		return -1
+	}
+	return flag
 }
 
 // exitStatus is the documented exit status of a finished scan.

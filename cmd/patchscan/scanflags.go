@@ -42,6 +42,8 @@ type scanFlags struct {
 	quiet         bool
 	maxHosts      int
 	strictTargets bool
+	// maxLogonFailures protects the account from lockout (issue 13.7).
+	maxLogonFailures int
 
 	// Active Directory.
 	dc           string
@@ -76,6 +78,7 @@ func (f *scanFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
 	fs.IntVar(&f.maxHosts, "max-hosts", defaultMaxHosts, "refuse target lists larger than this")
 	fs.BoolVar(&f.strictTargets, "strict-targets", false, "stop (exit 64) on any bad target instead of skipping it")
+	fs.IntVar(&f.maxLogonFailures, "max-logon-failures", scan.DefaultMaxLogonFailures, "stop logging on to hosts after this many failed logons, so that a wrong password cannot lock the account out; the credential is verified on one host before the others, and at most this many logons are in flight at once (0: no limit)")
 	fs.StringVar(&f.dc, "dc", "", "domain controller for --domain (host or host:port); default: found via DNS SRV")
 	fs.StringVar(&f.ou, "ou", "", "only computers under this OU (e.g. OU=Servers, or a full DN)")
 	fs.StringVar(&f.ldapFilter, "ldap-filter", "", "extra LDAP filter ANDed with the enabled-computers filter, e.g. (operatingSystem=*Server*)")
@@ -125,6 +128,8 @@ func (f *scanFlags) check(cmd *cobra.Command) error {
 		return usageErrorf("--probe-timeout %s is longer than --timeout %s", f.probeTimeout, f.timeout)
 	case f.maxHosts < 1:
 		return usageErrorf("--max-hosts must be at least 1")
+	case f.maxLogonFailures < 0:
+		return usageErrorf("--max-logon-failures must be 0 (no limit) or more")
 	case f.quiet && f.verbose:
 		return usageErrorf("--quiet and --verbose contradict each other")
 	}

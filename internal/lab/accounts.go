@@ -251,3 +251,22 @@ func ConfigHost(name string) HostSpec {
 // ForeignAdminSID is a member of ConfigHost's Administrators from a domain
 // the host does not know (as a domain group would be on Windows).
 const ForeignAdminSID = "S-1-5-21-1-2-3-1105"
+
+// FailedLogons counts the logons this host has refused since it started:
+// Samba's authentication audit (auth_audit at level 2) writes one "Auth:"
+// line for each failed authentication, with its NT status. It is what a
+// domain controller's lockout counter would see, counted by Samba rather
+// than by the client under test.
+func (h *Host) FailedLogons() (int, error) {
+	b, err := os.ReadFile(h.log)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "Auth: [") && strings.Contains(line, "] status [NT_STATUS_") && !strings.Contains(line, "status [NT_STATUS_OK]") {
+			n++
+		}
+	}
+	return n, nil
+}

@@ -349,7 +349,9 @@ func (l *Lab) start(spec HostSpec, ip string, cfg Config) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(SMBD, "-s", h.conf, "-F", "--no-process-group", "--debug-stdout", "-d1")
+	// auth_audit:2 logs every failed authentication (Samba's
+	// AUTH_FAILURE_LEVEL), which FailedLogons counts.
+	cmd := exec.Command(SMBD, "-s", h.conf, "-F", "--no-process-group", "--debug-stdout", "-d", "1 auth_audit:2")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = sambaEnv()
 	// Its own process group, so Stop reaches smbd's forked children too;

@@ -61,17 +61,18 @@ func (o *opener) Open(ctx context.Context, ep transport.Endpoint, opts transport
 	// connection, which fails every outstanding SMB request at once.
 	stop := context.AfterFunc(setupCtx, func() { s.conn.Close() })
 	defer stop()
-	if err := s.setUp(setupCtx, opts.Credentials, o.cfg.RegistryPipes); err != nil {
+	if err := s.setUp(setupCtx, opts, o.cfg.RegistryPipes); err != nil {
 		s.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-// setupContext bounds the set-up by timeout, when there is one.
+// setupContext bounds the set-up by timeout, when there is one. It is a
+// budget: time queued at the run's logon gate does not count.
 func setupContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
 	if timeout > 0 {
-		return context.WithTimeout(ctx, timeout)
+		return transport.WithBudget(ctx, timeout)
 	}
 	return context.WithCancel(ctx)
 }
@@ -95,8 +96,8 @@ func (o *opener) endpoint(ep transport.Endpoint) (addr, host string) {
 
 // setUp logs on, connects IPC$ and opens the first winreg pipe; ctx is the
 // set-up deadline.
-func (s *session) setUp(ctx context.Context, cred transport.Credentials, pipes int) error {
-	if err := s.logOn(ctx, cred); err != nil {
+func (s *session) setUp(ctx context.Context, opts transport.Options, pipes int) error {
+	if err := s.logOn(ctx, opts.Credentials, opts.Logon); err != nil {
 		return err
 	}
 	if err := s.connectIPC(ctx); err != nil {
@@ -115,29 +116,51 @@ func (s *session) fail(ctx context.Context, op string, err error, f failure) err
 	return hint.With(te, f.hints...)
 }
 
-// logOn negotiates (signing required) and authenticates with NTLMv2.
-func (s *session) logOn(ctx context.Context, cred transport.Credentials) error {
-	d := &smb2.Dialer{
-		Negotiator: smb2.Negotiator{RequireMessageSigning: true},
-		Initiator: &smb2.NTLMInitiator{
-			User: cred.User, Password: cred.Password, Hash: cred.NTHash, Domain: cred.Domain,
-		},
+// logOn negotiates (signing required) and authenticates with NTLMv2; the
+// run's logon gate is asked before the credential leaves (gate.go).
+func (s *session) logOn(ctx context.Context, cred transport.Credentials, gate transport.LogonGate) error {
+	gi := &gatedInitiator{
+		Initiator: &smb2.NTLMInitiator{User: cred.User, Password: cred.Password, Hash: cred.NTHash, Domain: cred.Domain},
+		ctx:       ctx, gate: gate,
 	}
+	d := &smb2.Dialer{Negotiator: smb2.Negotiator{RequireMessageSigning: true}, Initiator: gi}
 	sess, err := d.DialConn(ctx, s.conn, s.host)
 	if err != nil {
-		if s.conn.violation() != nil {
-			return s.fail(ctx, "negotiate", err, failure{})
-		}
-		f := classify(err, ctx)
-		if msg, ok := authStatus(err); ok && f.outcome == transport.Failed {
-			f = failure{outcome: transport.AuthFailed, hints: []hint.Hint{hint.CheckCredentials}}
-			err = fmt.Errorf("logon of %s refused: %s", cred, msg)
-		}
-		return s.fail(ctx, "session setup", err, f)
+		return s.logOnError(ctx, cred, gi, err)
 	}
+	gi.done(transport.LogonAccepted)
 	s.sess = sess
 	s.conn.sessionUp()
 	return nil
+}
+
+// logOnError classifies a failed session setup and tells the logon gate
+// how the logon ended, if the credential was sent.
+func (s *session) logOnError(ctx context.Context, cred transport.Credentials, gi *gatedInitiator, err error) error {
+	if gi.refused != nil {
+		if errors.Is(gi.refused, transport.ErrLogonLimit) {
+			return &transport.Error{Outcome: transport.Failed, Host: s.host, Op: "session setup", Err: gi.refused}
+		}
+		err = gi.refused // the context ended while queued at the gate
+	}
+	if s.conn.violation() != nil {
+		gi.done(transport.LogonRejected) // a server breaking the protocol gets no benefit of the doubt
+		return s.fail(ctx, "negotiate", err, failure{})
+	}
+	f := classify(err, ctx)
+	msg, refused := authStatus(err)
+	switch {
+	case refused && f.outcome == transport.Failed:
+		gi.done(transport.LogonRejected)
+		f = failure{outcome: transport.AuthFailed, hints: []hint.Hint{hint.CheckCredentials}}
+		err = fmt.Errorf("logon of %s refused: %s", cred, msg)
+	case f.outcome == transport.Unreachable:
+		gi.done(transport.LogonUnanswered)
+	default:
+		// Any other answer to the credential is not a logon that worked.
+		gi.done(transport.LogonRejected)
+	}
+	return s.fail(ctx, "session setup", err, f)
 }
 
 // connectIPC connects the IPC$ tree the winreg pipes live on.

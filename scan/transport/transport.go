@@ -45,6 +45,9 @@ type Options struct {
 	// Timeout bounds connect and each exchange; the per-host deadline of
 	// the run is carried by the context.
 	Timeout time.Duration
+	// Logon, when set, is asked before the credential is sent and told
+	// how the logon ended (LogonGate); nil: no limit.
+	Logon LogonGate
 }
 
 // Opener opens sessions to hosts. One Opener serves a whole run.

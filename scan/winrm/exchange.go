@@ -27,18 +27,19 @@ func (s *session) post(ctx context.Context, msg *soap.SoapMessage, op string) (s
 	if err := ctx.Err(); err != nil {
 		return "", s.ctxErr(op, err)
 	}
-	xctx, cancel := context.WithTimeout(ctx, s.exchange)
+	// A budget: time queued at the run's logon gate does not count.
+	xctx, cancel := transport.WithBudget(ctx, s.exchange)
 	defer cancel()
 	req, err := http.NewRequestWithContext(xctx, http.MethodPost, s.url, strings.NewReader(msg.String()))
 	if err != nil {
 		return "", s.hostErr(transport.Failed, op, err, "")
 	}
 	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
-	if s.cfg.Basic {
-		req.SetBasicAuth(basicUser(s.creds), s.creds.Password)
-	}
 	resp, err := s.client.Do(req)
 	if err != nil {
+		if errors.Is(err, transport.ErrLogonLimit) {
+			return "", s.hostErr(transport.Failed, op, err, "")
+		}
 		if ctx.Err() != nil {
 			return "", s.ctxErr(op, ctx.Err())
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/Azure/go-ntlmssp"
 	"github.com/patchscan/patchscan/internal/textsafe"
+	"github.com/patchscan/patchscan/scan/transport"
 )
 
 // ntlmTransport authenticates requests with NTLM (NTLMv2 only) over HTTP
@@ -29,6 +30,7 @@ type ntlmTransport struct {
 	user     string // "DOMAIN\user" or "user"
 	password string
 	ntHash   []byte
+	gate     transport.LogonGate // asked before the AUTHENTICATE message leaves
 }
 
 // errAuthRejected is returned (wrapped) when the server refuses the
@@ -78,7 +80,15 @@ func (t *ntlmTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, fmt.Errorf("NTLM challenge is not base64: %w", err)
 	}
+	return t.authenticate(req, body, scheme, challenge)
+}
+
+// authenticate answers the challenge: the one leg that carries the
+// credential, so the run's logon gate is asked first and told how the
+// logon ended.
+func (t *ntlmTransport) authenticate(req *http.Request, body []byte, scheme string, challenge []byte) (*http.Response, error) {
 	var auth []byte
+	var err error
 	if len(t.ntHash) > 0 {
 		auth, err = ntlmssp.NewAuthenticateMessage(challenge, t.user, hex.EncodeToString(t.ntHash),
 			&ntlmssp.AuthenticateMessageOptions{PasswordHashed: true})
@@ -89,11 +99,27 @@ func (t *ntlmTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		// The library's messages never include the secret.
 		return nil, fmt.Errorf("answering the NTLM challenge: %w", err)
 	}
-	resp, err = t.rt.RoundTrip(withBody(req, body, scheme+" "+base64.StdEncoding.EncodeToString(auth)))
+	end, err := transport.BeginLogon(req.Context(), t.gate)
 	if err != nil {
 		return nil, err
 	}
-	return resp, nil
+	resp, err := t.rt.RoundTrip(withBody(req, body, scheme+" "+base64.StdEncoding.EncodeToString(auth)))
+	end(logonResult(resp, err))
+	return resp, err
+}
+
+// logonResult is how a request that carried the credential ended: a 401
+// refuses it, any other answer means the service took it.
+func logonResult(resp *http.Response, err error) transport.LogonResult {
+	switch {
+	case err != nil:
+		return transport.LogonUnanswered
+	case resp.StatusCode == http.StatusUnauthorized:
+		return transport.LogonRejected
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		return transport.LogonUnanswered // pointed elsewhere: no verdict
+	}
+	return transport.LogonAccepted
 }
 
 // offeredNTLM picks Negotiate (preferred, what WinRM advertises) or NTLM

@@ -73,7 +73,7 @@ func (o *opener) newSession(name string, ep transport.Endpoint, opts transport.O
 		url:      url,
 		port:     port,
 		creds:    creds,
-		client:   &http.Client{Transport: o.cfg.authenticating(ht, creds), CheckRedirect: refuseRedirect},
+		client:   &http.Client{Transport: o.cfg.authenticating(ht, creds, opts.Logon), CheckRedirect: refuseRedirect},
 		ht:       ht,
 		params:   &params,
 		exchange: o.cfg.opTimeout() + timeout,
@@ -141,14 +141,11 @@ func (c Config) httpTransport(serverName string, timeout time.Duration) (*http.T
 	return ht, nil
 }
 
-// authenticating wraps ht in NTLM, unless the session sends Basic itself.
-func (c Config) authenticating(ht *http.Transport, creds transport.Credentials) http.RoundTripper {
+// authenticating wraps ht in the authentication chosen, NTLM or Basic,
+// each asking gate before the credential leaves.
+func (c Config) authenticating(ht *http.Transport, creds transport.Credentials, gate transport.LogonGate) http.RoundTripper {
 	if c.Basic {
-		return ht
+		return &basicTransport{rt: ht, user: basicUser(creds), password: creds.Password, gate: gate}
 	}
-	user := creds.User
-	if creds.Domain != "" {
-		user = creds.Domain + `\` + creds.User
-	}
-	return &ntlmTransport{rt: ht, user: user, password: creds.Password, ntHash: creds.NTHash}
+	return &ntlmTransport{rt: ht, user: basicUser(creds), password: creds.Password, ntHash: creds.NTHash, gate: gate}
 }
