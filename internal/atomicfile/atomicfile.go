@@ -21,7 +21,14 @@ func Write(path string, write func(io.Writer) error) error {
 
 // WriteMode is Write with the file's permission bits: 0600 for what only
 // its owner may read (a host's missing patches, say).
+//
+// A target that exists and is not a regular file (/dev/null, /dev/stdout,
+// a named pipe) is written in place: renaming over it would replace the
+// device, as root, with a regular file for every program on the machine.
 func WriteMode(path string, perm fs.FileMode, write func(io.Writer) error) (err error) {
+	if fi, serr := os.Stat(path); serr == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		return writeInPlace(path, write)
+	}
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -57,6 +64,27 @@ func WriteMode(path string, perm fs.FileMode, write func(io.Writer) error) (err 
 	if d, derr := os.Open(dir); derr == nil {
 		_ = d.Sync()
 		_ = d.Close()
+	}
+	return nil
+}
+
+// writeInPlace writes to a target that is not a regular file (a device,
+// a pipe): no temporary file, no rename, nothing to make atomic.
+func writeInPlace(path string, write func(io.Writer) error) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	bw := bufio.NewWriterSize(f, 64<<10)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
 }

@@ -5,7 +5,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestWrite(t *testing.T) {
@@ -51,5 +53,36 @@ func TestWriteMode(t *testing.T) {
 	st, err := os.Stat(path)
 	if b, _ := os.ReadFile(path); err != nil || st.Mode().Perm() != 0o600 || string(b) != "new" {
 		t.Errorf("mode %v, content %q, err %v", st.Mode(), b, err)
+	}
+}
+
+// TestWriteToDevice: a target that is not a regular file (here a named
+// pipe; /dev/null in the wild) is written in place, not renamed over:
+// `-o /dev/null` run as root replaced the machine's /dev/null with a
+// regular file.
+func TestWriteToDevice(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	got := make(chan string, 1)
+	go func() {
+		b, _ := os.ReadFile(fifo)
+		got <- string(b)
+	}()
+	if err := Write(fifo, func(w io.Writer) error { _, err := io.WriteString(w, "through the pipe"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case s := <-got:
+		if s != "through the pipe" {
+			t.Errorf("reader got %q", s)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("nothing came through the pipe")
+	}
+	fi, err := os.Lstat(fifo)
+	if err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the pipe was replaced: %v %v", fi.Mode(), err)
 	}
 }
