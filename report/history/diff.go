@@ -41,7 +41,8 @@ type Change struct {
 }
 
 // Diff compares the newer run to the earlier one. It reads every host of
-// both, and the results only of the hosts whose result set changed.
+// both, and compares in the store the sets of the hosts whose sets
+// changed: only the results and checks that differ come back.
 func (s *Store) Diff(ctx context.Context, earlier, newer Run) ([]Change, error) {
 	a, err := s.Snapshot(ctx, earlier, false)
 	if err != nil {
@@ -51,38 +52,11 @@ func (s *Store) Diff(ctx context.Context, earlier, newer Run) ([]Change, error) 
 	if err != nil {
 		return nil, err
 	}
-	var changedA, changedB []HostState
-	var ib []int
-	for i := range b.Hosts {
-		hb := &b.Hosts[i]
-		ha := a.Host(hb.Key)
-		if ha == nil || !ha.changed(hb) || ha.Status != HostScanned || hb.Status != HostScanned {
-			continue
-		}
-		ib = append(ib, i)
-		ca, cb := *ha, *hb
-		// Load only the sets that differ: equal ones hold no change.
-		if ca.SetID == cb.SetID {
-			ca.SetID, cb.SetID = 0, 0
-		}
-		if ca.CheckSetID == cb.CheckSetID {
-			ca.CheckSetID, cb.CheckSetID = 0, 0
-		}
-		changedA = append(changedA, ca)
-		changedB = append(changedB, cb)
+	d, err := s.setDeltas(ctx, a, b)
+	if err != nil {
+		return nil, s.wrap("comparing runs "+earlier.Ref+" and "+newer.Ref, err)
 	}
-	if err := s.loadSets(ctx, changedA, nil, false); err != nil {
-		return nil, s.wrap("reading results of run "+earlier.Ref, err)
-	}
-	if err := s.loadSets(ctx, changedB, nil, false); err != nil {
-		return nil, s.wrap("reading results of run "+newer.Ref, err)
-	}
-	for k, i := range ib {
-		b.Hosts[i].Results, b.Hosts[i].Checks = changedB[k].Results, changedB[k].Checks
-		ha := a.Host(changedA[k].Key)
-		ha.Results, ha.Checks = changedA[k].Results, changedA[k].Checks
-	}
-	return DiffSnapshots(a, b), nil
+	return diffHosts(a, b, d.changes), nil
 }
 
 // DiffSnapshots lists the changes from a to b, ordered by host, kind,
@@ -90,6 +64,14 @@ func (s *Store) Diff(ctx context.Context, earlier, newer Run) ([]Change, error) 
 // whose result sets differ (their details must be loaded); a host scanned in
 // one run only gives one host-status change.
 func DiffSnapshots(a, b *Snapshot) []Change {
+	return diffHosts(a, b, func(ha, hb *HostState) []Change {
+		return append(resultChanges(ha, hb), checkChanges(ha, hb)...)
+	})
+}
+
+// diffHosts lists the changes from a to b; details gives those of a host
+// scanned in both runs whose sets differ.
+func diffHosts(a, b *Snapshot, details func(ha, hb *HostState) []Change) []Change {
 	var out []Change
 	for i := range a.Hosts {
 		ha := &a.Hosts[i]
@@ -110,8 +92,7 @@ func DiffSnapshots(a, b *Snapshot) []Change {
 			}
 			out = append(out, c)
 		case ha.Status == HostScanned && ha.changed(hb):
-			out = append(out, resultChanges(ha, hb)...)
-			out = append(out, checkChanges(ha, hb)...)
+			out = append(out, details(ha, hb)...)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
