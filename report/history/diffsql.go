@@ -81,26 +81,64 @@ func (d *deltas) changes(ha, hb *HostState) []Change {
 	return out
 }
 
-// deltaQuery compares pairs (a, b) of sets in table by key: rows of b whose
-// status differs from a's or that a lacks, then rows of a that b lacks.
-// extra is one more column of b (NULL in the second part).
-func deltaQuery(table, key, extra string, pairs int) string {
+// pairsCTE names the pairs (a, b) of sets a delta query compares.
+func pairsCTE(pairs int) string {
 	var p strings.Builder
+	p.WriteString(`WITH p (a, b) AS (VALUES `)
 	for i := range pairs {
 		if i > 0 {
 			p.WriteByte(',')
 		}
 		p.WriteString(`(CAST(? AS BIGINT), CAST(? AS BIGINT))`)
 	}
-	return `WITH p (a, b) AS (VALUES ` + p.String() + `)
-	SELECT p.a, p.b, nb.` + key + `, na.status, nb.status, nb.` + extra + `
+	p.WriteString(`) `)
+	return p.String()
+}
+
+// A delta of table (results or config_checks, rows named by key within a
+// set) is found in up to three queries, each by primary key: the rows of
+// b that a lacks or holds with another status (extra: one more column of
+// b); how many rows each set has; and, only for the pairs where a has rows
+// b lacks (a's count is more than the rows of b it holds), those rows.
+// Rows seldom disappear between two runs, so the last query is usually
+// short, and a fleet that changed everywhere costs one lookup per row.
+func changedRowsQuery(table, key, extra string, pairs int) string {
+	return pairsCTE(pairs) + `SELECT p.a, p.b, nb.` + key + `, na.status, nb.status, nb.` + extra + `
 	FROM p JOIN ` + table + ` nb ON nb.result_set_id = p.b
 	LEFT JOIN ` + table + ` na ON na.result_set_id = p.a AND na.` + key + ` = nb.` + key + `
-	WHERE na.status IS NULL OR na.status <> nb.status
-	UNION ALL
-	SELECT p.a, p.b, na.` + key + `, na.status, NULL, NULL
+	WHERE na.status IS NULL OR na.status <> nb.status`
+}
+
+func countRowsQuery(table string, pairs int) string {
+	return pairsCTE(pairs) + `SELECT p.a, p.b,
+	(SELECT COUNT(*) FROM ` + table + ` n WHERE n.result_set_id = p.a),
+	(SELECT COUNT(*) FROM ` + table + ` n WHERE n.result_set_id = p.b) FROM p`
+}
+
+func goneRowsQuery(table, key string, pairs int) string {
+	return pairsCTE(pairs) + `SELECT p.a, p.b, na.` + key + `, na.status, NULL, NULL
 	FROM p JOIN ` + table + ` na ON na.result_set_id = p.a
 	WHERE NOT EXISTS (SELECT 1 FROM ` + table + ` nb WHERE nb.result_set_id = p.b AND nb.` + key + ` = na.` + key + `)`
+}
+
+// rowsGone returns the pairs whose earlier set has rows the newer one
+// lacks. added counts, per pair, the rows of b that a lacks.
+func (s *Store) rowsGone(ctx context.Context, table string, pairs [][2]int64, added map[[2]int64]int64) ([][2]int64, error) {
+	var gone [][2]int64
+	err := s.eachPairs(ctx, pairs, func(n int) string { return countRowsQuery(table, n) }, func(rows *sql.Rows) error {
+		var p [2]int64
+		var na, nb int64
+		if err := rows.Scan(&p[0], &p[1], &na, &nb); err != nil {
+			return err
+		}
+		// b holds nb - added[p] rows that a has too: a has others when it
+		// has more.
+		if na > nb-added[p] {
+			gone = append(gone, p)
+		}
+		return nil
+	})
+	return gone, err
 }
 
 // eachPairs runs f on successive chunks of pairs (sorted, for repeatable
@@ -152,8 +190,8 @@ func (s *Store) queryRows(ctx context.Context, query string, args []any, row fun
 
 func (s *Store) readResultDeltas(ctx context.Context, pairs [][2]int64, d *deltas) error {
 	total := 0
-	query := func(n int) string { return deltaQuery("results", "update_id", "due", n) }
-	return s.eachPairs(ctx, pairs, query, func(rows *sql.Rows) error {
+	added := map[[2]int64]int64{}
+	row := func(rows *sql.Rows) error {
 		var p [2]int64
 		var r resultDelta
 		var before, after sql.NullString
@@ -177,15 +215,26 @@ func (s *Store) readResultDeltas(ctx context.Context, pairs [][2]int64, d *delta
 		if total++; total > maxResultRows {
 			return fmt.Errorf("more than %d changed results: too many to load at once", maxResultRows)
 		}
+		if r.before == Absent {
+			added[p]++
+		}
 		d.results[p] = append(list, r)
 		return nil
-	})
+	}
+	if err := s.eachPairs(ctx, pairs, func(n int) string { return changedRowsQuery("results", "update_id", "due", n) }, row); err != nil {
+		return err
+	}
+	gone, err := s.rowsGone(ctx, "results", pairs, added)
+	if err != nil {
+		return err
+	}
+	return s.eachPairs(ctx, gone, func(n int) string { return goneRowsQuery("results", "update_id", n) }, row)
 }
 
 func (s *Store) readCheckDeltas(ctx context.Context, pairs [][2]int64, d *deltas) error {
 	total := 0
-	query := func(n int) string { return deltaQuery("config_checks", "check_id", "check_id", n) }
-	return s.eachPairs(ctx, pairs, query, func(rows *sql.Rows) error {
+	added := map[[2]int64]int64{}
+	row := func(rows *sql.Rows) error {
 		var p [2]int64
 		var c checkDelta
 		var before, after, unused sql.NullString
@@ -207,9 +256,20 @@ func (s *Store) readCheckDeltas(ctx context.Context, pairs [][2]int64, d *deltas
 		if total++; total > maxResultRows {
 			return fmt.Errorf("more than %d changed checks: too many to load at once", maxResultRows)
 		}
+		if c.before == Absent {
+			added[p]++
+		}
 		d.checks[p] = append(list, c)
 		return nil
-	})
+	}
+	if err := s.eachPairs(ctx, pairs, func(n int) string { return changedRowsQuery("config_checks", "check_id", "check_id", n) }, row); err != nil {
+		return err
+	}
+	gone, err := s.rowsGone(ctx, "config_checks", pairs, added)
+	if err != nil {
+		return err
+	}
+	return s.eachPairs(ctx, gone, func(n int) string { return goneRowsQuery("config_checks", "check_id", n) }, row)
 }
 
 // deltaStatus checks a status read back (NULL: the set lacks the row).
