@@ -42,7 +42,8 @@ network and broadcast addresses of IPv4 blocks larger than /31 are skipped),
 ranges (10.0.0.1-10.0.0.50 or 10.0.0.1-50), each with an optional port
 (host:4445, [fe80::1]:445), from the command line, from --hosts-file (one per
 line, # comments, - for stdin) and from Active Directory (--domain).
-Duplicates are scanned once.
+Duplicates are scanned once. A bad entry is skipped and reported as a host
+not scanned (exit 2); --strict-targets refuses the run instead (exit 64).
 
 --image DIR scans an offline Windows volume instead of a live host: DIR is
 its root (a mounted NTFS or VM disk, an extracted tree, mounted read-only
@@ -86,10 +87,10 @@ the same --run-label).
 Exit status: 0 all scanned hosts compliant, 1 missing patches found or a
 configuration check of severity Critical or Important failed (with
 --fail-on overdue: only missing patches past their due date), 2 some hosts
-could not be scanned, 3 both, 64 usage error or bad targets under
---strict-targets, 65 bad catalog or baseline, 70 reports could not be
-written (an unwritable --out), 75 the history store could not record the
-run (the report files are complete).`,
+could not be scanned (skipped bad targets included), 3 both, 64 usage
+error or bad targets under --strict-targets, 65 bad catalog or baseline,
+70 reports could not be written (an unwritable --out), 75 the history
+store could not record the run (the report files are complete).`,
 		Example: `  # One host, password from the environment
   PATCHSCAN_PASSWORD=... patchscan scan --user 'CORP\scanner' ws01.corp.example
 
@@ -167,7 +168,7 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	planned := f.store.parsedShard.CountOf(list.All(), tc.port) + uint64(len(f.images))
+	planned := f.store.parsedShard.CountOf(list.All(), tc.port) + uint64(len(f.images)) + uint64(len(f.skippedTargets(list, tc.port)))
 	rec, err := f.store.openStore(ctx, stderr, meta, int(planned))
 	if err != nil {
 		return err
@@ -248,7 +249,8 @@ func (f *scanFlags) addDomain(ctx context.Context, stderr io.Writer, list *targe
 // overdue only overdue findings count for exit status 1.
 func (f *scanFlags) scanHosts(ctx context.Context, cfg scan.Config, meta report.Meta, list *targets.List, sink report.Sink, stderr io.Writer, notScanned bool) error {
 	shard := f.store.parsedShard
-	total := shard.CountOf(list.All(), cfg.Port) + uint64(len(f.images))
+	skipped := f.skippedTargets(list, cfg.Port)
+	total := shard.CountOf(list.All(), cfg.Port) + uint64(len(f.images)) + uint64(len(skipped))
 	prog := scan.NewProgress(stderr, int(total), isTerminal(stderr) && !f.quiet, f.verbose)
 	cfg.OnStart = prog.Start
 	var missing bool
@@ -270,7 +272,12 @@ func (f *scanFlags) scanHosts(ctx context.Context, cfg scan.Config, meta report.
 		}
 		prog.Finish(r)
 	}
-	// Images first: local reads of milliseconds each.
+	// Skipped targets first: they are known already (issue 13.10: they
+	// were in no report and the exit status ignored them).
+	for _, b := range skipped {
+		emit(cfg.Skipped(b.Entry, b.Error()+" (fix the entry; --strict-targets refuses such a list)", b))
+	}
+	// Then images: local reads of milliseconds each.
 	sum := scan.RunImages(ctx, cfg, image.Opener{}, f.images, emit)
 	netSum, runErr := scan.Run(ctx, cfg, shard.Filter(list.All(), cfg.Port), emit)
 	sum.Hosts += netSum.Hosts
@@ -286,6 +293,9 @@ func (f *scanFlags) scanHosts(ctx context.Context, cfg scan.Config, meta report.
 	}
 	if err := errors.Join(writeErr, closeErr); err != nil {
 		return &exitError{code: ExitInternal, err: fmt.Errorf("writing reports: %w", err)}
+	}
+	if len(skipped) > 0 {
+		fmt.Fprintf(stderr, "patchscan: %d bad target(s) not scanned (%s): in the reports as errors; fix them, or --strict-targets to refuse such a list\n", len(skipped), entrySources(skipped))
 	}
 	if sum.LogonLimited > 0 {
 		fmt.Fprintf(stderr, "patchscan: stopped logging on after %d failed logons (--max-logon-failures): %d hosts were not scanned; check --user and the password before the account is locked out\n", f.maxLogonFailures, sum.LogonLimited)

@@ -198,6 +198,33 @@ func (f *scanFlags) targetList(cmd *cobra.Command, args []string, port int) (*ta
 	return list, nil
 }
 
+// skippedTargets are the bad entries of list this run reports as not
+// scanned (issue 13.10): all of them, or with --shard the shard's share,
+// so that shards together report each once.
+func (f *scanFlags) skippedTargets(list *targets.List, port int) []*targets.EntryError {
+	var own []*targets.EntryError
+	for _, b := range list.Bad {
+		if f.store.parsedShard.Owns(targets.Target{Host: b.Entry}, port) {
+			own = append(own, b)
+		}
+	}
+	return own
+}
+
+// entrySources names where bad entries came from, the first few of them.
+func entrySources(bad []*targets.EntryError) string {
+	const shown = 5
+	var names []string
+	for _, b := range bad[:min(len(bad), shown)] {
+		names = append(names, textsafe.Line(b.Source, maxStderrLine))
+	}
+	s := strings.Join(names, ", ")
+	if len(bad) > shown {
+		s += fmt.Sprintf(" and %d more", len(bad)-shown)
+	}
+	return s
+}
+
 func (f *scanFlags) readTargets(cmd *cobra.Command, list *targets.List, args []string) error {
 	for i, a := range args {
 		if err := list.Add(a, fmt.Sprintf("argument %d", i+1)); errors.Is(err, targets.ErrTooManyEntries) {
