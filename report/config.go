@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/patchscan/patchscan/configcheck"
+	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/scan"
 	"github.com/patchscan/patchscan/scan/transport"
 )
@@ -82,13 +83,21 @@ func configLabel(s configcheck.Status) string {
 }
 
 // shownConfig: text and table show failures, warnings, errors and
-// information; verbose text shows every check.
-func shownConfig(s configcheck.Status, verbose bool) bool {
-	return verbose || s == configcheck.StatusFail || s == configcheck.StatusWarning || s == configcheck.StatusError || s == configcheck.StatusInfo
+// information; the text shows passed and not-applicable checks too when
+// --show selects their patch counterparts, installed and not-applicable
+// (--show all).
+func shownConfig(s configcheck.Status, show Show) bool {
+	switch s {
+	case configcheck.StatusPass:
+		return show[detect.StatusInstalled]
+	case configcheck.StatusNotApplicable:
+		return show[detect.StatusNotApplicable]
+	}
+	return true
 }
 
 // writeConfigHost is a host's text block in a configuration-only run.
-func writeConfigHost(b *strings.Builder, h scan.HostResult, verbose bool) {
+func writeConfigHost(b *strings.Builder, h scan.HostResult, show Show) {
 	fmt.Fprintf(b, "%s\n%s\n%s\n", rule, hostLabel(h.Name, h.Address, h.Domain, h.Target), rule)
 	writeHostWarnings(b, h)
 	if h.Status != transport.Scanned {
@@ -100,12 +109,12 @@ func writeConfigHost(b *strings.Builder, h scan.HostResult, verbose bool) {
 			fmt.Fprintf(b, "* %s\n\n", o)
 		}
 	}
-	writeTextConfig(b, h.Config, verbose)
+	writeTextConfig(b, h.Config, show)
 }
 
 // writeTextConfig writes a host's configuration checks for the text
-// format.
-func writeTextConfig(b *strings.Builder, rep *configcheck.Report, verbose bool) {
+// format: each with its reason, details and advice.
+func writeTextConfig(b *strings.Builder, rep *configcheck.Report, show Show) {
 	if rep == nil {
 		return
 	}
@@ -113,15 +122,12 @@ func writeTextConfig(b *strings.Builder, rep *configcheck.Report, verbose bool) 
 		term(rep.Baseline), rep.Count(configcheck.StatusFail), rep.Count(configcheck.StatusWarning),
 		rep.Count(configcheck.StatusError), rep.Count(configcheck.StatusPass))
 	for _, r := range rep.Results {
-		if !shownConfig(r.Status, verbose) {
+		if !shownConfig(r.Status, show) {
 			continue
 		}
 		sev := term(r.Severity)
 		fmt.Fprintf(b, "%-21s%-24s%s\n", configLabel(r.Status), term(r.ID), sev)
 		fmt.Fprintf(b, "\t%s\n", term(r.Reason))
-		if !verbose {
-			continue
-		}
 		for _, d := range r.Details {
 			fmt.Fprintf(b, "\t  %s\n", term(d))
 		}

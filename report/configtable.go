@@ -44,7 +44,7 @@ func (s *tableSink) addConfig(h scan.HostResult, th *tableHost) {
 	key, host := th.key, th.host
 	th.config = [3]int{h.Config.Count(configcheck.StatusFail), h.Config.Count(configcheck.StatusWarning), h.Config.Count(configcheck.StatusError)}
 	for _, r := range h.Config.Results {
-		if !shownConfig(r.Status, false) {
+		if !shownConfig(r.Status, nil) {
 			continue
 		}
 		s.configRows = append(s.configRows, configRow{

@@ -63,7 +63,7 @@ func fixtureHosts() []scan.HostResult {
 		Released: "2017-03-14", // due 2017-03-15: long overdue
 		Reasons:  []string{"File " + srv + " has version 6.1.7601.17514; 6.1.7601.23689 or later is required."},
 		Checks:   []detect.Check{{Kind: detect.CheckFile, Path: srv, Expected: "6.1.7601.23689", Found: "6.1.7601.17514", Result: detect.CheckFail}}}
-	return []scan.HostResult{
+	hosts := []scan.HostResult{
 		{
 			Target: "ws01.lab.test", Name: "WS01", Address: "127.0.0.21", Domain: "LAB", Transport: "smb",
 			Status: transport.Scanned, Started: t0.Add(time.Second), Finished: t0.Add(3 * time.Second),
@@ -87,6 +87,17 @@ func fixtureHosts() []scan.HostResult {
 					{Kind: detect.KindPatch, BulletinID: "MS10-061", KB: "KB2347290", Severity: "Critical", ProductID: 10, Status: detect.StatusInstalled,
 						Checks: []detect.Check{{Kind: detect.CheckRegistry, Path: `HKLM\SOFTWARE\Microsoft\Updates\KB2347290\Installed`, Expected: "1", Found: "1", Result: detect.CheckPass}}},
 					{Kind: detect.KindPatch, BulletinID: "CVE-2020-0796", KB: "KB4551762", Severity: "Critical", ProductID: 0, Status: detect.StatusNotApplicable},
+					// One KB in several catalog patches (MSRC: a patch per
+					// KB and product set): told apart in text by the
+					// installer file, identical ones folded.
+					{Kind: detect.KindPatch, BulletinID: "2026-Feb", KB: "KB5075899", PatchName: "windows10.0-kb5075899-x64.msu", Status: detect.StatusNotApplicable,
+						Reasons: []string{"No product affected by this patch was detected on this host."}},
+					{Kind: detect.KindPatch, BulletinID: "2026-Feb", KB: "KB5075899", PatchName: "windows10.0-kb5075899-arm64.msu", Status: detect.StatusNotApplicable,
+						Reasons: []string{"No product affected by this patch was detected on this host."}},
+					{Kind: detect.KindPatch, BulletinID: "2026-Feb", KB: "KB5075912", Status: detect.StatusNotApplicable,
+						Reasons: []string{"No product affected by this patch was detected on this host."}},
+					{Kind: detect.KindPatch, BulletinID: "2026-Feb", KB: "KB5075912", Status: detect.StatusNotApplicable,
+						Reasons: []string{"No product affected by this patch was detected on this host."}},
 				},
 				Facts: 12, Batches: 2,
 			},
@@ -123,10 +134,26 @@ func fixtureHosts() []scan.HostResult {
 		{Target: "ws05", Name: "WS05", Address: "127.0.0.25", Transport: "smb", Status: transport.AuthFailed,
 			Error: errors.New("logon failure for LAB\\scanner: check the user name and password"), Started: t0, Finished: t0.Add(time.Second)},
 		{Target: "ws06", Name: "WS06", Address: "127.0.0.26", Transport: "smb", Status: transport.AccessDenied,
-			Error: errors.New("access denied to the remote registry: the account must be a local administrator"), Started: t0, Finished: t0.Add(time.Second)},
+			Error:   errors.New(`access denied to the remote registry (winreg) of 127.0.0.26 as LAB\scanner: the account must be a local administrator of the host; check with: net use \\127.0.0.26\C$ /user:LAB\scanner`),
+			Started: t0, Finished: t0.Add(time.Second)},
 		{Target: "ws07", Name: "WS07", Address: "127.0.0.27", Transport: "winrm", Status: transport.Failed,
 			Error: nil, Started: t0, Finished: t0.Add(time.Second)},
 	}
+	for i := range hosts {
+		hosts[i].Seq = i
+	}
+	return hosts
+}
+
+// completionOrder is the fixture hosts in the order a run might finish
+// them: fast failures first, the first host of the input last.
+func completionOrder(hosts []scan.HostResult) []scan.HostResult {
+	order := []int{5, 4, 2, 7, 3, 1, 6, 0}
+	out := make([]scan.HostResult, len(hosts))
+	for i, j := range order {
+		out[i] = hosts[j]
+	}
+	return out
 }
 
 // modernHost is a hotpatched Windows Server 2025 Core a month behind:

@@ -53,15 +53,17 @@ func TestGoldenFormats(t *testing.T) {
 	}{
 		{"stream.xml", reportXSD, func(w io.Writer) Sink { return NewXMLStream(w, testMeta) }},
 		{"stream.jsonl", "", func(w io.Writer) Sink { return NewJSONLines(w, testMeta) }},
-		{"text.txt", "", func(w io.Writer) Sink { return NewText(w, mustShow(t, DefaultShow), false) }},
-		{"text-verbose-all.txt", "", func(w io.Writer) Sink { return NewText(w, mustShow(t, "all"), true) }},
+		{"text.txt", "", func(w io.Writer) Sink { return NewText(w, mustShow(t, DefaultShow)) }},
+		{"text-all.txt", "", func(w io.Writer) Sink { return NewText(w, mustShow(t, "all")) }},
 		{"table.txt", "", func(w io.Writer) Sink { return NewTable(w, mustShow(t, DefaultShow), testMeta) }},
 		{"table-installed.txt", "", func(w io.Writer) Sink { return NewTable(w, mustShow(t, "installed,superseded"), testMeta) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
 			var buf bytes.Buffer
-			feed(t, tt.sink(&buf), fixtureHosts())
+			// Hosts finish in another order than the input's: the
+			// streams follow completion, text and table the input.
+			feed(t, tt.sink(&buf), completionOrder(fixtureHosts()))
 			golden(t, tt.golden, buf.Bytes())
 			if tt.xsd != "" {
 				wellFormed(t, buf.Bytes())
@@ -173,7 +175,7 @@ func TestHostileStrings(t *testing.T) {
 		name string
 		sink func(io.Writer) Sink
 	}{
-		{"text", func(w io.Writer) Sink { return NewText(w, mustShow(t, "all"), true) }},
+		{"text", func(w io.Writer) Sink { return NewText(w, mustShow(t, "all")) }},
 		{"table", func(w io.Writer) Sink { return NewTable(w, mustShow(t, "all"), testMeta) }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -302,7 +304,7 @@ func TestWriteErrors(t *testing.T) {
 	for name, s := range map[string]Sink{
 		"xml":   NewXMLStream(broken, testMeta),
 		"jsonl": NewJSONLines(broken, testMeta),
-		"text":  NewText(broken, mustShow(t, "all"), false),
+		"text":  NewText(broken, mustShow(t, "all")),
 	} {
 		if err := s.Write(fixtureHosts()[0]); err == nil || !strings.Contains(err.Error(), "broken pipe") {
 			t.Errorf("%s: Write to a broken writer: %v", name, err)
@@ -761,7 +763,7 @@ func TestRollupIdentity(t *testing.T) {
 func TestConfigOnlyTableAndText(t *testing.T) {
 	h := fixtureHosts()[0]
 	var tb, tx bytes.Buffer
-	for _, s := range []Sink{ConfigOnly(NewTable(&tb, mustShow(t, DefaultShow), testMeta)), ConfigOnly(NewText(&tx, mustShow(t, DefaultShow), false))} {
+	for _, s := range []Sink{ConfigOnly(NewTable(&tb, mustShow(t, DefaultShow), testMeta)), ConfigOnly(NewText(&tx, mustShow(t, DefaultShow)))} {
 		if err := s.Write(h); err != nil {
 			t.Fatal(err)
 		}

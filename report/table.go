@@ -35,10 +35,12 @@ type tableHost struct {
 	cves, exploited   int    // open CVEs, and those exploited in the wild
 	config            [3]int // configuration checks failed, warning, error
 	overdue           int    // missing results past their due date
+	seq               int    // place in the input (HostResult.Seq)
 	key               string
 }
 
 type tableRow struct {
+	seq                                         int    // the host's place in the input
 	key                                         string // host sort key
 	host, status, bulletin, kb, severity, title string
 	due                                         string // a missing result's due date, "(overdue)" when past
@@ -74,7 +76,7 @@ func (s *tableSink) Write(h scan.HostResult) error {
 		return ErrClosed
 	}
 	th := tableHost{
-		host: term(h.Name), address: term(h.Address), status: term(string(h.Status)),
+		host: term(h.Name), address: term(h.Address), status: term(string(h.Status)), seq: h.Seq,
 		key: term(h.Name) + "\x00" + term(h.Address) + "\x00" + term(h.Target),
 	}
 	if th.host == "" {
@@ -119,7 +121,7 @@ func (s *tableSink) Write(h scan.HostResult) error {
 			kb += " via " + v
 		}
 		s.rows = append(s.rows, tableRow{
-			key: th.key, host: th.host, status: textLabel(r), bulletin: id, kb: kb,
+			seq: th.seq, key: th.key, host: th.host, status: textLabel(r), bulletin: id, kb: kb,
 			severity: sev, title: textsafe.Line(r.Title, titleWidth), sev: severityRank(r.Severity),
 			rank: statusRank(r.Status), due: dueCell(due, known, overdue), overdue: overdue,
 		})
@@ -181,7 +183,8 @@ func (s *tableSink) render(w io.Writer) error {
 }
 
 // sort puts overdue first: hosts by how many overdue results they have
-// (most first), then by key; result rows overdue first, then by host,
+// (most first), then in input order (HostResult.Seq; not the order they
+// finished in); result rows overdue first, then by host (input order),
 // status, severity, bulletin and KB.
 func (s *tableSink) sort() {
 	sort.SliceStable(s.hosts, func(i, j int) bool {
@@ -189,11 +192,14 @@ func (s *tableSink) sort() {
 		if a.overdue != b.overdue {
 			return a.overdue > b.overdue
 		}
+		if a.seq != b.seq {
+			return a.seq < b.seq
+		}
 		return a.key < b.key
 	})
 	slices.SortStableFunc(s.rows, func(a, b tableRow) int {
 		return cmp.Or(cmp.Compare(overdueRank(a.overdue), overdueRank(b.overdue)),
-			cmp.Compare(a.key, b.key), cmp.Compare(a.rank, b.rank), cmp.Compare(a.sev, b.sev),
+			cmp.Compare(a.seq, b.seq), cmp.Compare(a.key, b.key), cmp.Compare(a.rank, b.rank), cmp.Compare(a.sev, b.sev),
 			cmp.Compare(a.bulletin, b.bulletin), cmp.Compare(a.kb, b.kb))
 	})
 }
@@ -224,7 +230,7 @@ func (s *tableSink) renderHosts(w io.Writer) ([]tableHost, error) {
 	t.Header([]string{"HOST", "ADDRESS", "OS", "CRITICAL", "IMPORTANT", "MODERATE", "LOW", "OTHER", "OVERDUE", "WARNINGS", "CVES", "EXPLOITED", "STATUS"})
 	var failed []tableHost
 	for _, h := range s.hosts {
-		row := []string{h.host, h.address, textsafe.Line(h.os, titleWidth)}
+		row := []string{h.host, h.address, wrapParts(h.os, ", ", osWidth)}
 		for _, n := range h.missing {
 			row = append(row, count(h, n))
 		}
@@ -268,7 +274,7 @@ func renderFailed(w io.Writer, failed []tableHost) error {
 	t := newTable(w)
 	t.Header([]string{"HOST", "ADDRESS", "STATUS", "ERROR"})
 	for _, h := range failed {
-		if err := t.Append([]string{h.host, h.address, h.status, textsafe.Line(h.err, 2*titleWidth)}); err != nil {
+		if err := t.Append([]string{h.host, h.address, h.status, wrapWords(h.err, errorWidth, errorLines)}); err != nil {
 			return err
 		}
 	}

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,8 +14,10 @@ import (
 )
 
 // The text format follows HFNetChk: a header per host, then one line per
-// result, "<label>  <bulletin>  <KB>", and with -v the reasons indented
-// under it (labels and wording: docs/mbsa-semantics.md). Lines are plain and column-aligned so grep/awk can use them.
+// result, "<label>  <bulletin>  <KB>", with its reasons indented under it
+// (labels and wording: docs/mbsa-semantics.md). Lines are plain and
+// column-aligned so grep/awk can use them. -v is logging on stderr only:
+// the report is the same with or without it.
 
 const rule = "----------------------------------------"
 
@@ -124,7 +127,7 @@ func cveLine(rep *detect.Report) string {
 	return fmt.Sprintf("Open CVEs: %d (exploited: %d)", open, exploited)
 }
 
-// writeVulnerabilities lists the open CVEs under -v, one a line.
+// writeVulnerabilities lists the open CVEs, one a line.
 func writeVulnerabilities(b *strings.Builder, vs []detect.Vulnerability) {
 	for _, v := range vs {
 		line := term(v.CVE)
@@ -144,27 +147,74 @@ func writeVulnerabilities(b *strings.Builder, vs []detect.Vulnerability) {
 type textSink struct {
 	stream
 	show       Show
-	verbose    bool
 	configOnly bool // ConfigOnly: no patch lines
+	order      inOrder
 }
 
 // NewText returns a Sink writing HFNetChk-style lines, one block per host,
-// flushed as each host finishes. show selects the result statuses listed;
-// verbose adds the reason lines.
-func NewText(w io.Writer, show Show, verbose bool) Sink {
-	return &textSink{stream: newStream(w, "text report"), show: show, verbose: verbose}
+// with each result's reasons, in input order (HostResult.Seq): a host's
+// block is flushed as soon as every host before it in the input has been
+// written, and Close flushes the blocks of hosts after a gap (hosts an
+// interrupted run never started). show selects the result statuses
+// listed.
+func NewText(w io.Writer, show Show) Sink {
+	return &textSink{stream: newStream(w, "text report"), show: show}
 }
 
 func (s *textSink) Write(h scan.HostResult) error {
 	return s.write(func() ([]byte, error) {
 		var b strings.Builder
 		if s.configOnly {
-			writeConfigHost(&b, h, s.verbose)
+			writeConfigHost(&b, h, s.show)
 		} else {
-			writeTextHost(&b, h, s.show, s.verbose)
+			writeTextHost(&b, h, s.show)
 		}
-		return []byte(b.String()), nil
+		return s.order.add(h.Seq, []byte(b.String())), nil
 	})
+}
+
+func (s *textSink) Close() error { return s.close(s.order.rest) }
+
+// inOrder holds rendered host blocks until every host before them in the
+// input has been written. Memory: the blocks of the hosts that finished
+// before a slower one ahead of them in the input (a few KiB each).
+type inOrder struct {
+	next    int
+	pending map[int][]byte
+}
+
+// add returns what can be written now, in input order: p and the blocks
+// it was holding back, or nothing when a host before it is still out. A
+// seq already passed (hosts not numbered) is written at once.
+func (o *inOrder) add(seq int, p []byte) []byte {
+	if seq < o.next {
+		return p
+	}
+	if o.pending == nil {
+		o.pending = map[int][]byte{}
+	}
+	o.pending[seq] = append(o.pending[seq], p...)
+	var out []byte
+	for {
+		q, ok := o.pending[o.next]
+		if !ok {
+			return out
+		}
+		out = append(out, q...)
+		delete(o.pending, o.next)
+		o.next++
+	}
+}
+
+// rest returns every block still held, in input order.
+func (o *inOrder) rest() []byte {
+	seqs := slices.Sorted(maps.Keys(o.pending))
+	var out []byte
+	for _, q := range seqs {
+		out = append(out, o.pending[q]...)
+	}
+	o.pending = nil
+	return out
 }
 
 // writeHostWarnings lists what the operator should know about a host's
@@ -176,7 +226,7 @@ func writeHostWarnings(b *strings.Builder, h scan.HostResult) {
 	}
 }
 
-func writeTextHost(b *strings.Builder, h scan.HostResult, show Show, verbose bool) {
+func writeTextHost(b *strings.Builder, h scan.HostResult, show Show) {
 	fmt.Fprintf(b, "%s\n%s\n%s\n", rule, hostLabel(h.Name, h.Address, h.Domain, h.Target), rule)
 	writeHostWarnings(b, h)
 	if h.Status != transport.Scanned {
@@ -191,48 +241,16 @@ func writeTextHost(b *strings.Builder, h scan.HostResult, show Show, verbose boo
 		fmt.Fprintf(b, "* %s\n", o)
 	}
 	fmt.Fprintf(b, "* %s\n", cveLine(rep))
-	if verbose {
-		writeVulnerabilities(b, rep.Vulnerabilities)
-	}
+	writeVulnerabilities(b, rep.Vulnerabilities)
 	b.WriteString("\n")
-	products := map[int]string{}
-	for _, p := range rep.Products {
-		products[p.ID] = term(p.Name)
-	}
-	shown := 0
-	for _, r := range rep.Results {
-		if !show[r.Status] {
-			continue
-		}
-		shown++
-		id := term(r.BulletinID)
-		kb := term(r.KB)
-		if resultKind(r.Kind) == detect.KindServicePack {
-			id = "-"
-			if p := products[r.ProductID]; p != "" {
-				kb += " (" + p + ")"
-			}
-		}
-		if id == "" {
-			id = "-"
-		}
-		if v := term(r.Via); v != "" {
-			kb += " (via " + v + ")"
-		}
-		fmt.Fprintf(b, "%-21s%-16s%s\n", textLabel(r), id, kb)
-		if !verbose {
-			continue
-		}
-		for _, reason := range r.Reasons {
-			fmt.Fprintf(b, "\t%s\n", term(reason))
-		}
-		// The engine already says "Superseded by X, which is installed."
-		// among the reasons; the line is for results that don't.
-		if r.SupersededBy != "" && !slices.ContainsFunc(r.Reasons, func(s string) bool { return strings.Contains(s, r.SupersededBy) }) {
-			fmt.Fprintf(b, "\tSuperseded by %s (installed).\n", term(r.SupersededBy))
+	lines := textResults(rep, show)
+	for _, l := range lines {
+		fmt.Fprintf(b, "%-21s%-16s%s\n", l.label, l.id, l.kb)
+		for _, reason := range l.reasons {
+			fmt.Fprintf(b, "\t%s\n", reason)
 		}
 	}
-	if shown == 0 {
+	if len(lines) == 0 {
 		if n := len(rep.Results); n > 0 {
 			fmt.Fprintf(b, "%-21sNo results to show (%d hidden by --show).\n", "Information", n)
 		} else {
@@ -240,7 +258,5 @@ func writeTextHost(b *strings.Builder, h scan.HostResult, show Show, verbose boo
 		}
 	}
 	b.WriteString("\n")
-	writeTextConfig(b, h.Config, verbose)
+	writeTextConfig(b, h.Config, show)
 }
-
-func (s *textSink) Close() error { return s.close(nil) }

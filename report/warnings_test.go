@@ -27,7 +27,7 @@ func TestHostWarnings(t *testing.T) {
 			validate(t, reportXSD, x.Bytes())
 			var j, txt bytes.Buffer
 			feed(t, NewJSONLines(&j, testMeta), []scan.HostResult{h})
-			feed(t, NewText(&txt, mustShow(t, DefaultShow), false), []scan.HostResult{h})
+			feed(t, NewText(&txt, mustShow(t, DefaultShow)), []scan.HostResult{h})
 			w := strings.SplitN(h.Warnings[0], "\x1b", 2)[0]
 			for what, out := range map[string]string{"xml": x.String(), "json": j.String(), "text": txt.String()} {
 				if !strings.Contains(out, w) || strings.Contains(out, "\x1b") {

@@ -26,12 +26,13 @@ type Identified interface {
 func RunImages(ctx context.Context, cfg Config, opener transport.Opener, dirs []string, emit func(HostResult)) Summary {
 	cfg = cfg.withDefaults()
 	sum := Summary{ByStatus: map[transport.Outcome]int{}}
-	for _, dir := range dirs {
+	for i, dir := range dirs {
 		if ctx.Err() != nil {
 			sum.Interrupted = true
 			break
 		}
 		r := cfg.image(ctx, opener, dir)
+		r.Seq = i
 		sum.Hosts++
 		sum.ByStatus[r.Status]++
 		if errors.Is(r.Error, ErrInterrupted) {

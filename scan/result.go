@@ -14,6 +14,10 @@ import (
 // HostResult is everything known about one scanned (or unscannable) host.
 // It is the unit the report writers consume.
 type HostResult struct {
+	// Seq is the host's place in the run's input, from 0 (Run and
+	// RunImages number their targets in the order given): writers that
+	// list hosts in input order rather than as they finish sort by it.
+	Seq       int
 	Target    string // the target as the operator gave it
 	Name      string // host name (from the target, DNS or AD)
 	Address   string // IP address dialed, without port; an image's path

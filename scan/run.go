@@ -127,7 +127,7 @@ func Run(ctx context.Context, cfg Config, ts iter.Seq[targets.Target], emit func
 	cfg.gate = newLogonGate(max(cfg.MaxLogonFailures, 0))
 	sum := Summary{ByStatus: map[transport.Outcome]int{}}
 
-	jobs := make(chan targets.Target)
+	jobs := make(chan seqTarget)
 	results := make(chan HostResult, cfg.Threads)
 	var feed, workers sync.WaitGroup
 	// cutShort records targets left unscanned by cancellation, so a run
@@ -138,13 +138,15 @@ func Run(ctx context.Context, cfg Config, ts iter.Seq[targets.Target], emit func
 	go func() {
 		defer feed.Done()
 		defer close(jobs)
+		seq := 0
 		for t := range ts {
 			if ctx.Err() != nil {
 				cutShort.Store(true)
 				return
 			}
 			select {
-			case jobs <- t:
+			case jobs <- seqTarget{t, seq}:
+				seq++
 			case <-ctx.Done():
 				cutShort.Store(true)
 				return
@@ -155,12 +157,14 @@ func Run(ctx context.Context, cfg Config, ts iter.Seq[targets.Target], emit func
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
-			for t := range jobs {
+			for j := range jobs {
 				if ctx.Err() != nil {
 					cutShort.Store(true)
 					continue // handed over as the run was cancelled: never started
 				}
-				results <- cfg.host(ctx, t)
+				r := cfg.host(ctx, j.Target)
+				r.Seq = j.seq
+				results <- r
 			}
 		}()
 	}
@@ -183,6 +187,12 @@ func Run(ctx context.Context, cfg Config, ts iter.Seq[targets.Target], emit func
 	feed.Wait()
 	sum.Interrupted = cutShort.Load()
 	return sum, nil
+}
+
+// seqTarget is a target and its place in the input (HostResult.Seq).
+type seqTarget struct {
+	targets.Target
+	seq int
 }
 
 func (c Config) withDefaults() Config {

@@ -54,7 +54,7 @@ func (o *outputFlags) register(fs *pflag.FlagSet) {
 // to: the per-host files and rollup (unless --no-files) and the chosen
 // stdout format. Bad flags are usage errors (exit 64). The caller must
 // Close the sink on every path, interrupted runs included.
-func (o *outputFlags) open(stdout io.Writer, stdoutIsTTY bool, verbose bool, meta report.Meta) (report.Sink, error) {
+func (o *outputFlags) open(stdout io.Writer, stdoutIsTTY bool, meta report.Meta) (report.Sink, error) {
 	format := strings.ToLower(strings.TrimSpace(o.format))
 	if format == "" {
 		// Humans get a table; pipes and files get the documented XML.
@@ -79,7 +79,7 @@ func (o *outputFlags) open(stdout io.Writer, stdoutIsTTY bool, verbose bool, met
 	case formatTable:
 		out = report.NewTable(stdout, show, meta)
 	case formatText:
-		out = report.NewText(stdout, show, verbose)
+		out = report.NewText(stdout, show)
 	case formatXML:
 		out = report.NewXMLStream(stdout, meta)
 	case formatJSON:

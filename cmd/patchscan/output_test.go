@@ -38,7 +38,7 @@ func testHosts(name string, finished time.Time, missing bool) []scan.HostResult 
 	}
 }
 
-func openOutput(t *testing.T, args []string, tty, verbose bool, stdout *bytes.Buffer) (report.Sink, error) {
+func openOutput(t *testing.T, args []string, tty bool, stdout *bytes.Buffer) (report.Sink, error) {
 	t.Helper()
 	var o outputFlags
 	fs := pflag.NewFlagSet("scan", pflag.ContinueOnError)
@@ -46,32 +46,32 @@ func openOutput(t *testing.T, args []string, tty, verbose bool, stdout *bytes.Bu
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
 	}
-	return o.open(stdout, tty, verbose, report.Meta{ToolVersion: "test", CatalogVersion: "2026.11.1", Generated: testT0})
+	return o.open(stdout, tty, report.Meta{ToolVersion: "test", CatalogVersion: "2026.11.1", Generated: testT0})
 }
 
 func TestOutputFormats(t *testing.T) {
 	tests := []struct {
-		name    string
-		args    []string
-		tty     bool
-		verbose bool
-		prefix  string // what stdout starts with
-		has     string
-		hasNot  string
+		name   string
+		args   []string
+		tty    bool
+		prefix string // what stdout starts with
+		has    string
+		hasNot string
 	}{
-		{"terminal default is table", nil, true, false, "+--", "| MS17-010", ""},
-		{"pipe default is xml", nil, false, false, "<?xml", `<ScanReport xmlns="urn:patchscan:report:2"`, ""},
-		{"text", []string{"--format", "text"}, false, false, "----", "Patch NOT Installed  MS17-010", "srv.sys"},
-		{"text verbose", []string{"--format=TEXT"}, true, true, "----", "\tFile C:\\Windows", ""},
-		{"json", []string{"--format", "json"}, true, false, `{"schema":"urn:patchscan:report:2"`, `"status":"unreachable"`, ""},
-		{"table shows only what --show says", []string{"--format", "table", "--show", "warning"}, false, false, "+--", "| WS01", "Patch NOT Installed"},
-		{"xml ignores show", []string{"--format", "xml", "--show", "installed"}, true, false, "<?xml", `status="missing"`, ""},
+		{"terminal default is table", nil, true, "+--", "| MS17-010", ""},
+		{"pipe default is xml", nil, false, "<?xml", `<ScanReport xmlns="urn:patchscan:report:2"`, ""},
+		// The reasons are the text report's, without -v (issue 13.13).
+		{"text", []string{"--format", "text"}, false, "----", "Patch NOT Installed  MS17-010        KB4012212\n\tFile C:\\Windows", ""},
+		{"text on a terminal", []string{"--format=TEXT"}, true, "----", "\tFile C:\\Windows", ""},
+		{"json", []string{"--format", "json"}, true, `{"schema":"urn:patchscan:report:2"`, `"status":"unreachable"`, ""},
+		{"table shows only what --show says", []string{"--format", "table", "--show", "warning"}, false, "+--", "| WS01", "Patch NOT Installed"},
+		{"xml ignores show", []string{"--format", "xml", "--show", "installed"}, true, "<?xml", `status="missing"`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			var out bytes.Buffer
-			s, err := openOutput(t, append(tt.args, "--out", dir), tt.tty, tt.verbose, &out)
+			s, err := openOutput(t, append(tt.args, "--out", dir), tt.tty, &out)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -122,7 +122,7 @@ func TestOutputUsageErrors(t *testing.T) {
 		{[]string{"--out", ""}, "--out is empty"},
 	}
 	for _, tt := range tests {
-		_, err := openOutput(t, tt.args, false, false, &bytes.Buffer{})
+		_, err := openOutput(t, tt.args, false, &bytes.Buffer{})
 		var ee *exitError
 		if !errors.As(err, &ee) || ee.code != ExitUsage || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%v: error %v, want a usage error (exit 64) containing %q", tt.args, err, tt.want)
@@ -133,7 +133,7 @@ func TestOutputUsageErrors(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := openOutput(t, []string{"--out", filepath.Join(file, "dir")}, false, false, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "--no-files") {
+	if _, err := openOutput(t, []string{"--out", filepath.Join(file, "dir")}, false, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "--no-files") {
 		t.Errorf("unwritable --out: %v", err)
 	}
 }
@@ -141,7 +141,7 @@ func TestOutputUsageErrors(t *testing.T) {
 func TestOutputNoFiles(t *testing.T) {
 	t.Chdir(t.TempDir())
 	var out bytes.Buffer
-	s, err := openOutput(t, []string{"--no-files", "--format", "json"}, false, false, &out)
+	s, err := openOutput(t, []string{"--no-files", "--format", "json"}, false, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestOutputNoFiles(t *testing.T) {
 		t.Errorf("%d JSON lines, want 2", n)
 	}
 	// Without --no-files the default directory is used.
-	s, err = openOutput(t, []string{"--format", "json"}, false, false, &bytes.Buffer{})
+	s, err = openOutput(t, []string{"--format", "json"}, false, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +201,7 @@ func TestXMLThroughPipe(t *testing.T) {
 		if err := fs.Parse([]string{"--no-files"}); err != nil {
 			t.Fatal(err)
 		}
-		s, err := o.open(w, false, false, report.Meta{ToolVersion: "test", Generated: testT0})
+		s, err := o.open(w, false, report.Meta{ToolVersion: "test", Generated: testT0})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -164,7 +164,7 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 	stdout := cmd.OutOrStdout()
 	meta := report.Meta{ToolVersion: versionString(), CatalogVersion: cat.DataVersion, CatalogDate: cat.LastDataUpdate,
 		Baseline: baselineName(checks), ConfigOnly: !f.checks.patches, Generated: time.Now(), Deadlines: f.store.policy, Insecure: insecure}
-	sink, err := f.output.open(stdout, isTerminal(stdout), f.verbose, meta)
+	sink, err := f.output.open(stdout, isTerminal(stdout), meta)
 	if err != nil {
 		return err
 	}
@@ -279,7 +279,11 @@ func (f *scanFlags) scanHosts(ctx context.Context, cfg scan.Config, meta report.
 	}
 	// Then images: local reads of milliseconds each.
 	sum := scan.RunImages(ctx, cfg, image.Opener{}, f.images, emit)
-	netSum, runErr := scan.Run(ctx, cfg, shard.Filter(list.All(), cfg.Port), emit)
+	// Network hosts come after the images in input order (HostResult.Seq).
+	netSum, runErr := scan.Run(ctx, cfg, shard.Filter(list.All(), cfg.Port), func(r scan.HostResult) {
+		r.Seq += len(f.images)
+		emit(r)
+	})
 	sum.Hosts += netSum.Hosts
 	sum.Interrupted = sum.Interrupted || netSum.Interrupted
 	sum.LogonLimited = netSum.LogonLimited

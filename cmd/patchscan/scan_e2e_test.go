@@ -380,7 +380,7 @@ func TestE2E(t *testing.T) {
 }
 
 // checkFormats: the four stdout formats through a pipe (JSON field for
-// field equal to the XML files), and text -v with --show.
+// field equal to the XML files), and text (reasons without -v) with --show.
 func (e *e2e) checkFormats(t *testing.T, all []string) {
 	for _, format := range []string{formatTable, formatText, formatXML, formatJSON} {
 		t.Run(format, func(t *testing.T) {
@@ -418,10 +418,10 @@ func (e *e2e) checkFormats(t *testing.T, all []string) {
 			}
 		})
 	}
-	// HFNetChk's -v: the reason under each result; --show picks the
-	// results listed.
-	t.Run("text -v --show missing", func(t *testing.T) {
-		code, stdout, stderr := e.run(t, e.scanArgs(all, "--no-files", "--format", "text", "-v", "--show", "missing")...)
+	// The reason under each result, without -v (issue 13.13: -v is
+	// logging); --show picks the results listed; hosts in input order.
+	t.Run("text --show missing", func(t *testing.T) {
+		code, stdout, stderr := e.run(t, e.scanArgs(all, "--no-files", "--format", "text", "--show", "missing")...)
 		if code != ExitBoth {
 			t.Fatalf("exit %d, want %d\nstderr: %s", code, ExitBoth, stderr)
 		}
@@ -431,8 +431,23 @@ func (e *e2e) checkFormats(t *testing.T, all []string) {
 			`srv.sys has an invalid checksum`,                                          // wrong-checksum
 		} {
 			if !strings.Contains(stdout, s) {
-				t.Errorf("text -v lacks the reason %q:\n%s", s, stdout)
+				t.Errorf("text lacks the reason %q:\n%s", s, stdout)
 			}
+		}
+		last := -1
+		for _, ip := range all {
+			i := strings.Index(stdout, "\n"+ip+"\n")
+			if i < 0 {
+				i = strings.Index(stdout, "("+ip+")\n")
+			}
+			if i <= last {
+				t.Errorf("%s is not after the host before it in the input (%v):\n%s", ip, all, stdout)
+			}
+			last = i
+		}
+		_, verbose, _ := e.run(t, e.scanArgs(all, "--no-files", "--format", "text", "-v", "--show", "missing")...)
+		if verbose != stdout {
+			t.Errorf("-v changed the text report:\n--- -v ---\n%s\n--- without ---\n%s", verbose, stdout)
 		}
 		if strings.Contains(stdout, "Warning ") || strings.Contains(stdout, "greater than what is expected") {
 			t.Errorf("--show missing still lists newer-file's warning:\n%s", stdout)
@@ -1218,7 +1233,7 @@ func (e *e2e) checkHostile(t *testing.T) {
 
 	// On a terminal the value must not act: no CSI, no override.
 	for _, format := range []string{formatTable, formatText} {
-		code, output := e.onTerminal(t, e.scanArgs([]string{ip}, "--no-files", "--format", format, "-v", "--show", "all")...)
+		code, output := e.onTerminal(t, e.scanArgs([]string{ip}, "--no-files", "--format", format, "--show", "all")...)
 		if code != ExitMissing {
 			t.Errorf("%s: exit %d, want %d\n%s", format, code, ExitMissing, output)
 		}
@@ -1228,9 +1243,9 @@ func (e *e2e) checkHostile(t *testing.T) {
 		if !strings.Contains(output, "Patch NOT Installed") {
 			t.Errorf("%s on a terminal lacks the verdict:\n%s", format, output)
 		}
-		// text -v quotes the value, the acting characters replaced.
+		// text quotes the value, the acting characters replaced.
 		if shown := hostileParts[0] + "\ufffd31m\ufffd\ufffd" + hostileParts[4]; format == formatText && !strings.Contains(output, shown) {
-			t.Errorf("text -v does not quote the value as %+q:\n%+q", shown, output)
+			t.Errorf("text does not quote the value as %+q:\n%+q", shown, output)
 		}
 	}
 }
@@ -1299,7 +1314,7 @@ func everyStatusCatalog(t *testing.T) string {
 
 // checkEveryStatus: one run whose reports carry every host status, result
 // status and check result of the contract (docs/report-format.md), each
-// through xmllint, JSON equal to XML, the rollup consistent, and text -v
+// through xmllint, JSON equal to XML, the rollup consistent, and text
 // stating each reason once.
 func (e *e2e) checkEveryStatus(t *testing.T) {
 	cat := everyStatusCatalog(t)
@@ -1356,18 +1371,18 @@ func (e *e2e) checkEveryStatus(t *testing.T) {
 	e.validate(t, rollupXSD, rollup, nil)
 	e.checkRollup(t, parseXML[e2eRollup](t, rollup, readFile(t, rollup)), hosts)
 
-	// text -v --show all: every status's label, and the supersedence
+	// text --show all: every status's label, and the supersedence
 	// stated once (the engine's reason), not twice.
-	code, text, stderr := e.run(t, append(append(args[:len(args)-2], "--no-files", "--format", "text", "-v", "--show", "all"), targets...)...)
+	code, text, stderr := e.run(t, append(append(args[:len(args)-2], "--no-files", "--format", "text", "--show", "all"), targets...)...)
 	if code != ExitBoth {
 		t.Fatalf("text: exit %d, want %d\nstderr: %s", code, ExitBoth, stderr)
 	}
 	for _, label := range []string{"Installed ", "Patch NOT Installed ", "Warning ", "Note ", "Not Applicable ", "Superseded ", "Error ", "Host NOT Scanned "} {
 		if !strings.Contains(text, "\n"+label) {
-			t.Errorf("text -v --show all has no %q line:\n%s", label, text)
+			t.Errorf("text --show all has no %q line:\n%s", label, text)
 		}
 	}
 	if n := strings.Count(text, "Superseded by MS17-010 KB4012212"); n != 1 {
-		t.Errorf("text -v states the supersedence %d times, want once (one superseded result):\n%s", n, text)
+		t.Errorf("text states the supersedence %d times, want once (one superseded result):\n%s", n, text)
 	}
 }

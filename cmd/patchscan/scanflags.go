@@ -74,7 +74,7 @@ func (f *scanFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.suppressFile, "suppress", "", "FILE of bulletin IDs or KB numbers to leave out, one per line")
 	fs.StringVar(&f.approvedFile, "approved", "", "FILE of approved KB numbers, one per line: evaluate only those")
 	fs.Var(checksumFlag{&f.checksums}, "checksums", "verify file SHA-256: auto (only where the host's language matches the catalog's), on, off")
-	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log each host's start and finish on stderr")
+	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log each host's start and finish on stderr (the reports are the same with or without it)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
 	fs.IntVar(&f.maxHosts, "max-hosts", defaultMaxHosts, "refuse target lists larger than this")
 	fs.BoolVar(&f.strictTargets, "strict-targets", false, "stop (exit 64) on any bad target instead of skipping it")
