@@ -37,6 +37,7 @@ type tableHost struct {
 	overdue           int    // missing results past their due date
 	seq               int    // place in the input (HostResult.Seq)
 	key               string
+	dataWarnings      []string // about the host's data (an image's dirty hive)
 }
 
 type tableRow struct {
@@ -81,6 +82,9 @@ func (s *tableSink) Write(h scan.HostResult) error {
 	}
 	if th.host == "" {
 		th.host = term(h.Target)
+	}
+	for _, w := range h.Warnings {
+		th.dataWarnings = append(th.dataWarnings, term(w))
 	}
 	if h.Status != transport.Scanned {
 		th.err = term(errorText(h))
@@ -179,7 +183,35 @@ func (s *tableSink) render(w io.Writer) error {
 	if err := s.renderConfig(w); err != nil {
 		return err
 	}
-	return renderFailed(w, failed)
+	if err := renderFailed(w, failed); err != nil {
+		return err
+	}
+	return s.renderWarnings(w)
+}
+
+// renderWarnings draws the table of what the operator should know about
+// hosts' data (an image's dirty hive), if any host has such a warning.
+func (s *tableSink) renderWarnings(w io.Writer) error {
+	var rows [][]string
+	for _, h := range s.hosts {
+		for _, warning := range h.dataWarnings {
+			rows = append(rows, []string{h.host, wrapWords(warning, errorWidth, errorLines)})
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if _, err := io.WriteString(w, "\n"); err != nil {
+		return err
+	}
+	t := newTable(w)
+	t.Header([]string{"HOST", "WARNING ABOUT ITS DATA"})
+	for _, r := range rows {
+		if err := t.Append(r); err != nil {
+			return err
+		}
+	}
+	return t.Render()
 }
 
 // sort puts overdue first: hosts by how many overdue results they have

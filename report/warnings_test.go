@@ -25,11 +25,12 @@ func TestHostWarnings(t *testing.T) {
 				t.Fatal(err)
 			}
 			validate(t, reportXSD, x.Bytes())
-			var j, txt bytes.Buffer
+			var j, txt, tbl bytes.Buffer
 			feed(t, NewJSONLines(&j, testMeta), []scan.HostResult{h})
 			feed(t, NewText(&txt, mustShow(t, DefaultShow)), []scan.HostResult{h})
+			feed(t, NewTable(&tbl, mustShow(t, DefaultShow), testMeta), []scan.HostResult{h})
 			w := strings.SplitN(h.Warnings[0], "\x1b", 2)[0]
-			for what, out := range map[string]string{"xml": x.String(), "json": j.String(), "text": txt.String()} {
+			for what, out := range map[string]string{"xml": x.String(), "json": j.String(), "text": txt.String(), "table": tbl.String()} {
 				if !strings.Contains(out, w) || strings.Contains(out, "\x1b") {
 					t.Errorf("%s: warning missing or not cleaned:\n%s", what, out)
 				}

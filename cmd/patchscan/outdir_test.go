@@ -79,3 +79,30 @@ func TestOutLatestNotALink(t *testing.T) {
 		t.Errorf("run folders %v made in an --out that cannot be used", runs)
 	}
 }
+
+// TestRollupOfInterruptedRunsOnly: an --out whose runs were all
+// interrupted has no latest link; rollup says so and names the run to
+// read instead of only "no ScanReport files".
+func TestRollupOfInterruptedRunsOnly(t *testing.T) {
+	out := t.TempDir()
+	d, err := report.NewRunDir(out, report.Meta{Generated: testT0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.MarkIncomplete()
+	for _, h := range testHosts("WS01", testT0, true) {
+		if err := d.Write(h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := execute(t, "rollup", out)
+	if code != ExitUsage || !strings.Contains(stderr, "no complete run") || !strings.Contains(stderr, d.Path()) {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	if code, stdout, _ := execute(t, "rollup", d.Path()); code != 0 || !strings.Contains(stdout, `name="WS01"`) {
+		t.Errorf("rollup of the run's folder: exit %d\n%s", code, stdout)
+	}
+}

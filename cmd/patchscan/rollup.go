@@ -136,7 +136,7 @@ func runRollup(stdout, stderr io.Writer, args []string, out string, now time.Tim
 		}
 	}
 	if reports == 0 && bad == 0 {
-		return usageErrorf("rollup: no ScanReport files (*.xml) in %s", strings.Join(args, ", "))
+		return usageErrorf("rollup: no ScanReport files (*.xml) in %s%s", strings.Join(args, ", "), noCompleteRunHint(args))
 	}
 
 	hosts := latest.Hosts()
@@ -202,4 +202,19 @@ func commonCatalogVersion(hosts []report.HostSummary) string {
 		}
 	}
 	return v
+}
+
+// noCompleteRunHint explains an empty rollup of a scan's --out directory
+// whose runs were all interrupted: it has run folders but no latest link
+// (only a complete run gets one), and names the newest run to read.
+func noCompleteRunHint(args []string) string {
+	for _, arg := range args {
+		runs := report.Runs(arg)
+		if _, linked := report.LatestRun(arg); len(runs) == 0 || linked {
+			continue
+		}
+		return fmt.Sprintf(" (%s holds %d run folder(s) but no complete run, so no %s link: name a run's folder, such as %s)",
+			arg, len(runs), report.LatestLink, runs[len(runs)-1])
+	}
+	return ""
 }

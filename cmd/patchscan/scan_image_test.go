@@ -123,14 +123,14 @@ func TestScanImageEqualsSMB(t *testing.T) {
 
 // TestImageWarningsInReports: a dirty hive's warning reaches every report
 // of the host, not only stderr: the per-host XML (valid against
-// report.xsd), the XML stream, JSON Lines and the text output.
+// report.xsd), the XML stream, JSON Lines, the text and the table.
 func TestImageWarningsInReports(t *testing.T) {
 	os19 := imagelab.Server2019(8388)
 	dirty := imagelab.Build(t, imagelab.Spec{Reg: []string{os19.Reg()}, Dirty: []string{"SOFTWARE"}, Logs: []string{"SOFTWARE"}})
 	clean := imagelab.Build(t, imagelab.Spec{Reg: []string{os19.Reg()}})
 	t.Setenv(envPassword, "")
 	const warning = "the SOFTWARE hive is dirty"
-	for _, format := range []string{"xml", "json", "text"} {
+	for _, format := range []string{"xml", "json", "text", "table"} {
 		t.Run(format, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "reports")
 			_, stdout, stderr := runScanCLI(t, "", "--image", dirty, "--image", clean, "--format", format, "--out", out)
@@ -155,6 +155,10 @@ func TestImageWarningsInReports(t *testing.T) {
 			case "text":
 				if !strings.Contains(stdout, "* Warning: "+warning) {
 					t.Errorf("text lacks the warning line:\n%s", stdout)
+				}
+			case "table":
+				if !strings.Contains(stdout, "WARNING ABOUT ITS DATA") {
+					t.Errorf("table lacks the warnings table:\n%s", stdout)
 				}
 			}
 			var found int
