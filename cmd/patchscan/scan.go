@@ -161,6 +161,10 @@ func runScan(cmd *cobra.Command, f *scanFlags, args []string) error {
 	if err != nil {
 		return err
 	}
+	if len(list.Bad) > 0 && f.strictTargets {
+		// Only the domains' can be new here: the list's were refused.
+		return &exitError{code: ExitUsage, err: fmt.Errorf("%d computer(s) of the domains have no usable host name (listed above) and --strict-targets is set", len(list.Bad))}
+	}
 	stdout := cmd.OutOrStdout()
 	meta := report.Meta{ToolVersion: versionString(), CatalogVersion: cat.DataVersion, CatalogDate: cat.LastDataUpdate,
 		Baseline: baselineName(checks), ConfigOnly: !f.checks.patches, Generated: time.Now(), Deadlines: f.store.policy, Insecure: insecure}
@@ -237,6 +241,13 @@ func (f *scanFlags) addDomain(ctx context.Context, stderr io.Writer, list *targe
 	for _, sk := range skipped {
 		// A dNSHostName no resolver could use; say which object.
 		fmt.Fprintf(stderr, "patchscan: domain %s: skipping %s: %s\n", textsafe.Line(domain, maxStderrLine), textsafe.Line(sk.DN, maxStderrLine), textsafe.Line(creds.Redact(sk.Err.Error()), maxStderrLine))
+		// And reported as not scanned, as a bad entry of a hosts file is
+		// (issue 13.10), or refused by --strict-targets.
+		bad := &targets.EntryError{Source: "domain " + domain + " " + sk.DN, Entry: sk.DN, Err: sk.Err}
+		if ee := (*targets.EntryError)(nil); errors.As(sk.Err, &ee) {
+			bad.Entry, bad.Err = ee.Entry, ee.Err
+		}
+		list.Bad = append(list.Bad, bad)
 	}
 	return err
 }

@@ -130,6 +130,24 @@ func TestScanDomain(t *testing.T) {
 		t.Error("output shows the password")
 	}
 
+	// A computer whose dNSHostName is no host name is skipped, and
+	// reported as a host not scanned, naming its object (issue 13.10:
+	// it was in no report and the exit status ignored it).
+	dc.AddComputer(t, adlab.Computer{Name: "BADNAME", DNSHostName: "badname..lab.test"})
+	code, stdout, stderr = runScanCLI(t, "", "-u", adlab.NetBIOS+`\`+l.User,
+		"--domain", adlab.Domain, "--dns-server", dc.Addr, "--ldap-ca", dc.CAFile,
+		"--ldap-filter", "(!(cn=DC1))", "--catalog", labCatalog, "--no-files", "--format", "json")
+	bad := jsonLines(t, stdout, func(h fullHost) string { return h.Target })["badname..lab.test"]
+	if code != ExitBoth || bad.Status != "error" || !strings.Contains(bad.Error, "CN=BADNAME") || !strings.Contains(stderr, "1 bad target(s) not scanned") {
+		t.Errorf("bad dNSHostName: exit %d (want %d), reported %+v\nstderr: %s", code, ExitBoth, bad, stderr)
+	}
+	code, stdout, stderr = runScanCLI(t, "", "-u", adlab.NetBIOS+`\`+l.User,
+		"--domain", adlab.Domain, "--dns-server", dc.Addr, "--ldap-ca", dc.CAFile,
+		"--ldap-filter", "(!(cn=DC1))", "--catalog", labCatalog, "--no-files", "--format", "json", "--strict-targets")
+	if code != ExitUsage || stdout != "" || !strings.Contains(stderr, "--strict-targets") {
+		t.Errorf("bad dNSHostName with --strict-targets: exit %d (want %d), stdout %q\nstderr: %s", code, ExitUsage, stdout, stderr)
+	}
+
 	// A domain larger than --max-hosts is refused before any scan.
 	code, stdout, stderr = runScanCLI(t, "", "-u", adlab.NetBIOS+`\`+l.User,
 		"--domain", adlab.Domain, "--dns-server", dc.Addr, "--ldap-ca", dc.CAFile,

@@ -15,6 +15,7 @@ package adlab
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -340,7 +341,10 @@ type Computer struct {
 	Disabled bool
 	// NoDNSHostName leaves dNSHostName unset (as on objects never joined).
 	NoDNSHostName bool
-	OU            string // e.g. "OU=Servers" (created if missing); "" = CN=Computers
+	// DNSHostName, when set, is written instead of FQDN (a mistyped
+	// or hostile value a directory may hold).
+	DNSHostName string
+	OU          string // e.g. "OU=Servers" (created if missing); "" = CN=Computers
 }
 
 // FQDN is the computer's DNS name in the lab domain.
@@ -372,7 +376,7 @@ func (d *DC) AddComputer(t testing.TB, c Computer) {
 		defer conn.Close()
 		m := ldap.NewModifyRequest(dn, nil)
 		if !c.NoDNSHostName {
-			m.Replace("dNSHostName", []string{c.FQDN()})
+			m.Replace("dNSHostName", []string{cmp.Or(c.DNSHostName, c.FQDN())})
 		}
 		// samba-tool creates the account disabled, as a pre-staged
 		// account awaiting its join; a lab computer counts as joined.
