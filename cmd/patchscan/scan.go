@@ -285,16 +285,16 @@ func (f *scanFlags) scanHosts(ctx context.Context, cfg scan.Config, meta report.
 	}
 	// Skipped targets first: they are known already (issue 13.10: they
 	// were in no report and the exit status ignored them).
-	for _, b := range skipped {
-		emit(cfg.Skipped(b.Entry, b.Error()+" (fix the entry; --strict-targets refuses such a list)", b))
+	// Input order (HostResult.Seq, which text and table follow): the
+	// skipped entries, the images, then the network targets.
+	for i, b := range skipped {
+		r := cfg.Skipped(b.Entry, b.Error()+" (fix the entry; --strict-targets refuses such a list)", b)
+		r.Seq = i
+		emit(r)
 	}
 	// Then images: local reads of milliseconds each.
-	sum := scan.RunImages(ctx, cfg, image.Opener{}, f.images, emit)
-	// Network hosts come after the images in input order (HostResult.Seq).
-	netSum, runErr := scan.Run(ctx, cfg, shard.Filter(list.All(), cfg.Port), func(r scan.HostResult) {
-		r.Seq += len(f.images)
-		emit(r)
-	})
+	sum := scan.RunImages(ctx, cfg, image.Opener{}, f.images, seqAfter(len(skipped), emit))
+	netSum, runErr := scan.Run(ctx, cfg, shard.Filter(list.All(), cfg.Port), seqAfter(len(skipped)+len(f.images), emit))
 	sum.Hosts += netSum.Hosts
 	sum.Interrupted = sum.Interrupted || netSum.Interrupted
 	sum.LogonLimited = netSum.LogonLimited
@@ -332,6 +332,15 @@ func logonLimit(flag int) int {
 		return -1
 	}
 	return flag
+}
+
+// seqAfter numbers a source's hosts after the n hosts before it in the
+// input: Run and RunImages each number theirs from 0.
+func seqAfter(n int, emit func(scan.HostResult)) func(scan.HostResult) {
+	return func(r scan.HostResult) {
+		r.Seq += n
+		emit(r)
+	}
 }
 
 // exitStatus is the documented exit status of a finished scan.
