@@ -15,6 +15,7 @@ import (
 
 	"github.com/patchscan/patchscan/configcheck"
 	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/internal/testenv"
 	"github.com/patchscan/patchscan/internal/textsafe"
 	"github.com/patchscan/patchscan/scan"
 	"github.com/patchscan/patchscan/scan/transport"
@@ -263,13 +264,7 @@ func wellFormed(t *testing.T, doc []byte) {
 func validate(t *testing.T, xsd string, doc []byte) {
 	t.Helper()
 	t.Run("xsd", func(t *testing.T) {
-		xmllint, err := exec.LookPath("xmllint")
-		if err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatal("xmllint not found (Debian package libxml2-utils, installed by make deps)")
-			}
-			t.Skip("xmllint not found; install libxml2-utils")
-		}
+		xmllint := testenv.Xmllint(t)
 		f := filepath.Join(t.TempDir(), "doc.xml")
 		if err := os.WriteFile(f, doc, 0o600); err != nil {
 			t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/patchscan/patchscan/catalog"
 	"github.com/patchscan/patchscan/catalog/mssecure/mssecuretest"
+	"github.com/patchscan/patchscan/internal/testenv"
 )
 
 // plainSample writes the real sample, decompressed, into a temporary file.
@@ -34,13 +35,7 @@ func plainSample(t *testing.T, withMS01005 bool) string {
 // wrote.
 func xpathCount(t *testing.T, file, xpath string) int {
 	t.Helper()
-	xmllint, err := exec.LookPath("xmllint")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("xmllint not installed (apt-get install libxml2-utils)")
-		}
-		t.Skip("xmllint not installed")
-	}
+	xmllint := testenv.Xmllint(t)
 	out, err := exec.Command(xmllint, "--xpath", "count("+xpath+")", file).Output()
 	if err != nil {
 		t.Fatalf("xmllint --xpath %s: %v", xpath, err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/patchscan/patchscan/detect"
+	"github.com/patchscan/patchscan/internal/testenv"
 	"github.com/patchscan/patchscan/report"
 	"github.com/patchscan/patchscan/scan"
 	"github.com/patchscan/patchscan/scan/transport"
@@ -175,13 +176,7 @@ func TestOutputNoFiles(t *testing.T) {
 // The XML stream read through a pipe by xmllint, as in
 // `patchscan scan ... | xmllint --noout -`, complete and interrupted.
 func TestXMLThroughPipe(t *testing.T) {
-	xmllint, err := exec.LookPath("xmllint")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("xmllint not found (Debian package libxml2-utils)")
-		}
-		t.Skip("xmllint not found; install libxml2-utils")
-	}
+	xmllint := testenv.Xmllint(t)
 	for _, n := range []int{2, 1, 0} {
 		r, w, err := os.Pipe()
 		if err != nil {

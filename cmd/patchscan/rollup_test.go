@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchscan/patchscan/internal/testenv"
 	"github.com/patchscan/patchscan/report"
 	"github.com/patchscan/patchscan/scan"
 	"github.com/spf13/pflag"
@@ -59,10 +60,7 @@ func xsdCheck(t *testing.T, xsd, file string) {
 	t.Helper()
 	xmllint, err := exec.LookPath("xmllint")
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("xmllint not found (Debian package libxml2-utils)")
-		}
-		t.Log("xmllint not found; schema check skipped")
+		testenv.MissingPart(t, "xmllint not found (Debian package libxml2-utils): schema check skipped")
 		return
 	}
 	if out, err := exec.Command(xmllint, "--noout", "--nonet", "--schema", xsd, file).CombinedOutput(); err != nil {

@@ -29,6 +29,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/patchscan/patchscan/internal/lab"
+	"github.com/patchscan/patchscan/internal/testenv"
 	"github.com/patchscan/patchscan/report"
 )
 
@@ -57,14 +58,7 @@ type e2e struct {
 // locally and fails it under CI=true, like the lab itself.
 func needTool(t *testing.T, name, pkg string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s not found (Debian package %s)", name, pkg)
-		}
-		t.Skipf("%s not found; install %s (set CI=true to make this fatal)", name, pkg)
-	}
-	return p
+	return testenv.Program(t, name, pkg)
 }
 
 // buildE2EBinary starts building patchscan for TestE2E into the test's

@@ -41,6 +41,7 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 	"github.com/patchscan/patchscan/internal/procutil"
+	"github.com/patchscan/patchscan/internal/testenv"
 )
 
 // Fixed names of the lab domain.
@@ -72,7 +73,7 @@ type DC struct {
 func Start(t testing.TB) *DC {
 	t.Helper()
 	if reason := unavailable(); reason != "" {
-		skipOrFail(t, "Samba AD DC unavailable: "+reason)
+		testenv.Missing(t, "Samba AD DC unavailable: %s", reason)
 	}
 	dir := t.TempDir()
 	d := &DC{dir: dir, conf: filepath.Join(dir, "etc", "smb.conf"), Host: DCName + "." + Domain, log: &bytes.Buffer{}}
@@ -90,24 +91,16 @@ func Start(t testing.TB) *DC {
 		_ = os.RemoveAll(filepath.Join(dir, "state"))
 	}
 	if err != nil {
-		skipOrFail(t, "provisioning the Samba AD DC: "+err.Error())
+		testenv.Missing(t, "provisioning the Samba AD DC: %v", err)
 	}
 	t.Logf("adlab: provisioned %s on %s in %v", Realm, d.Addr, time.Since(t0).Round(time.Millisecond))
 	if err := d.start(); err != nil {
 		d.stop()
-		skipOrFail(t, "starting the Samba AD DC: "+err.Error()+"\n"+d.logTail())
+		testenv.Missing(t, "starting the Samba AD DC: %v\n%s", err, d.logTail())
 	}
 	t.Cleanup(d.stop)
 	t.Logf("adlab: DC up after %v", time.Since(t0).Round(time.Millisecond))
 	return d
-}
-
-func skipOrFail(t testing.TB, msg string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
 }
 
 func unavailable() string {

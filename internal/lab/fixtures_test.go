@@ -1,22 +1,18 @@
 package lab
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/patchscan/patchscan/internal/testenv"
 )
 
 // The lab's srv.sys fixtures carry the version their name says, as
 // python3-pefile (a PE reader nobody here wrote) reads it.
 func TestFixtureVersionsMatchPefile(t *testing.T) {
-	if err := exec.Command("/usr/bin/python3", "-c", "import pefile").Run(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("python3-pefile missing: %v", err)
-		}
-		t.Skipf("python3-pefile missing: %v", err)
-	}
+	testenv.PythonModule(t, "pefile", "python3-pefile")
 	const script = `import pefile, sys
 for f in sys.argv[1:]:
     p = pefile.PE(f, fast_load=True)
@@ -29,7 +25,7 @@ for f in sys.argv[1:]:
 	for _, f := range fixtures {
 		args = append(args, filepath.Join(RepoRoot(), f))
 	}
-	out, err := exec.Command("/usr/bin/python3", args...).Output()
+	out, err := exec.Command(testenv.Python, args...).Output()
 	if err != nil {
 		t.Fatalf("pefile: %v", err)
 	}

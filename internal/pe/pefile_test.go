@@ -14,15 +14,12 @@ import (
 	"testing"
 
 	"github.com/patchscan/patchscan/internal/pe/petest"
+	"github.com/patchscan/patchscan/internal/testenv"
 )
 
 // The differential test holds ReadVersion to python3-pefile (Debian's
 // python3-pefile, a parser nobody here wrote) on the fixtures, on
 // synthetic images and on real PE files shipped by Debian packages.
-
-// python is Debian's interpreter: the one python3-pefile installs for
-// (a pyenv or venv python3 on PATH would not see it).
-const python = "/usr/bin/python3"
 
 const pefileScript = `
 import sys, json, pefile
@@ -66,20 +63,12 @@ type pefileResult struct {
 // (CI=true), where a missing cross-check is a failure.
 func needPefile(t *testing.T) {
 	t.Helper()
-	err := exec.Command(python, "-c", "import pefile").Run()
-	if err == nil {
-		return
-	}
-	msg := "python3-pefile is not available (" + python + ` -c "import pefile": ` + err.Error() + "); install it with: apt-get install -y python3-pefile"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
+	testenv.PythonModule(t, "pefile", "python3-pefile")
 }
 
 func runPefile(t *testing.T, paths []string) map[string]pefileResult {
 	t.Helper()
-	cmd := exec.Command(python, append([]string{"-c", pefileScript}, paths...)...)
+	cmd := exec.Command(testenv.Python, append([]string{"-c", pefileScript}, paths...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -178,11 +167,7 @@ func TestAgainstPefile(t *testing.T) {
 	debian, others := realPEs(t)
 	t.Logf("real PE files: %d from Debian packages, %d others", len(debian), len(others))
 	if len(debian) == 0 {
-		msg := "no real PE files found (install gcc-mingw-w64-x86-64)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Log(msg)
+		testenv.MissingPart(t, "no real PE files found (install gcc-mingw-w64-x86-64)")
 	}
 	paths = append(paths, fixtures...)
 	paths = append(paths, labFixtures...)

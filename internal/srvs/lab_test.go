@@ -3,7 +3,6 @@ package srvs
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/patchscan/patchscan/internal/lab"
 	"github.com/patchscan/patchscan/internal/lab/labpipe"
 	"github.com/patchscan/patchscan/internal/msrpc/dtyp"
+	"github.com/patchscan/patchscan/internal/testenv"
 )
 
 type impacketShare struct {
@@ -89,12 +89,9 @@ for ace in sd['Dacl'].aces:
 		}
 		return
 	}
-	out, err := exec.Command("/usr/bin/python3", "-c", script, sdHex).CombinedOutput()
+	out, err := exec.Command(testenv.Python, "-c", script, sdHex).CombinedOutput()
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("impacket ldaptypes: %v: %s", err, out)
-		}
-		t.Skipf("impacket ldaptypes: %v", err)
+		testenv.Missing(t, "impacket ldaptypes: %v: %s", err, out)
 	}
 	var ours []string
 	if s.Security != nil && s.Security.DACL != nil {

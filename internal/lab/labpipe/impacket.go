@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/patchscan/patchscan/internal/lab"
+	"github.com/patchscan/patchscan/internal/testenv"
 )
 
 // Impacket reads what impacket's own RPC client of iface ("samr", "lsad",
@@ -18,14 +19,8 @@ import (
 // Without python3-impacket the test is skipped, and fails when CI=true.
 func Impacket(t testing.TB, l *lab.Lab, h *lab.Host, iface string, v any, args ...string) {
 	t.Helper()
-	py := "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import impacket").Run(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("python3-impacket missing: %v", err)
-		}
-		t.Skipf("python3-impacket missing: %v", err)
-	}
-	cmd := exec.Command(py, append([]string{filepath.Join(lab.RepoRoot(), "testdata", "lab", "rpc_dump.py"),
+	testenv.PythonModule(t, "impacket", "python3-impacket")
+	cmd := exec.Command(testenv.Python, append([]string{filepath.Join(lab.RepoRoot(), "testdata", "lab", "rpc_dump.py"),
 		h.IP, strconv.Itoa(h.Port), l.Domain, h.User, iface}, args...)...)
 	cmd.Env = append(os.Environ(), "PATCHSCAN_PASSWORD="+h.Password)
 	var stderr strings.Builder

@@ -2,11 +2,12 @@ package ndr
 
 import (
 	"encoding/hex"
-	"os"
 	"os/exec"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/patchscan/patchscan/internal/testenv"
 )
 
 // impacketScript encodes sampleCall's value with impacket's own NDR types
@@ -45,18 +46,12 @@ for e in ours['List']['Domains']:
 // the layout of nested pointers, conformant arrays, counted strings and a
 // conformant struct, both ways.
 func TestImpacketNDR(t *testing.T) {
-	py := "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import impacket").Run(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("python3-impacket missing: %v", err)
-		}
-		t.Skipf("python3-impacket missing: %v", err)
-	}
+	testenv.PythonModule(t, "impacket", "python3-impacket")
 	ours, err := Marshal(sampleCall())
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(py, "-c", impacketScript)
+	cmd := exec.Command(testenv.Python, "-c", impacketScript)
 	cmd.Stdin = strings.NewReader(hex.EncodeToString(ours))
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/patchscan/patchscan/internal/pe"
 	"github.com/patchscan/patchscan/internal/pe/petest"
+	"github.com/patchscan/patchscan/internal/testenv"
 )
 
 func utf16le(s string) []byte {
@@ -102,10 +103,8 @@ func TestWriteFileMatchesBytes(t *testing.T) {
 		t.Fatalf("second WriteFile: %v, want os.ErrExist", err)
 	}
 	// python3-pefile, a parser nobody here wrote, reads the same version.
-	if _, err := os.Stat("/usr/bin/python3"); err != nil {
-		t.Skip("no /usr/bin/python3 for the pefile cross-check")
-	}
-	out, err := exec.Command("/usr/bin/python3", "-c", `
+	testenv.PythonModule(t, "pefile", "python3-pefile")
+	out, err := exec.Command(testenv.Python, "-c", `
 import sys, pefile
 pe = pefile.PE(sys.argv[1], fast_load=True)
 pe.parse_data_directories(directories=[pefile.DIRECTORY_ENTRY["IMAGE_DIRECTORY_ENTRY_RESOURCE"]])
@@ -113,9 +112,6 @@ f = pe.VS_FIXEDFILEINFO[0]
 print("%d.%d.%d.%d" % (f.FileVersionMS >> 16, f.FileVersionMS & 0xffff, f.FileVersionLS >> 16, f.FileVersionLS & 0xffff))
 `, path).CombinedOutput()
 	if err != nil {
-		if strings.Contains(string(out), "No module named 'pefile'") && os.Getenv("CI") != "true" {
-			t.Skip("python3-pefile is not installed (scripts/install-deps)")
-		}
 		t.Fatalf("pefile: %v: %s", err, out)
 	}
 	if v := strings.TrimSpace(string(out)); v != "6.1.7601.23689" {
