@@ -2,7 +2,6 @@ package lsad
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -14,8 +13,6 @@ import (
 	"github.com/patchscan/patchscan/internal/msrpc/dtyp"
 	"github.com/patchscan/patchscan/internal/msrpc/ifacetest"
 )
-
-var capture = flag.Bool("capture", false, "re-record testdata/samba/lsarpc from a Samba lab host (root, Samba installed)")
 
 var conversation = ifacetest.Conversation{
 	Path:   filepath.Join("..", "..", "testdata", "samba", "lsarpc", "policy.txt"),
@@ -84,9 +81,6 @@ func TestSambaTranscript(t *testing.T) { conversation.Replay(t) }
 // TestCaptureSambaTranscript re-records it (go test ./internal/lsad -run
 // TestCaptureSambaTranscript -capture).
 func TestCaptureSambaTranscript(t *testing.T) {
-	if !*capture {
-		t.Skip("run with -capture to re-record testdata/samba/lsarpc")
-	}
-	l := lab.Start(t, lab.ConfigHost("capture"))
-	labpipe.Record(t, l, l.Hosts[0], "lsarpc", conversation)
+	l, h := labpipe.Capture(t, lab.ConfigHost("capture"))
+	labpipe.Record(t, l, h, "lsarpc", conversation)
 }

@@ -3,7 +3,6 @@ package rrp
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -14,8 +13,6 @@ import (
 	"github.com/patchscan/patchscan/internal/msrpc"
 	"github.com/patchscan/patchscan/internal/msrpc/ifacetest"
 )
-
-var capture = flag.Bool("capture", false, "re-record testdata/samba/winreg/*.txt from a Samba lab host (root, Samba installed)")
 
 // samr is the MS-SAMR interface: winreg's pipe does not serve it.
 var samr = msrpc.SyntaxID{UUID: msrpc.MustParseUUID("12345778-1234-abcd-ef00-0123456789ac"), Major: 1}
@@ -196,11 +193,8 @@ func TestSambaTranscripts(t *testing.T) {
 // TestCaptureSambaTranscripts re-records the transcripts from a lab host
 // (go test ./internal/rrp -run TestCaptureSambaTranscripts -capture).
 func TestCaptureSambaTranscripts(t *testing.T) {
-	if !*capture {
-		t.Skip("run with -capture to re-record testdata/samba/winreg")
-	}
-	l := lab.Start(t, lab.HostSpec{Name: "capture", Reg: []string{lab.BaseReg, lab.BigReg}})
+	l, h := labpipe.Capture(t, lab.HostSpec{Name: "capture", Reg: []string{lab.BaseReg, lab.BigReg}})
 	for _, s := range scenarios {
-		t.Run(s.name, func(t *testing.T) { labpipe.Record(t, l, l.Hosts[0], "winreg", s.conversation()) })
+		t.Run(s.name, func(t *testing.T) { labpipe.Record(t, l, h, "winreg", s.conversation()) })
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -18,8 +17,6 @@ import (
 	"github.com/patchscan/patchscan/internal/msrpc/ndr"
 	"github.com/patchscan/patchscan/internal/msrpc/rpctest"
 )
-
-var capture = flag.Bool("capture", false, "re-record testdata/samba/samr from a Samba lab host (root, Samba installed)")
 
 var conversation = ifacetest.Conversation{
 	Path:   filepath.Join("..", "..", "testdata", "samba", "samr", "accounts.txt"),
@@ -118,11 +115,8 @@ func owfBlobs(stub []byte) []byte {
 // TestCaptureSambaTranscript re-records it (go test ./internal/samr -run
 // TestCaptureSambaTranscript -capture).
 func TestCaptureSambaTranscript(t *testing.T) {
-	if !*capture {
-		t.Skip("run with -capture to re-record testdata/samba/samr")
-	}
-	l := lab.Start(t, lab.ConfigHost("capture"))
-	labpipe.Record(t, l, l.Hosts[0], "samr", conversation)
+	l, h := labpipe.Capture(t, lab.ConfigHost("capture"))
+	labpipe.Record(t, l, h, "samr", conversation)
 }
 
 // noHashes refuses a recording in which Samba sent OWF password data.

@@ -2,7 +2,6 @@ package scmr
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -13,8 +12,6 @@ import (
 	"github.com/patchscan/patchscan/internal/msrpc"
 	"github.com/patchscan/patchscan/internal/msrpc/ifacetest"
 )
-
-var capture = flag.Bool("capture", false, "re-record testdata/samba/svcctl from a Samba lab host (root, Samba installed)")
 
 var conversation = ifacetest.Conversation{
 	Path:   filepath.Join("..", "..", "testdata", "samba", "svcctl", "services.txt"),
@@ -60,9 +57,6 @@ func TestSambaTranscript(t *testing.T) { conversation.Replay(t) }
 // TestCaptureSambaTranscript re-records it (go test ./internal/scmr -run
 // TestCaptureSambaTranscript -capture).
 func TestCaptureSambaTranscript(t *testing.T) {
-	if !*capture {
-		t.Skip("run with -capture to re-record testdata/samba/svcctl")
-	}
-	l := lab.Start(t, lab.ConfigHost("capture"))
-	labpipe.Record(t, l, l.Hosts[0], "svcctl", conversation)
+	l, h := labpipe.Capture(t, lab.ConfigHost("capture"))
+	labpipe.Record(t, l, h, "svcctl", conversation)
 }

@@ -2,7 +2,6 @@ package srvs
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -13,8 +12,6 @@ import (
 	"github.com/patchscan/patchscan/internal/msrpc"
 	"github.com/patchscan/patchscan/internal/msrpc/ifacetest"
 )
-
-var capture = flag.Bool("capture", false, "re-record testdata/samba/srvsvc from a Samba lab host (root, Samba installed)")
 
 var conversation = ifacetest.Conversation{
 	Path:   filepath.Join("..", "..", "testdata", "samba", "srvsvc", "shares.txt"),
@@ -59,9 +56,6 @@ func TestSambaTranscript(t *testing.T) { conversation.Replay(t) }
 // TestCaptureSambaTranscript re-records it (go test ./internal/srvs -run
 // TestCaptureSambaTranscript -capture).
 func TestCaptureSambaTranscript(t *testing.T) {
-	if !*capture {
-		t.Skip("run with -capture to re-record testdata/samba/srvsvc")
-	}
-	l := lab.Start(t, lab.ConfigHost("capture"))
-	labpipe.Record(t, l, l.Hosts[0], "srvsvc", conversation)
+	l, h := labpipe.Capture(t, lab.ConfigHost("capture"))
+	labpipe.Record(t, l, h, "srvsvc", conversation)
 }

@@ -3,8 +3,8 @@
 // lab's account, the IPC$ tree, and \PIPE\name, as io.ReadWriter for
 // msrpc.Bind (Open), or bound to an interface (Bind). Everything is closed
 // on the test's cleanup. Through such a pipe it re-records the packages'
-// Samba transcripts (Record) and asks impacket for its view of the same
-// host (Impacket).
+// Samba transcripts (Record, on a host Capture starts under -capture) and
+// asks impacket for its view of the same host (Impacket).
 package labpipe
 
 import (

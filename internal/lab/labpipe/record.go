@@ -1,6 +1,7 @@
 package labpipe
 
 import (
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,23 @@ import (
 	"github.com/patchscan/patchscan/internal/lab"
 	"github.com/patchscan/patchscan/internal/msrpc/ifacetest"
 )
+
+// capture is the flag of the interface packages' capture tests: go test
+// ./internal/samr -run TestCapture -capture re-records the package's
+// transcripts.
+var capture = flag.Bool("capture", false, "re-record the package's Samba transcripts (testdata/samba) from a lab host (root, Samba installed)")
+
+// Capture starts a lab host of spec for a test that re-records
+// transcripts (Record) and returns it; without -capture it skips t, so
+// that a test run replays the transcripts and never rewrites them.
+func Capture(t testing.TB, spec lab.HostSpec) (*lab.Lab, *lab.Host) {
+	t.Helper()
+	if !*capture {
+		t.Skip("run with -capture to re-record the package's transcripts (testdata/samba)")
+	}
+	l := lab.Start(t, spec)
+	return l, l.Hosts[0]
+}
 
 // Record re-records conv's transcript through \PIPE\name on h, noting in
 // it the Samba version and the command that records it again (the running
