@@ -18,19 +18,9 @@ const catalogs = "../../testdata/catalogs/"
 // between runs) and returns the exit code main would return.
 func runCatalogCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	root := &cobra.Command{Use: "patchscan", SilenceUsage: true, SilenceErrors: true}
+	root := &cobra.Command{Use: "patchscan"}
 	root.AddCommand(newCatalogCmd())
-	var out, errb bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	root.SetIn(strings.NewReader(stdin))
-	root.SetArgs(append([]string{"catalog"}, args...))
-	err := root.Execute()
-	code = exitCodeOf(err)
-	if err != nil {
-		errb.WriteString(err.Error())
-	}
-	return code, out.String(), errb.String()
+	return runCommand(root, strings.NewReader(stdin), append([]string{"catalog"}, args...)...)
 }
 
 func TestCatalogCommands(t *testing.T) {

@@ -17,17 +17,7 @@ import (
 // runCmd runs a fresh command (history, diff, report) in-process.
 func runCmd(t *testing.T, c *cobra.Command, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	c.SetOut(&out)
-	c.SetErr(&errb)
-	c.SetArgs(args)
-	c.SilenceUsage, c.SilenceErrors = true, true
-	err := c.Execute()
-	code = exitCodeOf(err)
-	if err != nil {
-		errb.WriteString(err.Error())
-	}
-	return code, out.String(), errb.String()
+	return runCommand(c, nil, args...)
 }
 
 // setRegistry changes a value on a running lab host, as an administrator

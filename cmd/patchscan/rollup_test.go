@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,18 +41,9 @@ func execute(t *testing.T, args ...string) (code int, stdout, stderr string) {
 			f.Changed = false
 		})
 	}
-	var out, errb bytes.Buffer
-	rootCmd.SetOut(&out)
-	rootCmd.SetErr(&errb)
 	defer rootCmd.SetOut(nil)
 	defer rootCmd.SetErr(nil)
-	rootCmd.SetArgs(hfnetchk(args))
-	err := rootCmd.Execute()
-	code = exitCodeOf(err)
-	if err != nil {
-		errb.WriteString(err.Error())
-	}
-	return code, out.String(), errb.String()
+	return runCommand(rootCmd, nil, hfnetchk(args)...)
 }
 
 func xsdCheck(t *testing.T, xsd, file string) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"io"
@@ -24,19 +23,7 @@ func runScanCLI(t *testing.T, stdin string, args ...string) (code int, stdout, s
 		args = append(args, "--out", filepath.Join(t.TempDir(), "reports"))
 	}
 	args = hfnetchk(append([]string{"scan"}, args...))[1:]
-	c := newScanCmd()
-	var out, errb bytes.Buffer
-	c.SetOut(&out)
-	c.SetErr(&errb)
-	c.SetIn(strings.NewReader(stdin))
-	c.SetArgs(args)
-	c.SilenceUsage, c.SilenceErrors = true, true
-	err := c.Execute()
-	code = exitCodeOf(err)
-	if err != nil {
-		errb.WriteString(err.Error())
-	}
-	return code, out.String(), errb.String()
+	return runCommand(newScanCmd(), strings.NewReader(stdin), args...)
 }
 
 // closedPort returns a loopback port nothing listens on.
