@@ -2,6 +2,7 @@ package mssecure
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -37,7 +38,7 @@ func (s *apSet) note(reason string, aps []catalog.AffectedProduct) {
 		case !seen:
 			s.notedAt[a.ProductID] = len(s.noted)
 			s.noted = append(s.noted, a)
-		case s.noted[i].FixedInSP != a.FixedInSP || !equalInts(s.noted[i].ServicePackIDs, a.ServicePackIDs):
+		case s.noted[i].FixedInSP != a.FixedInSP || !slices.Equal(s.noted[i].ServicePackIDs, a.ServicePackIDs):
 			// Two restrictions on one product: the note is for any service pack.
 			s.noted[i] = catalog.AffectedProduct{ProductID: a.ProductID}
 		}
@@ -209,7 +210,7 @@ func (c *converter) productLevels(pr *product, sp *spSplit) ([]int, bool) {
 	}
 	var all []int
 	for _, id := range pr.src.AvailableSPs {
-		if info, ok := c.spInfo[id]; ok && info.os == noOS && info.level >= 0 && !containsInt(all, info.level) {
+		if info, ok := c.spInfo[id]; ok && info.os == noOS && info.level >= 0 && !slices.Contains(all, info.level) {
 			all = append(all, info.level)
 		}
 	}
@@ -222,14 +223,14 @@ func (c *converter) productLevels(pr *product, sp *spSplit) ([]int, bool) {
 	}
 	var out []int
 	for _, l := range admitted {
-		if (sp.prodFixed < 0 || l < sp.prodFixed) && !containsInt(out, l) {
+		if (sp.prodFixed < 0 || l < sp.prodFixed) && !slices.Contains(out, l) {
 			out = append(out, l)
 		}
 	}
 	sort.Ints(out)
 	restricted := false
 	for _, l := range all {
-		if !containsInt(out, l) {
+		if !slices.Contains(out, l) {
 			restricted = true
 		}
 	}
@@ -260,7 +261,7 @@ func (c *converter) platformAPs(pr *product, sp *spSplit) []catalog.AffectedProd
 		fams = []osFamily{sp.os}
 	case pr != nil:
 		for _, f := range pr.src.Families {
-			if os := familyOS(c.families[f]); os != noOS && !containsFamily(fams, os) {
+			if os := familyOS(c.families[f]); os != noOS && !slices.Contains(fams, os) {
 				fams = append(fams, os)
 			}
 		}
@@ -319,34 +320,4 @@ func familyOS(name string) osFamily {
 		return nt4
 	}
 	return noOS
-}
-
-func containsInt(s []int, x int) bool {
-	for _, v := range s {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}
-
-func containsFamily(s []osFamily, x osFamily) bool {
-	for _, v := range s {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
