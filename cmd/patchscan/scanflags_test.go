@@ -11,21 +11,13 @@ import (
 // --checksums parses as detect.ParseChecksumMode does (its Set moved here
 // from detect, which has no flags).
 func TestChecksumFlag(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    detect.ChecksumMode
-		wantErr bool
-	}{
-		{"auto", detect.ChecksumAuto, false},
-		{"", detect.ChecksumAuto, false},
-		{"ON", detect.ChecksumOn, false},
-		{" off ", detect.ChecksumOff, false},
-		{"yes", detect.ChecksumAuto, true},
-	}
-	for _, tt := range tests {
+	// The inputs of detect's TestParseChecksumMode, which holds what each
+	// must give.
+	for _, in := range []string{"auto", "", "ON", " off ", "yes"} {
+		want, wantErr := detect.ParseChecksumMode(in)
 		var m detect.ChecksumMode
-		if err := (checksumFlag{&m}).Set(tt.in); (err != nil) != tt.wantErr || (err == nil && m != tt.want) {
-			t.Errorf("Set(%q) = %v, mode %v", tt.in, err, m)
+		if err := (checksumFlag{&m}).Set(in); (err != nil) != (wantErr != nil) || (err == nil && m != want) {
+			t.Errorf("Set(%q) = %v, mode %v; ParseChecksumMode: %v, %v", in, err, m, want, wantErr)
 		}
 	}
 	var f scanFlags
