@@ -85,16 +85,7 @@ func Binary() (string, error) {
 // cannot start, the test is skipped locally and fails when CI=true.
 func Start(t testing.TB) *Browser {
 	t.Helper()
-	b, err := Launch(t.TempDir())
-	if err != nil {
-		testenv.Missing(t, "chromium cannot start: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := b.Close(); err != nil {
-			t.Errorf("closing chromium: %v", err)
-		}
-	})
-	return b
+	return testenv.Up(t, "chromium", func() (*Browser, error) { return Launch(t.TempDir()) }, (*Browser).Close)
 }
 
 // Launch starts a browser with its profile under dir.

@@ -174,17 +174,7 @@ func Start(t testing.TB, hosts ...HostSpec) *Lab {
 // StartConfig is Start with a Config.
 func StartConfig(t testing.TB, cfg Config, hosts ...HostSpec) *Lab {
 	t.Helper()
-	dir := t.TempDir()
-	l, err := Run(dir, cfg, hosts...)
-	if err != nil {
-		testenv.Missing(t, "samba lab cannot start: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := l.Stop(); err != nil {
-			t.Errorf("stopping samba lab: %v", err)
-		}
-	})
-	return l
+	return testenv.Up(t, "samba lab", func() (*Lab, error) { return Run(t.TempDir(), cfg, hosts...) }, (*Lab).Stop)
 }
 
 // Run starts the hosts with their state under dir (created if needed). The

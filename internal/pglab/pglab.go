@@ -65,16 +65,7 @@ type Server struct {
 // cannot start, the test is skipped locally and fails when CI=true.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s, err := Run(t.TempDir())
-	if err != nil {
-		testenv.Missing(t, "postgresql lab cannot start: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := s.Stop(); err != nil {
-			t.Errorf("stopping postgresql: %v", err)
-		}
-	})
-	return s
+	return testenv.Up(t, "postgresql lab", func() (*Server, error) { return Run(t.TempDir()) }, (*Server).Stop)
 }
 
 // Bin finds a PostgreSQL program: in the newest /usr/lib/postgresql/N/bin

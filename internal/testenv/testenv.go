@@ -26,22 +26,42 @@ func CI() bool { return os.Getenv("CI") == "true" }
 // and how to get it): it fails under CI=true and is skipped otherwise.
 func Missing(t testing.TB, format string, args ...any) {
 	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if CI() {
-		t.Fatal(msg)
-	}
-	t.Skip(msg + " (set CI=true to make this fatal)")
+	missing(t, t.Skip, fmt.Sprintf(format, args...))
 }
 
 // MissingPart is Missing for an optional part of a test: it fails under
 // CI=true and only logs otherwise, and the test goes on without that part.
 func MissingPart(t testing.TB, format string, args ...any) {
 	t.Helper()
-	msg := fmt.Sprintf(format, args...)
+	missing(t, t.Log, fmt.Sprintf(format, args...))
+}
+
+// missing fails t under CI=true, and does otherwise (Skip or Log) with msg.
+func missing(t testing.TB, otherwise func(...any), msg string) {
+	t.Helper()
 	if CI() {
 		t.Fatal(msg)
 	}
-	t.Log(msg + " (set CI=true to make this fatal)")
+	otherwise(msg + " (set CI=true to make this fatal)")
+}
+
+// Up starts what a test needs (a lab, a database server, a browser) with
+// start, and stops it with stop on t's cleanup, failing t if stopping
+// fails. When it cannot start, t is Missing it: what names it in both
+// messages ("samba lab").
+func Up[T any](t testing.TB, what string, start func() (T, error), stop func(T) error) T {
+	t.Helper()
+	v, err := start()
+	if err != nil {
+		Missing(t, "%s cannot start: %v", what, err)
+		return v // Missing does not return from a real test
+	}
+	t.Cleanup(func() {
+		if err := stop(v); err != nil {
+			t.Errorf("stopping %s: %v", what, err)
+		}
+	})
+	return v
 }
 
 // Program returns the path of program name on PATH, or ends t (Missing),

@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -68,5 +69,25 @@ func TestPythonModule(t *testing.T) {
 	PythonModule(r, "no_such_module_here", "python3-nothing")
 	if r.ended != "fatal" || !strings.Contains(r.msg, "python3-nothing") {
 		t.Errorf("PythonModule of a missing module under CI: %s %q", r.ended, r.msg)
+	}
+}
+
+func TestUp(t *testing.T) {
+	stopped := 0
+	t.Run("started", func(t *testing.T) {
+		n := Up(t, "counter", func() (int, error) { return 7, nil }, func(n int) error { stopped = n; return nil })
+		if n != 7 || stopped != 0 {
+			t.Fatalf("Up gave %d, stopped %d before the cleanup", n, stopped)
+		}
+	})
+	if stopped != 7 {
+		t.Errorf("the cleanup stopped %d, want 7", stopped)
+	}
+
+	t.Setenv("CI", "")
+	r := &recorder{}
+	Up(r, "broken lab", func() (*int, error) { return nil, errors.New("no samba") }, func(*int) error { panic("stopped what never started") })
+	if r.ended != "skip" || !strings.HasPrefix(r.msg, "broken lab cannot start: no samba") {
+		t.Errorf("Up of what cannot start: %s %q", r.ended, r.msg)
 	}
 }
