@@ -9,11 +9,12 @@ import (
 	"github.com/patchscan/patchscan/detect"
 	"github.com/patchscan/patchscan/detect/memhost"
 	"github.com/patchscan/patchscan/facts"
+	"github.com/patchscan/patchscan/internal/winkeys"
 )
 
 const (
-	ntCV    = `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`
-	prodOpt = `HKLM\SYSTEM\CurrentControlSet\Control\ProductOptions`
+	ntCV    = winkeys.NTCurrentVersion
+	prodOpt = winkeys.ProductOptions
 	netapi  = `C:\Windows\System32\netapi32.dll`
 )
 

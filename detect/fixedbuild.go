@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/patchscan/patchscan/catalog"
+	"github.com/patchscan/patchscan/internal/winkeys"
 )
 
 // Cumulative OS builds (format v2, Patch FixedBuild). Since Windows 10 and
@@ -16,7 +17,7 @@ import (
 // costs no fact of its own.
 
 // buildDisplay is where a FixedBuild check looks, as shown in its Check.
-const buildDisplay = keyNTCurrentVersion + `\CurrentBuildNumber.UBR`
+const buildDisplay = winkeys.NTCurrentVersion + `\CurrentBuildNumber.UBR`
 
 // prepareFixedBuild checks a catalog FixedBuild once per engine: only a
 // four-part version (10.0.17763.8389) says which build and which UBR.
@@ -51,7 +52,7 @@ func (s *scanner) readOSBuild() {
 	}
 	switch {
 	case err != nil:
-		b.unreadable = fmt.Sprintf("the host's CurrentBuildNumber (%s) could not be read: %s", keyNTCurrentVersion, clean(err.Error()))
+		b.unreadable = fmt.Sprintf("the host's CurrentBuildNumber (%s) could not be read: %s", winkeys.NTCurrentVersion, clean(err.Error()))
 		return
 	case !found:
 		return
@@ -66,7 +67,7 @@ func (s *scanner) readOSBuild() {
 	a := s.regAnswer(idUBR)
 	switch {
 	case a.Err != nil:
-		b.unreadable = fmt.Sprintf("the host's UBR (%s) could not be read: %s", keyNTCurrentVersion, clean(a.Err.Error()))
+		b.unreadable = fmt.Sprintf("the host's UBR (%s) could not be read: %s", winkeys.NTCurrentVersion, clean(a.Err.Error()))
 	case a.Found:
 		u, ok := a.Value.Uint()
 		if !ok || u > 1<<32-1 {

@@ -11,16 +11,17 @@ import (
 	"github.com/patchscan/patchscan/detect/memhost"
 	"github.com/patchscan/patchscan/facts"
 	"github.com/patchscan/patchscan/internal/version"
+	"github.com/patchscan/patchscan/internal/winkeys"
 )
 
 // Test catalogs are built as catalog.Catalog values, so these tests don't
 // depend on the XML loader.
 
 const (
-	ntCV    = `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`
-	winCV   = `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion`
-	prodOpt = `HKLM\SYSTEM\CurrentControlSet\Control\ProductOptions`
-	nlsLang = `HKLM\SYSTEM\CurrentControlSet\Control\Nls\Language`
+	ntCV    = winkeys.NTCurrentVersion
+	winCV   = winkeys.CurrentVersion
+	prodOpt = winkeys.ProductOptions
+	nlsLang = winkeys.NlsLanguage
 
 	srvSys  = `%SystemRoot%\System32\drivers\srv.sys`
 	srvPath = `C:\Windows\System32\drivers\srv.sys`

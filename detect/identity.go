@@ -4,22 +4,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/patchscan/patchscan/internal/winkeys"
 )
 
-// Identity facts: always asked in phase (a), in this order, so their fact
-// ids are their indexes here.
-const (
-	keyNTCurrentVersion = `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`
-	keyWinCurrentVer    = `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion`
-	keyProductOptions   = `HKLM\SYSTEM\CurrentControlSet\Control\ProductOptions`
-	keyNlsLanguage      = `HKLM\SYSTEM\CurrentControlSet\Control\Nls\Language`
-	keyEnvironment      = `HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment`
-	// keyComputerName holds the name the host gives itself (the NetBIOS
-	// name as set, in effect after the next boot; it is what the image
-	// reader names an image by too).
-	keyComputerName = `HKLM\SYSTEM\CurrentControlSet\Control\ComputerName\ComputerName`
-)
-
+// Identity facts (keys in package winkeys): always asked in phase (a), in
+// this order, so their fact ids are their indexes here.
 const (
 	idCurrentVersion = iota
 	idCurrentBuildNumber
@@ -44,25 +34,25 @@ const (
 )
 
 var identityFacts = [numIdentity]struct{ key, name string }{
-	idCurrentVersion:     {keyNTCurrentVersion, "CurrentVersion"},
-	idCurrentBuildNumber: {keyNTCurrentVersion, "CurrentBuildNumber"},
-	idCurrentBuild:       {keyNTCurrentVersion, "CurrentBuild"},
-	idProductName:        {keyNTCurrentVersion, "ProductName"},
-	idCSDVersion:         {keyNTCurrentVersion, "CSDVersion"},
-	idEditionID:          {keyNTCurrentVersion, "EditionID"},
-	idUBR:                {keyNTCurrentVersion, "UBR"},
-	idSystemRoot:         {keyNTCurrentVersion, "SystemRoot"},
-	idProgramFilesDir:    {keyWinCurrentVer, "ProgramFilesDir"},
-	idProgramFilesDirX86: {keyWinCurrentVer, "ProgramFilesDir (x86)"},
-	idCommonFilesDir:     {keyWinCurrentVer, "CommonFilesDir"},
-	idCommonFilesDirX86:  {keyWinCurrentVer, "CommonFilesDir (x86)"},
-	idProductType:        {keyProductOptions, "ProductType"},
-	idInstallLanguage:    {keyNlsLanguage, "InstallLanguage"},
-	idDisplayVersion:     {keyNTCurrentVersion, "DisplayVersion"},
-	idReleaseID:          {keyNTCurrentVersion, "ReleaseId"},
-	idInstallationType:   {keyNTCurrentVersion, "InstallationType"},
-	idArchitecture:       {keyEnvironment, "PROCESSOR_ARCHITECTURE"},
-	idComputerName:       {keyComputerName, "ComputerName"},
+	idCurrentVersion:     {winkeys.NTCurrentVersion, "CurrentVersion"},
+	idCurrentBuildNumber: {winkeys.NTCurrentVersion, "CurrentBuildNumber"},
+	idCurrentBuild:       {winkeys.NTCurrentVersion, "CurrentBuild"},
+	idProductName:        {winkeys.NTCurrentVersion, "ProductName"},
+	idCSDVersion:         {winkeys.NTCurrentVersion, "CSDVersion"},
+	idEditionID:          {winkeys.NTCurrentVersion, "EditionID"},
+	idUBR:                {winkeys.NTCurrentVersion, "UBR"},
+	idSystemRoot:         {winkeys.NTCurrentVersion, "SystemRoot"},
+	idProgramFilesDir:    {winkeys.CurrentVersion, "ProgramFilesDir"},
+	idProgramFilesDirX86: {winkeys.CurrentVersion, "ProgramFilesDir (x86)"},
+	idCommonFilesDir:     {winkeys.CurrentVersion, "CommonFilesDir"},
+	idCommonFilesDirX86:  {winkeys.CurrentVersion, "CommonFilesDir (x86)"},
+	idProductType:        {winkeys.ProductOptions, "ProductType"},
+	idInstallLanguage:    {winkeys.NlsLanguage, "InstallLanguage"},
+	idDisplayVersion:     {winkeys.NTCurrentVersion, "DisplayVersion"},
+	idReleaseID:          {winkeys.NTCurrentVersion, "ReleaseId"},
+	idInstallationType:   {winkeys.NTCurrentVersion, "InstallationType"},
+	idArchitecture:       {winkeys.Environment, "PROCESSOR_ARCHITECTURE"},
+	idComputerName:       {winkeys.ComputerName, "ComputerName"},
 }
 
 // identityString returns an identity value as text: found only when the
@@ -152,7 +142,7 @@ func (s *scanner) servicePack(os *OS) {
 	csd, _, err := s.identityString(idCSDVersion)
 	s.spKnown = err == nil
 	if err != nil {
-		s.spErr = fmt.Sprintf("cannot tell the service pack level: CSDVersion (%s) could not be read: %s", keyNTCurrentVersion, clean(err.Error()))
+		s.spErr = fmt.Sprintf("cannot tell the service pack level: CSDVersion (%s) could not be read: %s", winkeys.NTCurrentVersion, clean(err.Error()))
 	}
 	os.CSDVersion = clean(strings.TrimSpace(csd))
 	s.hostSP = spLevel(csd)

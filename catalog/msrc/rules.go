@@ -5,14 +5,7 @@ import (
 	"strconv"
 
 	"github.com/patchscan/patchscan/catalog"
-)
-
-// Registry keys of the facts a product is detected by. ProductName is never
-// used: Windows 11 still says "Windows 10" there.
-const (
-	keyCurrentVersion = `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`
-	keyProductOptions = `HKLM\SYSTEM\CurrentControlSet\Control\ProductOptions`
-	keyEnvironment    = `HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment`
+	"github.com/patchscan/patchscan/internal/winkeys"
 )
 
 // notCoreEdition matches an EditionID that does not end in "Core"
@@ -22,17 +15,19 @@ const notCoreEdition = `(?i)^(.{0,3}|.*([^e]|[^r]e|[^o]re|[^c]ore))$`
 // detection returns the rules that tell this product apart from every
 // other: its build (Windows 11 24H2 and Server 2025 are both 26100), client
 // or server (ProductType WinNT, else ServerNT or LanmanNT), Server Core or
-// not, and the processor architecture when the name gives one.
+// not, and the processor architecture when the name gives one: values
+// under the keys of package winkeys. ProductName is never used: Windows 11
+// still says "Windows 10" there.
 func detection(o OS) []catalog.Rule {
 	rules := []catalog.Rule{buildRule(o)}
 	if o.Client {
-		rules = append(rules, regValue(keyProductOptions, "ProductType", catalog.OpEquals, "WinNT"))
+		rules = append(rules, regValue(winkeys.ProductOptions, "ProductType", catalog.OpEquals, "WinNT"))
 	} else {
-		rules = append(rules, regValue(keyProductOptions, "ProductType", catalog.OpNotEquals, "WinNT"))
+		rules = append(rules, regValue(winkeys.ProductOptions, "ProductType", catalog.OpNotEquals, "WinNT"))
 		rules = append(rules, coreRule(o))
 	}
 	if o.Arch != "" {
-		rules = append(rules, regValue(keyEnvironment, "PROCESSOR_ARCHITECTURE", catalog.OpEquals, o.Arch))
+		rules = append(rules, regValue(winkeys.Environment, "PROCESSOR_ARCHITECTURE", catalog.OpEquals, o.Arch))
 	}
 	return rules
 }
@@ -41,9 +36,9 @@ func detection(o OS) []catalog.Rule {
 // 6002, or 6003 once updated since 2019.
 func buildRule(o OS) catalog.Rule {
 	if o.Build == 6002 {
-		return regValue(keyCurrentVersion, "CurrentBuildNumber", catalog.OpMatches, `^600[23]$`)
+		return regValue(winkeys.NTCurrentVersion, "CurrentBuildNumber", catalog.OpMatches, `^600[23]$`)
 	}
-	return regValue(keyCurrentVersion, "CurrentBuildNumber", catalog.OpEquals, strconv.Itoa(o.Build))
+	return regValue(winkeys.NTCurrentVersion, "CurrentBuildNumber", catalog.OpEquals, strconv.Itoa(o.Build))
 }
 
 // coreRule tells a Server Core installation from a full one:
@@ -53,14 +48,14 @@ func buildRule(o OS) catalog.Rule {
 func coreRule(o OS) catalog.Rule {
 	if o.Build < 9200 {
 		if o.Core {
-			return regValue(keyCurrentVersion, "EditionID", catalog.OpMatches, `(?i)core$`)
+			return regValue(winkeys.NTCurrentVersion, "EditionID", catalog.OpMatches, `(?i)core$`)
 		}
-		return regValue(keyCurrentVersion, "EditionID", catalog.OpMatches, notCoreEdition)
+		return regValue(winkeys.NTCurrentVersion, "EditionID", catalog.OpMatches, notCoreEdition)
 	}
 	if o.Core {
-		return regValue(keyCurrentVersion, "InstallationType", catalog.OpEquals, "Server Core")
+		return regValue(winkeys.NTCurrentVersion, "InstallationType", catalog.OpEquals, "Server Core")
 	}
-	return regValue(keyCurrentVersion, "InstallationType", catalog.OpNotEquals, "Server Core")
+	return regValue(winkeys.NTCurrentVersion, "InstallationType", catalog.OpNotEquals, "Server Core")
 }
 
 func regValue(key, name string, op catalog.Op, value string) catalog.Rule {

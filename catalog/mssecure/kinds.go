@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/patchscan/patchscan/catalog"
+	"github.com/patchscan/patchscan/internal/winkeys"
 )
 
 // kinds is the table of product kinds, first match wins. Names are matched
@@ -30,8 +31,8 @@ var kinds = []kind{
 	{name: "Windows 2000 Server", example: "Windows 2000 Server", match: re(`windows 2000 server`), os: w2k, rules: rules(osRule(w2k), server)},
 	{name: "Windows 2000 Professional", example: "Windows 2000 Professional", match: re(`windows 2000 professional`), os: w2k, rules: rules(osRule(w2k), workstation)},
 	{name: "Windows XP 64-Bit Edition", example: "Windows XP 64-Bit Edition Version 2003", match: re(`windows xp 64-bit edition.*`), os: xp,
-		rules: rules(regValue(keyNT, "CurrentVersion", catalog.OpMatches, `^5\.[12]$`), workstation,
-			regValue(keyEnv, "PROCESSOR_ARCHITECTURE", catalog.OpEquals, "IA64"))},
+		rules: rules(regValue(winkeys.NTCurrentVersion, "CurrentVersion", catalog.OpMatches, `^5\.[12]$`), workstation,
+			regValue(winkeys.Environment, "PROCESSOR_ARCHITECTURE", catalog.OpEquals, "IA64"))},
 	{name: "Windows XP Home Edition", example: "Windows XP Home Edition", match: re(`windows xp home( edition)?`), os: xp,
 		rules: rules(osRule(xp), workstation, suite("Personal"))},
 	{name: "Windows XP (Professional, Media Center, Tablet PC)", example: "Windows XP Professional", match: re(`windows xp( professional| media center edition| tablet pc edition)?`), os: xp,
@@ -200,11 +201,11 @@ func servicesForUnix(m []string) []catalog.Rule {
 // win9xRules: Windows 95/98/Me keep their version in VersionNumber and
 // have no Windows NT key.
 func win9xRules(versionPattern string) []catalog.Rule {
-	return rules(regKey(keyNT, catalog.OpAbsent), regValue(keyWin, "VersionNumber", catalog.OpMatches, versionPattern))
+	return rules(regKey(winkeys.NTCurrentVersion, catalog.OpAbsent), regValue(winkeys.CurrentVersion, "VersionNumber", catalog.OpMatches, versionPattern))
 }
 
 // notWindows never holds on a Windows host, which always has both keys.
-var notWindows = rules(regKey(keyNT, catalog.OpAbsent), regKey(keyWin, catalog.OpAbsent))
+var notWindows = rules(regKey(winkeys.NTCurrentVersion, catalog.OpAbsent), regKey(winkeys.CurrentVersion, catalog.OpAbsent))
 
 func ieVersion(lo, hi string) []catalog.Rule {
 	return versionIn(regValue(keyIE, "Version", "", ""), lo, hi)

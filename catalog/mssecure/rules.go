@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/patchscan/patchscan/catalog"
+	"github.com/patchscan/patchscan/internal/winkeys"
 )
 
 // HFNetChk decided in its own code which products a host runs; mssecure.xml
@@ -63,10 +64,6 @@ type kind struct {
 }
 
 const (
-	keyNT       = `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`
-	keyWin      = `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion`
-	keyOptions  = `HKLM\SYSTEM\CurrentControlSet\Control\ProductOptions`
-	keyEnv      = `HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment`
 	keyTS       = `HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server`
 	keyInetStp  = `HKLM\SOFTWARE\Microsoft\InetStp`
 	keyW3Params = `HKLM\SYSTEM\CurrentControlSet\Services\W3SVC\Parameters`
@@ -92,14 +89,14 @@ func file(path string, op catalog.Op, v string) catalog.Rule {
 
 // osRule is the family's CurrentVersion.
 func osRule(f osFamily) catalog.Rule {
-	return regValue(keyNT, "CurrentVersion", catalog.OpEquals, osFamilies[f].currentVersion)
+	return regValue(winkeys.NTCurrentVersion, "CurrentVersion", catalog.OpEquals, osFamilies[f].currentVersion)
 }
 
 // Product types: WinNT is a workstation, ServerNT and LanmanNT (a domain
 // controller) are servers.
 var (
-	workstation = regValue(keyOptions, "ProductType", catalog.OpEquals, "WinNT")
-	server      = regValue(keyOptions, "ProductType", catalog.OpNotEquals, "WinNT")
+	workstation = regValue(winkeys.ProductOptions, "ProductType", catalog.OpEquals, "WinNT")
+	server      = regValue(winkeys.ProductOptions, "ProductType", catalog.OpNotEquals, "WinNT")
 )
 
 // suite is a ProductSuite flag (REG_MULTI_SZ; equals holds when one
@@ -108,7 +105,7 @@ var (
 // Windows 2000 Advanced Server is also a Windows 2000 Server, as patches
 // for the one apply to the other.
 func suite(flag string) catalog.Rule {
-	return regValue(keyOptions, "ProductSuite", catalog.OpEquals, flag)
+	return regValue(winkeys.ProductOptions, "ProductSuite", catalog.OpEquals, flag)
 }
 
 // versionIn holds when a registry value or a file's version is in [lo, hi).

@@ -8,12 +8,7 @@ import (
 
 	"github.com/patchscan/patchscan/catalog"
 	"github.com/patchscan/patchscan/catalog/msrc"
-)
-
-// Keys of the legacy products' detection rules.
-const (
-	keyCurrentVersion = `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`
-	keyProductOptions = `HKLM\SYSTEM\CurrentControlSet\Control\ProductOptions`
+	"github.com/patchscan/patchscan/internal/winkeys"
 )
 
 // release is what a legacy product's rules say about the hosts it matches:
@@ -35,11 +30,11 @@ func legacyRelease(p catalog.Product) (r release, ok bool) {
 			continue
 		}
 		switch {
-		case strings.EqualFold(rule.Key, keyCurrentVersion) && rule.Name == "CurrentBuildNumber" && rule.Op == catalog.OpEquals:
+		case strings.EqualFold(rule.Key, winkeys.NTCurrentVersion) && rule.Name == "CurrentBuildNumber" && rule.Op == catalog.OpEquals:
 			r.build, _ = strconv.Atoi(rule.Value)
-		case strings.EqualFold(rule.Key, keyCurrentVersion) && rule.Name == "CurrentVersion" && rule.Op == catalog.OpEquals && rule.Value == "6.2" && r.build == 0:
+		case strings.EqualFold(rule.Key, winkeys.NTCurrentVersion) && rule.Name == "CurrentVersion" && rule.Op == catalog.OpEquals && rule.Value == "6.2" && r.build == 0:
 			r.build = 9200
-		case strings.EqualFold(rule.Key, keyProductOptions) && rule.Name == "ProductType" && strings.EqualFold(rule.Value, "WinNT"):
+		case strings.EqualFold(rule.Key, winkeys.ProductOptions) && rule.Name == "ProductType" && strings.EqualFold(rule.Value, "WinNT"):
 			haveType = true
 			r.client = rule.Op == catalog.OpEquals
 		}

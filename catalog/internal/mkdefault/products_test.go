@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/patchscan/patchscan/catalog"
+	"github.com/patchscan/patchscan/internal/winkeys"
 )
 
 // legacyProduct is a product of legacy.xml: CurrentVersion's value
@@ -17,8 +18,8 @@ func legacyProduct(id int, name, value, build string, server bool) catalog.Produ
 		op = catalog.OpNotEquals
 	}
 	return catalog.Product{ID: id, Name: name, Detection: []catalog.Rule{
-		{Kind: catalog.RuleRegValue, Key: keyCurrentVersion, Name: value, Op: catalog.OpEquals, Value: build},
-		{Kind: catalog.RuleRegValue, Key: keyProductOptions, Name: "ProductType", Op: op, Value: "WinNT"}}}
+		{Kind: catalog.RuleRegValue, Key: winkeys.NTCurrentVersion, Name: value, Op: catalog.OpEquals, Value: build},
+		{Kind: catalog.RuleRegValue, Key: winkeys.ProductOptions, Name: "ProductType", Op: op, Value: "WinNT"}}}
 }
 
 // TestProductMap: legacy products pinned to one build give way to MSRC's
