@@ -146,14 +146,12 @@ func (r *queryPolicyResponse) NDR(c *ndr.Coder) {
 	c.Uint32(&r.Status)
 }
 
-// sidInformation is LSAPR_SID_INFORMATION: a PRPC_SID.
-type sidInformation struct{ SID *dtyp.SID }
+// sidInformations is the array of LSAPR_SID_ENUM_BUFFER.
+type sidInformations []dtyp.SIDInformation
 
-func (s *sidInformation) NDR(c *ndr.Coder) { c.Struct(4, func() { ndr.Unique(c, &s.SID) }) }
-
-type sidInformations []sidInformation
-
-func (a *sidInformations) NDR(c *ndr.Coder) { ndr.ConformantArray(c, (*[]sidInformation)(a), maxSIDs) }
+func (a *sidInformations) NDR(c *ndr.Coder) {
+	ndr.ConformantArray(c, (*[]dtyp.SIDInformation)(a), maxSIDs)
+}
 
 // translatedName is LSAPR_TRANSLATED_NAME: SID_NAME_USE Use, the Name and
 // the index of its domain in the referenced domain list.

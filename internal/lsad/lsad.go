@@ -230,7 +230,7 @@ func (c *Client) lookup(ctx context.Context, sids []dtyp.SID) ([]Name, error) {
 	}
 	req := &lookupSidsRequest{Policy: h, Level: 1} // LsapLookupWksta
 	for i := range sids {
-		req.SIDs = append(req.SIDs, sidInformation{SID: &sids[i]})
+		req.SIDs = append(req.SIDs, dtyp.SIDInformation{SID: &sids[i]})
 	}
 	var r lookupSidsResponse
 	err = c.do(ctx, "LsarLookupSids", req, &r, &r.Status)

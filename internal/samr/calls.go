@@ -255,17 +255,11 @@ func (r *openAccountRequest) NDR(c *ndr.Coder) {
 	c.Uint32(&r.RID)
 }
 
-// sidInformation is SAMPR_SID_INFORMATION: a [unique] PRPC_SID.
-type sidInformation struct{ SID *dtyp.SID }
-
-func (s *sidInformation) NDR(c *ndr.Coder) {
-	c.Struct(4, func() { ndr.Unique(c, &s.SID) })
-}
-
-type sidInformations []sidInformation
+// sidInformations is the array of SAMPR_PSID_ARRAY_OUT.
+type sidInformations []dtyp.SIDInformation
 
 func (a *sidInformations) NDR(c *ndr.Coder) {
-	ndr.ConformantArray(c, (*[]sidInformation)(a), maxEntries)
+	ndr.ConformantArray(c, (*[]dtyp.SIDInformation)(a), maxEntries)
 }
 
 // membersResponse: [out] PSAMPR_PSID_ARRAY_OUT Members ({unsigned long

@@ -98,7 +98,7 @@ func (f *faultFirst) Call(ctx context.Context, op uint16, stub []byte, maxReply 
 func TestAliasMembersNamed(t *testing.T) {
 	s := baseScript()
 	ours, builtin, foreign := machine.Child(1000), dtyp.BuiltinDomain.Child(545), dtyp.MustParseSID("S-1-5-21-1-2-3-1105")
-	sids := sidInformations{{&ours}, {&builtin}, {&foreign}}
+	sids := sidInformations{{SID: &ours}, {SID: &builtin}, {SID: &foreign}}
 	s.Replies[opOpenAlias] = [][]byte{ifacetest.Marshal(&handleResponse{Handle: handle(4)})}
 	s.Replies[opGetMembersInAlias] = [][]byte{ifacetest.Marshal(&membersResponse{Count: 3, SIDs: &sids})}
 	n1, u1 := unicodeStrings{"admin"}, dwords{ndr.DWORD(dtyp.SIDTypeUser)}

@@ -136,6 +136,14 @@ func (s *SID) NDR(c *ndr.Coder) {
 	})
 }
 
+// SIDInformation is a structure of one [unique] PRPC_SID: the element of
+// the SID arrays of MS-SAMR (SAMPR_SID_INFORMATION) and MS-LSAT
+// (LSAPR_SID_INFORMATION), which bound their arrays each on their own.
+type SIDInformation struct{ SID *SID }
+
+// NDR codes the structure and, deferred, the SID.
+func (s *SIDInformation) NDR(c *ndr.Coder) { c.Struct(4, func() { ndr.Unique(c, &s.SID) }) }
+
 // ErrBadSID is a binary SID that does not parse.
 var ErrBadSID = errors.New("malformed SID")
 
