@@ -20,29 +20,25 @@ type configFacts struct {
 	services map[string]facts.Service // lower-case name; set once SetService is called
 }
 
-// SetUsers sets the local accounts (FactUsers).
-func (h *Host) SetUsers(users ...facts.Account) {
+// setList stores a copy of list in *kind (a kind of configFacts), under
+// h's lock: the caller's slice stays the caller's.
+func setList[T any](h *Host, kind **[]T, list []T) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	u := slices.Clone(users)
-	h.config.users = &u
+	c := slices.Clone(list)
+	*kind = &c
 }
+
+// SetUsers sets the local accounts (FactUsers).
+func (h *Host) SetUsers(users ...facts.Account) { setList(h, &h.config.users, users) }
 
 // SetAdministrators sets the members of BUILTIN\Administrators.
 func (h *Host) SetAdministrators(members ...facts.Principal) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	m := slices.Clone(members)
-	h.config.members = &m
+	setList(h, &h.config.members, members)
 }
 
 // SetShares sets the shares (FactShares).
-func (h *Host) SetShares(shares ...facts.Share) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	s := slices.Clone(shares)
-	h.config.shares = &s
-}
+func (h *Host) SetShares(shares ...facts.Share) { setList(h, &h.config.shares, shares) }
 
 // SetAuditPolicy sets the audit policy (FactAuditPolicy).
 func (h *Host) SetAuditPolicy(p facts.AuditPolicy) {
@@ -53,12 +49,7 @@ func (h *Host) SetAuditPolicy(p facts.AuditPolicy) {
 }
 
 // SetVolumes sets the fixed volumes (FactVolumes).
-func (h *Host) SetVolumes(vols ...facts.Volume) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	v := slices.Clone(vols)
-	h.config.volumes = &v
-}
+func (h *Host) SetVolumes(vols ...facts.Volume) { setList(h, &h.config.volumes, vols) }
 
 // SetService adds a service (FactService); once any is set, services not
 // set are answered as absent.
