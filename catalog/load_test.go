@@ -413,8 +413,29 @@ func TestGzipBomb(t *testing.T) {
 	}
 }
 
+// A normCase is an input of a normalizer and what it must give: want, or
+// an error containing err.
+type normCase struct{ in, want, err string }
+
+// checkNorm runs the normalizer called name on each case.
+func checkNorm(t *testing.T, name string, norm func(string) (string, error), tests []normCase) {
+	t.Helper()
+	for _, tt := range tests {
+		got, err := norm(tt.in)
+		if tt.err == "" {
+			if err != nil || got != tt.want {
+				t.Errorf("%s(%q) = %q, %v; want %q", name, tt.in, got, err, tt.want)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("%s(%q) error = %v; want %q", name, tt.in, err, tt.err)
+		}
+	}
+}
+
 func TestNormKey(t *testing.T) {
-	tests := []struct{ in, want, err string }{
+	tests := []normCase{
 		{`HKLM\SOFTWARE\X`, `HKLM\SOFTWARE\X`, ""},
 		{`hklm\SOFTWARE\X\`, `HKLM\SOFTWARE\X`, ""},
 		{`HKEY_LOCAL_MACHINE\SOFTWARE\X`, `HKLM\SOFTWARE\X`, ""},
@@ -431,22 +452,11 @@ func TestNormKey(t *testing.T) {
 		{`HKLM\` + strings.Repeat("k", 256), "", "longer than 255"},
 		{"", "", `must start with HKLM\`},
 	}
-	for _, tt := range tests {
-		got, err := normKey(tt.in)
-		if tt.err == "" {
-			if err != nil || got != tt.want {
-				t.Errorf("normKey(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
-			}
-			continue
-		}
-		if err == nil || !strings.Contains(err.Error(), tt.err) {
-			t.Errorf("normKey(%q) error = %v; want %q", tt.in, err, tt.err)
-		}
-	}
+	checkNorm(t, "normKey", normKey, tests)
 }
 
 func TestNormPath(t *testing.T) {
-	tests := []struct{ in, want, err string }{
+	tests := []normCase{
 		{`%SystemRoot%\System32\drivers\srv.sys`, `%SystemRoot%\System32\drivers\srv.sys`, ""},
 		{`%systemroot%/System32/x.dll`, `%SystemRoot%\System32\x.dll`, ""},
 		{`%WINDIR%\x.dll`, `%windir%\x.dll`, ""},
@@ -471,18 +481,7 @@ func TestNormPath(t *testing.T) {
 		{"%SystemRoot%\\\xff", "", "not valid UTF-8"},
 		{``, "", "must start with a path variable"},
 	}
-	for _, tt := range tests {
-		got, err := normPath(tt.in)
-		if tt.err == "" {
-			if err != nil || got != tt.want {
-				t.Errorf("normPath(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
-			}
-			continue
-		}
-		if err == nil || !strings.Contains(err.Error(), tt.err) {
-			t.Errorf("normPath(%q) error = %v; want %q", tt.in, err, tt.err)
-		}
-	}
+	checkNorm(t, "normPath", normPath, tests)
 }
 
 // TestGeneratedWithProblems: problems spread over a large generated
