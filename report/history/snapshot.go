@@ -145,12 +145,6 @@ type update struct {
 // each distinct set once, shared by the hosts that have it. A result is
 // overdue in a host scan that finished on or after its due date.
 func (s *Store) loadDetails(ctx context.Context, hosts []HostState, statuses []string) error {
-	return s.loadSets(ctx, hosts, statuses, true)
-}
-
-// loadSets is loadDetails, with the open CVEs only when withCVEs (diff
-// compares results and checks only).
-func (s *Store) loadSets(ctx context.Context, hosts []HostState, statuses []string, withCVEs bool) error {
 	resultSets, checkSets := map[int64]*setContent{}, map[int64]*setContent{}
 	var rids, cids []int64
 	for i := range hosts {
@@ -177,10 +171,8 @@ func (s *Store) loadSets(ctx context.Context, hosts []HostState, statuses []stri
 	if err := s.readChecks(ctx, cids, checkSets); err != nil {
 		return err
 	}
-	if withCVEs {
-		if err := s.readCVEs(ctx, rids, resultSets); err != nil {
-			return err
-		}
+	if err := s.readCVEs(ctx, rids, resultSets); err != nil {
+		return err
 	}
 	for i := range hosts {
 		h := &hosts[i]

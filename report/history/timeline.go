@@ -34,7 +34,7 @@ func (s *Store) Timeline(ctx context.Context, host string, limit int) ([]Timelin
 	if err != nil {
 		return nil, s.wrap("reading the scans of "+host, err)
 	}
-	if err := s.loadSets(ctx, states, nil, true); err != nil {
+	if err := s.loadDetails(ctx, states, nil); err != nil {
 		return nil, s.wrap("reading the results of "+host, err)
 	}
 	runs, err := s.Runs(ctx, RunFilter{})
