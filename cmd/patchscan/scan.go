@@ -284,8 +284,8 @@ func (f *scanFlags) scanHosts(ctx context.Context, cfg scan.Config, meta report.
 		prog.Finish(r)
 	}
 	// Skipped targets first: they are known already (issue 13.10: they
-	// were in no report and the exit status ignored them).
-	// Input order (HostResult.Seq, which text and table follow): the
+	// were in no report and the exit status ignored them). Input order
+	// (HostResult.Seq, which text and table follow) is the same: the
 	// skipped entries, the images, then the network targets.
 	for i, b := range skipped {
 		r := cfg.Skipped(b.Entry, b.Error()+" (fix the entry; --strict-targets refuses such a list)", b)
