@@ -50,19 +50,27 @@ func (o *authOpener) Open(ctx context.Context, ep transport.Endpoint, opts trans
 	o.inflight++
 	o.maxInflight = max(o.maxInflight, o.inflight)
 	o.mu.Unlock()
-	defer func() { o.mu.Lock(); o.inflight--; o.mu.Unlock() }()
+	// The logon is over when its end is reported: count it out first, or
+	// the next host the gate lets in overlaps this one's bookkeeping and
+	// the test sees two in flight that never were (flaky under -race).
+	finish := func(r transport.LogonResult) {
+		o.mu.Lock()
+		o.inflight--
+		o.mu.Unlock()
+		end(r)
+	}
 	if o.stall[ep.Host] {
 		<-ctx.Done()
-		end(transport.LogonUnanswered)
+		finish(transport.LogonUnanswered)
 		return nil, &transport.Error{Outcome: transport.Unreachable, Host: ep.Host, Op: "session setup", Err: ctx.Err()}
 	}
 	time.Sleep(3 * time.Millisecond) // the host checks the credential
 	if o.ok[ep.Host] {
-		end(transport.LogonAccepted)
+		finish(transport.LogonAccepted)
 		return &fakeSession{f: newFake(nil), host: ep.Host}, nil
 	}
 	o.refused.Add(1)
-	end(transport.LogonRejected)
+	finish(transport.LogonRejected)
 	return nil, &transport.Error{Outcome: transport.AuthFailed, Host: ep.Host, Op: "session setup", Err: errors.New("STATUS_LOGON_FAILURE")}
 }
 
