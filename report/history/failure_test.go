@@ -260,7 +260,9 @@ func TestPostgresWrongPassword(t *testing.T) {
 	if srv == nil {
 		t.Skip("no PostgreSQL")
 	}
-	dsn, err := srv.CreateDB("wrongpw")
+	// The server lives as long as the test process: a name of its own
+	// per run, or -count=2 finds the database there already.
+	dsn, err := srv.CreateDB("wrongpw_" + itoa64(dbSeq.Add(1)))
 	if err != nil {
 		t.Fatal(err)
 	}
