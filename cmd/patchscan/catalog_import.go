@@ -82,6 +82,16 @@ func importMSRC(cmd *cobra.Command, args []string, out string) error {
 	if err != nil {
 		return &exitError{code: ExitBadCatalog, err: err}
 	}
+	if err := writeImported(cmd, cat, out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "patchscan: imported %s; %d warnings\n", importSummary(cat), len(warns))
+	return nil
+}
+
+// writeImported writes a converted catalog, checked, to out (a file,
+// replaced atomically) or to standard output when out is empty.
+func writeImported(cmd *cobra.Command, cat *catalog.Catalog, out string) error {
 	data, err := writeChecked(cat)
 	if err != nil {
 		return &exitError{code: ExitInternal, err: err}
@@ -94,7 +104,6 @@ func importMSRC(cmd *cobra.Command, args []string, out string) error {
 	if err != nil {
 		return &exitError{code: ExitInternal, err: fmt.Errorf("writing the catalog: %w", err)}
 	}
-	fmt.Fprintf(stderr, "patchscan: imported %s; %d warnings\n", importSummary(cat), len(warns))
 	return nil
 }
 

@@ -12,7 +12,6 @@ import (
 
 	"github.com/patchscan/patchscan/catalog"
 	"github.com/patchscan/patchscan/catalog/mssecure"
-	"github.com/patchscan/patchscan/internal/atomicfile"
 	"github.com/patchscan/patchscan/internal/textsafe"
 )
 
@@ -75,17 +74,8 @@ func importMssecure(cmd *cobra.Command, path, out string) error {
 	if err != nil {
 		return &exitError{code: ExitBadCatalog, err: err}
 	}
-	data, err := writeChecked(cat)
-	if err != nil {
-		return &exitError{code: ExitInternal, err: err}
-	}
-	if out == "" {
-		_, err = cmd.OutOrStdout().Write(data)
-	} else {
-		err = atomicfile.Write(out, func(w io.Writer) error { _, err := w.Write(data); return err })
-	}
-	if err != nil {
-		return &exitError{code: ExitInternal, err: fmt.Errorf("writing the catalog: %w", err)}
+	if err := writeImported(cmd, cat, out); err != nil {
+		return err
 	}
 	fmt.Fprintf(stderr, "patchscan: imported %s; %d warnings\n", textsafe.Line(rep.String(), maxCatalogText), len(rep.Warnings))
 	return nil
