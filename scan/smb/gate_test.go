@@ -3,37 +3,13 @@ package smb
 import (
 	"context"
 	"errors"
-	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/patchscan/patchscan/internal/lab"
 	"github.com/patchscan/patchscan/scan/transport"
+	"github.com/patchscan/patchscan/scan/transport/transporttest"
 )
-
-// recordingGate is a logon gate that lets logons through (or refuses
-// them all) and records how each ended.
-type recordingGate struct {
-	refuse  bool
-	mu      sync.Mutex
-	results []transport.LogonResult
-	begun   int
-}
-
-func (g *recordingGate) Begin(ctx context.Context) (func(transport.LogonResult), error) {
-	if g.refuse {
-		return nil, fmt.Errorf("%w: test", transport.ErrLogonLimit)
-	}
-	g.mu.Lock()
-	g.begun++
-	g.mu.Unlock()
-	return func(r transport.LogonResult) {
-		g.mu.Lock()
-		defer g.mu.Unlock()
-		g.results = append(g.results, r)
-	}, nil
-}
 
 // TestLabLogonGate: the SMB transport asks the run's logon gate before
 // NTLM's AUTHENTICATE message leaves and tells it how the logon ended,
@@ -58,7 +34,7 @@ func TestLabLogonGate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			g := &recordingGate{refuse: tc.refuse}
+			g := &transporttest.RecordingGate{Refuse: tc.refuse}
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			s, err := NewOpener(onLoopback(Config{})).Open(ctx, transport.Endpoint{Host: h.IP, Addr: h.Addr()}, transport.Options{
@@ -74,10 +50,8 @@ func TestLabLogonGate(t *testing.T) {
 			case !tc.refuse && (tc.refused == 0) != (err == nil):
 				t.Errorf("Open: %v", err)
 			}
-			g.mu.Lock()
-			defer g.mu.Unlock()
-			if fmt.Sprint(g.results) != fmt.Sprint(tc.want) || g.begun != len(tc.want) {
-				t.Errorf("gate asked %d times, results %v; want %v", g.begun, g.results, tc.want)
+			if err := g.Check(tc.want); err != nil {
+				t.Error(err)
 			}
 			time.Sleep(200 * time.Millisecond) // Samba's audit line lands as it answers
 			after, err := h.FailedLogons()

@@ -4,36 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/patchscan/patchscan/scan/transport"
+	"github.com/patchscan/patchscan/scan/transport/transporttest"
 	"github.com/patchscan/patchscan/scan/winrm"
 	"github.com/patchscan/patchscan/scan/winrm/winrmtest"
 )
-
-// recordingGate is a logon gate that lets logons through (or refuses
-// them all) and records how each ended.
-type recordingGate struct {
-	refuse  bool
-	mu      sync.Mutex
-	begun   int
-	results []transport.LogonResult
-}
-
-func (g *recordingGate) Begin(ctx context.Context) (func(transport.LogonResult), error) {
-	if g.refuse {
-		return nil, fmt.Errorf("%w: test", transport.ErrLogonLimit)
-	}
-	g.mu.Lock()
-	g.begun++
-	g.mu.Unlock()
-	return func(r transport.LogonResult) {
-		g.mu.Lock()
-		defer g.mu.Unlock()
-		g.results = append(g.results, r)
-	}, nil
-}
 
 // TestLogonGate: the WinRM transport asks the run's logon gate before
 // the credential leaves, NTLM or Basic, once per logon, and tells it how
@@ -62,7 +39,7 @@ func TestLogonGate(t *testing.T) {
 				srv := start(t, winrmtest.Options{Auth: auth, TLS: true})
 				cfg := httpsCfg(t, srv)
 				cfg.Basic = basic
-				g := &recordingGate{refuse: tc.refuse}
+				g := &transporttest.RecordingGate{Refuse: tc.refuse}
 				opts := options(tc.creds)
 				opts.Logon = g
 				s, err := winrm.NewOpener(cfg).Open(context.Background(), endpoint(srv), opts)
@@ -80,10 +57,8 @@ func TestLogonGate(t *testing.T) {
 				case !tc.refuse && (tc.failures == 0) != (err == nil):
 					t.Errorf("Open: %v", err)
 				}
-				g.mu.Lock()
-				defer g.mu.Unlock()
-				if fmt.Sprint(g.results) != fmt.Sprint(tc.want) || g.begun != len(tc.want) {
-					t.Errorf("gate asked %d times, results %v; want %v", g.begun, g.results, tc.want)
+				if err := g.Check(tc.want); err != nil {
+					t.Error(err)
 				}
 				if got := srv.Stats().AuthFailures; got != tc.failures {
 					t.Errorf("the server refused %d logons, want %d", got, tc.failures)
