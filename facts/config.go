@@ -105,6 +105,38 @@ const (
 	ShareIPC     ShareType = "ipc"
 )
 
+// stypeSpecial is STYPE_SPECIAL, the administrative-share bit of a
+// Windows share type ([MS-SRVS] 2.2.2.4).
+const stypeSpecial = 0x80000000
+
+// ShareTypeOf reads a Windows share type value (STYPE_*, as the registry's
+// LanmanServer\Shares entries and Win32_Share give it): its base type
+// (the low byte: 0 disk, 1 print queue, 3 IPC, anything else a device)
+// and whether it is an administrative share.
+func ShareTypeOf(stype uint32) (t ShareType, special bool) {
+	switch stype & 0xFF {
+	case 0:
+		t = ShareDisk
+	case 1:
+		t = SharePrinter
+	case 3:
+		t = ShareIPC
+	default:
+		t = ShareDevice
+	}
+	return t, stype&stypeSpecial != 0
+}
+
+// STYPE is the Windows share type value of t, administrative if special:
+// the inverse of ShareTypeOf.
+func (t ShareType) STYPE(special bool) uint32 {
+	v := map[ShareType]uint32{ShareDisk: 0, SharePrinter: 1, ShareDevice: 2, ShareIPC: 3}[t]
+	if special {
+		v |= stypeSpecial
+	}
+	return v
+}
+
 // Share is one share of the host.
 type Share struct {
 	Name   string

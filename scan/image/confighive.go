@@ -180,17 +180,7 @@ func shareFromLines(name string, lines []string) (facts.Share, error) {
 			if err != nil {
 				return s, fmt.Errorf("share %s: Type %q is not a number", name, v)
 			}
-			s.Special = t&0x80000000 != 0
-			switch t & 0xFF {
-			case 0:
-				s.Type = facts.ShareDisk
-			case 1:
-				s.Type = facts.SharePrinter
-			case 3:
-				s.Type = facts.ShareIPC
-			default:
-				s.Type = facts.ShareDevice
-			}
+			s.Type, s.Special = facts.ShareTypeOf(uint32(t))
 		}
 	}
 	return s, nil

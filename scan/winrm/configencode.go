@@ -68,10 +68,7 @@ var shareMasks = map[string]uint32{"full": 0x001f01ff, "change": 0x001301bf, "re
 func encodeShares(shares []facts.Share) []string {
 	var lines []string
 	for _, s := range shares {
-		t := map[facts.ShareType]uint32{facts.ShareDisk: 0, facts.SharePrinter: 1, facts.ShareIPC: 3, facts.ShareDevice: 2}[s.Type]
-		if s.Special {
-			t |= 0x80000000
-		}
+		t := s.Type.STYPE(s.Special)
 		acl := 0
 		if s.ACLKnown {
 			acl = 1

@@ -45,17 +45,8 @@ func parseShare(r []string) (facts.Share, error) {
 	if r[5] != "0" && r[5] != "1" {
 		return facts.Share{}, fmt.Errorf("share ACL flag %q", r[5])
 	}
-	sh := facts.Share{Name: s[0], Path: s[1], Remark: s[2], Special: t&0x80000000 != 0, ACLKnown: r[5] == "1"}
-	switch t & 0xFF {
-	case 0:
-		sh.Type = facts.ShareDisk
-	case 1:
-		sh.Type = facts.SharePrinter
-	case 3:
-		sh.Type = facts.ShareIPC
-	default:
-		sh.Type = facts.ShareDevice
-	}
+	sh := facts.Share{Name: s[0], Path: s[1], Remark: s[2], ACLKnown: r[5] == "1"}
+	sh.Type, sh.Special = facts.ShareTypeOf(uint32(t))
 	return sh, nil
 }
 
