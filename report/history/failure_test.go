@@ -154,16 +154,7 @@ func TestHostileSQLiteStore(t *testing.T) {
 // TestLockedSQLite: another writer holds the file longer than the busy
 // timeout; recording fails with a StoreError that says the store is locked.
 func TestLockedSQLite(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "h.db")
-	s, err := Open(context.Background(), path, Options{BusyTimeout: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	rec, err := s.StartRun(context.Background(), RunInfo{Started: t0})
-	if err != nil {
-		t.Fatal(err)
-	}
+	path, _, rec := startSQLiteRun(t, 200*time.Millisecond)
 	other, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate")
 	if err != nil {
 		t.Fatal(err)
@@ -277,16 +268,7 @@ func TestPostgresWrongPassword(t *testing.T) {
 // the sink keeps accepting hosts (the scan goes on), and Close says how
 // many were lost.
 func TestSinkLosesNothingSilently(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "h.db")
-	s, err := Open(context.Background(), path, Options{BusyTimeout: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	rec, err := s.StartRun(context.Background(), RunInfo{Started: t0})
-	if err != nil {
-		t.Fatal(err)
-	}
+	path, s, rec := startSQLiteRun(t, 100*time.Millisecond)
 	sink := NewRecordSink(rec)
 	for i := range 3 {
 		if err := sink.Add(host("ok"+itoa64(int64(i)), "", t0)); err != nil {
@@ -351,4 +333,21 @@ func TestStoreFilePrivate(t *testing.T) {
 	if dst.Mode().Perm() != 0o700 {
 		t.Errorf("store directory mode %v, want 0700", dst.Mode().Perm())
 	}
+}
+
+// startSQLiteRun opens a store in a new SQLite file with the given busy
+// timeout and starts a run in it; the store closes with the test.
+func startSQLiteRun(t *testing.T, busy time.Duration) (string, *Store, *Recorder) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "h.db")
+	s, err := Open(context.Background(), path, Options{BusyTimeout: busy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	rec, err := s.StartRun(context.Background(), RunInfo{Started: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, s, rec
 }
