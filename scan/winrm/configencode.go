@@ -1,7 +1,6 @@
 package winrm
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -14,17 +13,7 @@ import (
 // with these facts. An audit category becomes one subcategory line (the
 // category's first subcategory); an unavailable fact becomes "na".
 func EncodeConfigOutput(reqs []facts.Request, answers []facts.Answer) []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "PSCAN-CFGOUT 1 %d\r\n", len(reqs))
-	for i, r := range reqs {
-		var a facts.Answer
-		if i < len(answers) {
-			a = answers[i]
-		}
-		fmt.Fprintf(&b, "%d %s\r\n", i, encodeConfigAnswer(r, a))
-	}
-	fmt.Fprintf(&b, "PSCAN-END %d\r\n", len(reqs))
-	return b.Bytes()
+	return encodeFramed("PSCAN-CFGOUT", reqs, answers, encodeConfigAnswer)
 }
 
 func encodeConfigAnswer(r facts.Request, a facts.Answer) string {

@@ -244,14 +244,21 @@ func describe(r facts.Request) string {
 // is the Go twin of the PowerShell script's output half, used by the test
 // server (scan/winrm/winrmtest) to answer as a Windows host would.
 func EncodeOutput(reqs []facts.Request, answers []facts.Answer) []byte {
+	return encodeFramed("PSCAN-OUT", reqs, answers, encodeAnswer)
+}
+
+// encodeFramed writes the framing both collectors print: "<header> 1 <n>",
+// one "<i> <answer>" line per request in order (an answer missing from
+// answers is the zero Answer), and "PSCAN-END <n>", each line ending CRLF.
+func encodeFramed(header string, reqs []facts.Request, answers []facts.Answer, encode func(facts.Request, facts.Answer) string) []byte {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "PSCAN-OUT 1 %d\r\n", len(reqs))
+	fmt.Fprintf(&b, "%s 1 %d\r\n", header, len(reqs))
 	for i, r := range reqs {
 		var a facts.Answer
 		if i < len(answers) {
 			a = answers[i]
 		}
-		fmt.Fprintf(&b, "%d %s\r\n", i, encodeAnswer(r, a))
+		fmt.Fprintf(&b, "%d %s\r\n", i, encode(r, a))
 	}
 	fmt.Fprintf(&b, "PSCAN-END %d\r\n", len(reqs))
 	return b.Bytes()
